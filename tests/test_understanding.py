@@ -1,0 +1,247 @@
+"""What the bot understands a tenant to mean, in the cases a housing officer cares about."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from helpbot.nlu.evaluation import MIN_MACRO_F1, MIN_SAFETY_RECALL, evaluate, per_intent
+from helpbot.nlu.intents import INTENTS
+from helpbot.nlu.training import (
+    LabelledMessage,
+    SafetyCues,
+    choose_thresholds,
+    data_hash,
+    is_current,
+    is_dev,
+    load_split,
+    normalise,
+    train,
+)
+from helpbot.nlu.understanding import Understanding
+from tests.nlu_fixtures import INTENTS_DIR, PIPELINE_DIR
+
+
+def intent(understanding: Understanding, text: str) -> str:
+    return understanding.classify(text).intent
+
+
+def test_a_gas_smell_is_an_emergency(understanding: Understanding) -> None:
+    assert intent(understanding, "gas smell!!") == "emergency"
+    assert intent(understanding, "I can smell gas in my kitchen") == "emergency"
+
+
+def test_water_through_the_ceiling_onto_the_light_is_an_emergency(
+    understanding: Understanding,
+) -> None:
+    assert intent(understanding, "Water is coming through the ceiling onto the light") == (
+        "emergency"
+    )
+
+
+def test_a_dripping_tap_is_a_repair(understanding: Understanding) -> None:
+    assert intent(understanding, "Water is dripping from the tap") == "repair"
+
+
+def test_a_snapped_pull_cord_is_a_repair(understanding: Understanding) -> None:
+    assert intent(understanding, "The bathroom light pull-cord snapped") == "repair"
+
+
+def test_a_repair_reported_weeks_ago_and_not_done_is_a_complaint(
+    understanding: Understanding,
+) -> None:
+    text = "I reported the pull-cord a month ago and you still haven't fixed it"
+    assert intent(understanding, text) == "complaint"
+
+
+def test_a_carbon_monoxide_alarm_is_an_emergency(understanding: Understanding) -> None:
+    assert intent(understanding, "the CO alarm is going off and I feel dizzy") == "emergency"
+
+
+def test_a_door_left_insecure_after_a_break_in_is_an_emergency(
+    understanding: Understanding,
+) -> None:
+    text = "we were burgled last night and now the back door won't lock"
+    assert intent(understanding, text) == "emergency"
+
+
+def test_a_power_cut_with_oxygen_equipment_is_an_emergency(understanding: Understanding) -> None:
+    assert intent(understanding, "power's gone off and my dad is on oxygen") == "emergency"
+
+
+def test_a_threat_to_stab_is_safeguarding_not_asb(understanding: Understanding) -> None:
+    assert intent(understanding, "My neighbour threatened to stab me") == "safeguarding"
+
+
+def test_a_loud_tv_is_asb(understanding: Understanding) -> None:
+    assert intent(understanding, "My neighbour's TV is loud every night") == "asb"
+
+
+def test_thoughts_of_suicide_are_safeguarding(understanding: Understanding) -> None:
+    assert intent(understanding, "i keep thinking about ending my life") == "safeguarding"
+
+
+def test_domestic_abuse_is_safeguarding(understanding: Understanding) -> None:
+    assert intent(understanding, "my partner hits me and I'm scared to go home") == "safeguarding"
+
+
+def test_a_child_left_alone_is_safeguarding(understanding: Understanding) -> None:
+    text = "the kids next door are left alone all night, the youngest is 2"
+    assert intent(understanding, text) == "safeguarding"
+
+
+def test_setting_up_a_direct_debit_is_a_question(understanding: Understanding) -> None:
+    assert intent(understanding, "How do I set up a direct debit?") == "question"
+
+
+def test_asking_for_my_balance_is_personal(understanding: Understanding) -> None:
+    assert intent(understanding, "What is my current balance?") == "personal"
+
+
+def test_a_rude_message_about_the_caretaker_is_still_a_complaint(
+    understanding: Understanding,
+) -> None:
+    text = "Your caretaker is lazy and never cleans our block"
+    assert intent(understanding, text) == "complaint"
+
+
+def test_pure_insults_are_hostile(understanding: Understanding) -> None:
+    assert intent(understanding, "You're all clowns") == "hostile"
+
+
+def test_asking_for_a_callback_is_human(understanding: Understanding) -> None:
+    assert intent(understanding, "Can I have a callback from someone?") == "human"
+
+
+def test_hello_is_smalltalk(understanding: Understanding) -> None:
+    assert intent(understanding, "Hello!") == "smalltalk"
+
+
+def test_every_label_is_scored(understanding: Understanding) -> None:
+    scores = understanding.classify("my boiler is broken").scores
+    assert set(scores) == set(INTENTS)
+    assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in scores.values())
+
+
+def test_an_empty_message_does_not_crash(understanding: Understanding) -> None:
+    for text in ("", "   ", "\n\t"):
+        result = understanding.classify(text)
+        assert result.intent == "smalltalk"
+        assert set(result.scores) == set(INTENTS)
+    assert understanding.answer("  ") is None
+
+
+def test_a_very_long_message_is_classified(understanding: Understanding) -> None:
+    text = "I can smell gas in the kitchen. " + "blah " * 5000
+    assert intent(understanding, text) == "emergency"
+
+
+def test_classify_many_agrees_with_classify(understanding: Understanding) -> None:
+    texts = ["gas smell!!", "", "hi", "what's my balance", "you're all clowns"]
+    batch = understanding.classify_many(texts)
+    assert [c.intent for c in batch] == [understanding.classify(t).intent for t in texts]
+
+
+def test_a_general_question_about_gas_is_not_forced_to_emergency() -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise("what should I do if I smell gas?")) == []
+    assert cues.matches(normalise("I can smell gas")) == ["emergency"]
+
+
+def test_normalising_makes_shouting_look_like_speaking() -> None:
+    assert normalise("GAS SMELL!!!!!") == normalise("gas smell!!")
+
+
+def test_held_out_messages_are_never_trained_on() -> None:
+    trained = {normalise(m.text) for m in load_split(INTENTS_DIR, "examples")}
+    held = {normalise(m.text) for m in load_split(INTENTS_DIR, "heldout")}
+    assert not trained & held
+
+
+def test_every_intent_has_enough_examples() -> None:
+    examples = load_split(INTENTS_DIR, "examples")
+    heldout = load_split(INTENTS_DIR, "heldout")
+    for label in INTENTS:
+        assert sum(m.intent == label for m in examples) >= 150, label
+        assert sum(m.intent == label for m in heldout) >= 30, label
+
+
+def test_the_dev_split_is_stable_and_about_a_fifth() -> None:
+    examples = load_split(INTENTS_DIR, "examples")
+    dev = load_split(INTENTS_DIR, "dev")
+    assert 0.12 < len(dev) / len(examples) < 0.28
+    assert all(is_dev(m.text) for m in dev)
+
+
+def test_safety_thresholds_favour_recall() -> None:
+    scores = [
+        {**{label: 0.0 for label in INTENTS}, "emergency": 0.3, "repair": 0.6},
+        {**{label: 0.0 for label in INTENTS}, "repair": 0.9},
+    ]
+    thresholds = choose_thresholds(scores, ["emergency", "repair"])
+    assert thresholds["emergency"] <= 0.3
+
+
+def test_held_out_quality_gate(understanding: Understanding) -> None:
+    """The real acceptance check: macro-F1 and safety recall on unseen messages."""
+    messages = load_split(INTENTS_DIR, "heldout")
+    predicted = [c.intent for c in understanding.classify_many(m.text for m in messages)]
+    table = per_intent([m.intent for m in messages], predicted)
+    macro_f1 = sum(row["f1"] for row in table.values()) / len(table)
+    assert macro_f1 >= MIN_MACRO_F1
+    assert table["emergency"]["recall"] >= MIN_SAFETY_RECALL
+    assert table["safeguarding"]["recall"] >= MIN_SAFETY_RECALL
+
+
+def test_evaluate_reports_and_plots(understanding: Understanding, tmp_path: Path) -> None:
+    out = io.StringIO()
+    plot = tmp_path / "confusion.png"
+    code = evaluate(PIPELINE_DIR, INTENTS_DIR, plot=plot, speed=True, out=out)
+    report = out.getvalue()
+    assert code == 0, report
+    assert "macro-F1" in report and "p99" in report and "MB" in report
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_pipeline_is_current_and_records_its_thresholds(understanding: Understanding) -> None:
+    assert is_current(INTENTS_DIR, PIPELINE_DIR)
+    metadata = json.loads((PIPELINE_DIR / "thresholds.json").read_text())
+    assert metadata["data_hash"] == data_hash(INTENTS_DIR)
+    assert set(metadata["thresholds"]) == set(INTENTS)
+
+
+def _tiny_intents(root: Path) -> Path:
+    (root / "examples").mkdir(parents=True)
+    (root / "config.cfg").write_text((INTENTS_DIR / "config.cfg").read_text())
+    for label in INTENTS:
+        lines = [m.text for m in load_split(INTENTS_DIR, "examples") if m.intent == label][:12]
+        (root / "examples" / f"{label}.txt").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_training_twice_gives_the_same_model(tmp_path: Path) -> None:
+    intents_dir = _tiny_intents(tmp_path / "intents")
+    first = train(intents_dir, tmp_path / "a", seed=3)
+    second = train(intents_dir, tmp_path / "b", seed=3)
+    model_a = (first / "model" / "textcat_multilabel" / "model").read_bytes()
+    model_b = (second / "model" / "textcat_multilabel" / "model").read_bytes()
+    assert model_a == model_b
+    thresholds_a = json.loads((first / "thresholds.json").read_text())["thresholds"]
+    thresholds_b = json.loads((second / "thresholds.json").read_text())["thresholds"]
+    assert thresholds_a == thresholds_b
+
+
+def test_a_changed_example_makes_the_pipeline_stale(tmp_path: Path) -> None:
+    intents_dir = _tiny_intents(tmp_path / "intents")
+    before = data_hash(intents_dir)
+    with (intents_dir / "examples" / "repair.txt").open("a") as handle:
+        handle.write("the shed door is hanging off\n")
+    assert data_hash(intents_dir) != before
+
+
+def test_labelled_messages_keep_their_intent() -> None:
+    assert LabelledMessage("hi", "smalltalk").intent == "smalltalk"
