@@ -1,0 +1,49 @@
+# Two commands on a fresh machine (README): `make run` and `make test`.
+# Both create .venv/ and install what they need; nothing is assumed installed but Python 3.11+.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format train evaluate benchmark machine clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(INSTALLED)
+
+## run: install, train the intent pipeline if missing, start the bot (web chat on :8080)
+run: $(INSTALLED)
+	$(BIN)/helpbot db upgrade
+	$(BIN)/helpbot serve
+
+## test: install, make sure Chromium and PostgreSQL are there, lint, run the whole suite
+test: $(INSTALLED) machine
+	$(BIN)/ruff check helpbot tests
+	$(BIN)/ruff format --check helpbot tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+machine:
+	@bash deploy/test-machine.sh
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check helpbot tests
+	$(BIN)/ruff format --check helpbot tests
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix helpbot tests
+	$(BIN)/ruff format helpbot tests
+
+train: $(INSTALLED)
+	$(BIN)/helpbot train
+
+evaluate: $(INSTALLED)
+	$(BIN)/helpbot evaluate --speed --plot build/confusion.png
+
+benchmark: $(INSTALLED)
+	$(BIN)/python -m helpbot.benchmark
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from helpbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""The ``helpbot`` command: serve, train, classify, ask, evaluate, cases, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from helpbot.config import Settings, SettingsError, load_settings
+from helpbot.log_privacy import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="helpbot", description="SHAL's tenant helpdesk bot (policy: social media policy v1.0)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="run the bot: web chat always, Telegram when a token is set"
+    )
+    serve.add_argument(
+        "--polling",
+        action="store_true",
+        help="use getUpdates long polling even when HELPBOT_WEBHOOK_URL is set",
+    )
+
+    train = commands.add_parser("train", help="train the intent pipeline from intents/")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--output", type=Path, help="where to write it (default: settings)")
+
+    commands.add_parser(
+        "classify",
+        help="read messages one per line on stdin; write JSON lines with intent and scores",
+    )
+
+    ask = commands.add_parser(
+        "ask", help="print the reply a tenant gets for TEXT as a first private message"
+    )
+    ask.add_argument("text", nargs="?", help="the tenant's message")
+    ask.add_argument(
+        "--jsonl", action="store_true", help="read messages one per line on stdin; write JSON lines"
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score the trained pipeline on the held-out split"
+    )
+    evaluate.add_argument("--plot", type=Path, help="save the confusion matrix as a PNG")
+    evaluate.add_argument(
+        "--speed", action="store_true", help="also measure latency, throughput, size, load time"
+    )
+
+    cases = commands.add_parser("cases", help="case history for staff")
+    case_commands = cases.add_subparsers(
+        dest="cases_command", required=True, metavar="CASES_COMMAND"
+    )
+    case_list = case_commands.add_parser("list", help="list cases")
+    case_list.add_argument("--status", choices=["open", "resolved", "closed"], help="only these")
+    case_show = case_commands.add_parser("show", help="a case's details and full timeline")
+    case_show.add_argument("ref", help="case reference, e.g. SHAL-00001")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="apply migrations to HELPBOT_DATABASE_URL")
+    return parser
+
+
+def _stdin_lines() -> list[str]:
+    return [line.rstrip("\r\n") for line in sys.stdin]
+
+
+def _classify(settings: Settings) -> int:
+    from helpbot.serve import load_understanding
+
+    understanding = load_understanding(settings)
+    lines = _stdin_lines()
+    for text, result in zip(lines, understanding.classify_many(lines), strict=True):
+        record = {"text": text, "intent": result.intent, "scores": dict(result.scores)}
+        print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+async def _ask(settings: Settings, texts: list[str], jsonl: bool) -> int:
+    """Runs the real desk on a throwaway in-memory store, one fresh chat per message."""
+    from helpbot.channels.webchat import WebChat
+    from helpbot.desk.actions import SendText
+    from helpbot.desk.events import ChatKind, ChatRef, Person
+    from helpbot.serve import build_desk, load_understanding
+    from helpbot.store.records import Store
+
+    understanding = await asyncio.to_thread(load_understanding, settings)
+    store = Store.from_url("sqlite+aiosqlite://")
+    await store.create_all()
+    desk = build_desk(settings, store, understanding)
+    try:
+        for number, text in enumerate(texts, start=1):
+            who = Person(channel="cli", external_id=str(number), first_name="")
+            where = ChatRef(channel="cli", external_id=str(number), kind=ChatKind.PRIVATE)
+            actions = await desk.handle(WebChat._event(who, where, text))
+            replies = [a for a in actions if isinstance(a, SendText)]
+            reply = "\n\n".join(a.text for a in replies)
+            intent = next((a.intent for a in replies if a.intent), None)
+            if intent is None and text.strip() and not text.strip().startswith("/"):
+                intent = understanding.classify(text).intent
+            if jsonl:
+                print(
+                    json.dumps({"text": text, "intent": intent, "reply": reply}, ensure_ascii=False)
+                )
+            else:
+                print(reply)
+    finally:
+        await store.close()
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        from helpbot.serve import serve
+
+        asyncio.run(serve(settings, polling=True if args.polling else None))
+        return 0
+    if args.command == "train":
+        from helpbot.nlu.training import train
+
+        output = args.output or settings.pipeline_dir
+        train(settings.intents_dir, output, seed=args.seed)
+        print(f"trained pipeline written to {output}")
+        return 0
+    if args.command == "classify":
+        return _classify(settings)
+    if args.command == "ask":
+        if args.jsonl:
+            return asyncio.run(_ask(settings, _stdin_lines(), jsonl=True))
+        if args.text is None:
+            print(
+                "helpbot ask: give the message as TEXT, or use --jsonl with stdin", file=sys.stderr
+            )
+            return 2
+        return asyncio.run(_ask(settings, [args.text], jsonl=False))
+    if args.command == "evaluate":
+        from helpbot.nlu.evaluation import evaluate
+
+        return evaluate(
+            settings.pipeline_dir, settings.intents_dir, plot=args.plot, speed=args.speed
+        )
+    if args.command == "cases":
+        from helpbot.casefile import list_cases, show_case
+        from helpbot.store.database import upgrade
+
+        upgrade(settings.database_url)
+        if args.cases_command == "list":
+            return asyncio.run(list_cases(settings.database_url, sys.stdout, args.status))
+        return asyncio.run(show_case(settings.database_url, args.ref, sys.stdout))
+    if args.command == "db" and args.db_command == "upgrade":
+        from helpbot.store.database import upgrade
+
+        upgrade(settings.database_url)
+        print("database is up to date")
+        return 0
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"helpbot: setting {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        return _run(args, settings)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,124 @@
+"""Settings from environment variables (and an optional ``.env``).
+
+Every setting is ``HELPBOT_<NAME>``; ``deploy/helpbot.env.example`` documents them.
+A bad value stops start-up with one line naming the setting, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HELPBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite+aiosqlite:///helpbot.db"
+    telegram_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    staff_group_id: int | None = None
+    community_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    staff_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    intents_dir: Path = REPO_ROOT / "intents"
+    pipeline_dir: Path = REPO_ROOT / "build" / "intent-pipeline"
+    log_level: str = "INFO"
+    public_url: str | None = None  # where the web chat is reachable, for links
+
+    @field_validator("community_group_ids", "staff_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            try:
+                return tuple(int(item) for item in items)
+            except ValueError:
+                raise ValueError("must be a comma-separated list of numeric ids") from None
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (async drivers)"
+            )
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _check_token(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _TOKEN_RE.match(value):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https:// address Telegram can reach")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _SECRET_RE.match(value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("HELPBOT_WEBHOOK_SECRET: must be set when HELPBOT_WEBHOOK_URL is set")
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = first.get("loc") or ()
+        message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+        if location:
+            name = "HELPBOT_" + str(location[0]).upper()
+            raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError(message) from None

@@ -1,0 +1,87 @@
+"""What the desk asks a channel to do. Adapters only execute these (DESIGN.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helpbot.desk.events import ChatRef
+
+# Telegram rejects longer messages; other channels inherit the same cap so a
+# reply is never cut differently on different channels.
+MAX_MESSAGE_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: either a callback (data) or a link (url)."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    chat: ChatRef
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    reply_to_message_id: str | None = None
+    thread_id: int | None = None
+    intent: str | None = None  # what the reply is answering, kept with the stored copy
+    case_id: int | None = None
+    author: str | None = None  # a colleague's first name when staff wrote it (3.3)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerButton:
+    """Acknowledge a button press so the client stops its spinner."""
+
+    callback_id: str
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMessage:
+    chat: ChatRef
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostToStaff:
+    """Post in a case's topic in the staff group; the adapter creates the topic when the
+    case has none yet, or recreates it if a colleague deleted it by hand."""
+
+    case_id: int
+    topic_name: str
+    thread_id: int | None
+    text: str = ""
+    copy_from: ChatRef | None = None  # relay the tenant's own message (photo, file, voice)
+    copy_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetTopicOpen:
+    """Close a case's staff topic when the case closes, reopen it with the case."""
+
+    case_id: int
+    thread_id: int
+    open: bool
+
+
+Action = SendText | AnswerButton | DeleteMessage | PostToStaff | SetTopicOpen
+
+
+def split_long_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Split at paragraph, line or word boundaries so no part exceeds the channel limit."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts

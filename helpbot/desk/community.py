@@ -1,0 +1,118 @@
+"""A tenants' community group: conversation is welcome, but personal matters and
+complaints are never discussed in public (3.12); they move to a private case (3.13)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from helpbot.desk.actions import Action, AnswerButton, DeleteMessage, PostToStaff
+from helpbot.desk.complaints_clock import local_day, stage_deadlines
+from helpbot.desk.events import Content
+from helpbot.desk.front_desk import STAFF_COMMANDS, Visit, reply
+from helpbot.desk.private_thread import URGENT_INTENTS, case_summary, topic_name
+from helpbot.nlu.intents import PRIVATE_INTENTS
+
+if TYPE_CHECKING:
+    from helpbot.desk.front_desk import Desk
+
+
+class CommunityGroup:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.say = desk.say
+
+    async def handle(self, visit: Visit) -> list[Action]:
+        inbound = visit.inbound
+        if inbound.content is Content.BUTTON:
+            return [AnswerButton(inbound.callback_id)] if inbound.callback_id else []
+        if inbound.content is Content.COMMAND:
+            if inbound.command in STAFF_COMMANDS:
+                return await self.desk.refuse_staff_command(visit)
+            return []
+        if inbound.content is not Content.TEXT or visit.classification is None:
+            return []
+        intent = visit.intent or "smalltalk"
+        actions: list[Action] = []
+        exposed = self.desk.understanding.find_personal_data(inbound.text)
+        if exposed and inbound.message_id:
+            # Remove it and say why, without repeating any of it (3.12).
+            actions.append(DeleteMessage(inbound.chat, inbound.message_id))
+        if intent == "emergency" or intent in PRIVATE_INTENTS:
+            actions += await self.move_to_private(visit, intent, quote=not exposed)
+        elif exposed:
+            actions.append(reply(inbound, self.say("group", "personal_data_removed")))
+        elif inbound.addressed_to_bot and intent in {"question", "smalltalk", "human"}:
+            actions += self.desk.private.answer(visit)
+        if exposed:
+            await self.desk.store.audit(
+                actor="bot",
+                action="removed_personal_data",
+                subject=f"{inbound.channel}:{inbound.chat.external_id}",
+                detail={
+                    "kinds": sorted({d.kind for d in exposed}),
+                    "message_id": inbound.message_id,
+                },
+            )
+        return actions
+
+    async def move_to_private(self, visit: Visit, intent: str, *, quote: bool) -> list[Action]:
+        """Open the case at once, linked to the group message, and invite the tenant to a
+        private chat with a deep link (a bot cannot message someone first)."""
+        inbound = visit.inbound
+        casebook = self.desk.casebook
+        dates = None
+        if intent == "complaint":
+            deadlines = stage_deadlines(1, local_day(inbound.received_at))
+            dates = (deadlines.acknowledge_by, deadlines.respond_by)
+        case = await casebook.open_case(
+            kind=intent,
+            tenant_id=visit.person.id,
+            chat_id=None,
+            summary=case_summary(inbound.text),
+            urgent=intent in URGENT_INTENTS,
+            origin_chat_id=visit.chat.id,
+            origin_message_id=inbound.message_id,
+            with_link=True,
+            complaint_dates=dates,
+            actor_name=visit.person.first_name,
+            now=inbound.received_at,
+        )
+        await self.desk.store.link_message(visit.message.id, case.id)
+        await casebook.log(
+            case.id,
+            "tenant_message",
+            actor_kind="tenant",
+            actor_id=visit.person.id,
+            actor_name=visit.person.first_name,
+            text=inbound.text,
+            detail={"intent": intent, "where": "community group"},
+        )
+        key = "emergency" if intent == "emergency" else "move_private"
+        notice = reply(
+            inbound,
+            self.say("group", key),
+            intent=intent,
+            buttons=self.desk.private_link(case.link_token or ""),
+            case_id=case.id,
+        )
+        if not quote:
+            # The original is being deleted; don't quote it.
+            notice = reply(
+                replace(inbound, message_id=None),
+                self.say("group", "personal_data_removed") + "\n\n" + self.say("group", key),
+                intent=intent,
+                buttons=self.desk.private_link(case.link_token or ""),
+                case_id=case.id,
+            )
+        actions: list[Action] = [notice]
+        if self.desk.settings.staff_room:
+            origin = f"community group “{inbound.chat.title or inbound.chat.external_id}”"
+            header = self.desk.private.new_case_header(case, origin)
+            text = self.say(
+                "staff", "tenant_says", name=visit.person.first_name or "Tenant", text=inbound.text
+            )
+            actions.append(
+                PostToStaff(case.id, topic_name(case), None, text=f"{header}\n\n{text}"[:4000])
+            )
+        return actions

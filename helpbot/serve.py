@@ -1,0 +1,106 @@
+"""Assembles the running bot: store, understanding, desk, channels, web app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import datetime
+
+from aiohttp import web
+
+from helpbot.channels.switchboard import Switchboard
+from helpbot.channels.telegram.channel import TelegramChannel
+from helpbot.channels.webchat import WebChat
+from helpbot.config import Settings
+from helpbot.desk.complaints_clock import LONDON, is_working_day
+from helpbot.desk.front_desk import Desk
+from helpbot.desk.wording import Wording
+from helpbot.nlu.training import ensure_trained
+from helpbot.nlu.understanding import Understanding
+from helpbot.store.database import upgrade_async
+from helpbot.store.records import Store
+from helpbot.web.app import WEBHOOK_PATH, build_app
+
+log = logging.getLogger(__name__)
+
+
+def load_understanding(settings: Settings) -> Understanding:
+    ensure_trained(settings.intents_dir, settings.pipeline_dir)
+    return Understanding.load(settings.pipeline_dir, settings.intents_dir)
+
+
+def build_desk(settings: Settings, store: Store, understanding: Understanding) -> Desk:
+    return Desk(store, understanding, Wording.load(settings.intents_dir))
+
+
+REMINDER_HOUR = 9  # local time in England
+
+
+async def complaint_reminders(desk: Desk, switchboard: Switchboard) -> None:
+    """Once each working morning, post due and overdue complaints to the staff group
+    (Complaint Handling Code timescales). Checked every 10 minutes so a restart
+    after 9am still sends that day's reminder; the desk never repeats one in a day."""
+    while True:
+        now = datetime.now(LONDON)
+        if now.hour >= REMINDER_HOUR and is_working_day(now.date()):
+            try:
+                actions = await desk.complaint_reminders(now.date())
+                await switchboard.execute(actions, origin="telegram")
+            except Exception as error:  # keep the loop alive; the next check retries
+                log.error("complaint reminders failed: %s", type(error).__name__)
+        await asyncio.sleep(600)
+
+
+async def serve(settings: Settings, *, polling: bool | None = None) -> None:
+    await upgrade_async(settings.database_url)
+    understanding = await asyncio.to_thread(load_understanding, settings)
+    store = Store.from_url(settings.database_url)
+    desk = build_desk(settings, store, understanding)
+    switchboard = Switchboard()
+    telegram: TelegramChannel | None = None
+    if settings.telegram_token:
+        telegram = TelegramChannel(
+            desk,
+            store,
+            token=settings.telegram_token,
+            base_url=settings.telegram_base_url,
+            staff_group_id=settings.staff_group_id,
+            community_group_ids=settings.community_group_ids,
+            webhook_url=settings.webhook_url,
+            webhook_secret=settings.webhook_secret,
+            switchboard=switchboard,
+            staff_user_ids=settings.staff_user_ids,
+        )
+    app = build_app(store, WebChat(desk, store, switchboard), telegram)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else settings.port
+    print(f"helpbot web chat: http://{settings.host}:{port}/chat", flush=True)
+    if telegram is not None:
+        await telegram.start(polling=polling)
+        mode = "polling" if telegram._polling else f"webhook at {WEBHOOK_PATH}"
+        print(f"helpbot telegram: @{telegram.bot.bot.username} ({mode})", flush=True)
+    else:
+        print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
+
+    reminders = asyncio.get_running_loop().create_task(complaint_reminders(desk, switchboard))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        reminders.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reminders
+        if telegram is not None:
+            await telegram.stop()
+        await runner.cleanup()
+        await store.close()

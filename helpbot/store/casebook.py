@@ -1,0 +1,234 @@
+"""Case records: opening, finding, claiming and the timeline of every case (3.12, 3.13)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from helpbot.store import models
+from helpbot.store.records import Store
+
+OPEN_STATUSES = ("open",)
+
+
+class Casebook:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.sessions = store.sessions
+
+    async def open_case(
+        self,
+        *,
+        kind: str,
+        tenant_id: int,
+        chat_id: int | None,
+        summary: str,
+        urgent: bool,
+        origin_chat_id: int | None = None,
+        origin_message_id: str | None = None,
+        with_link: bool = False,
+        complaint_dates: tuple[date, date] | None = None,
+        actor_name: str = "",
+        now: datetime | None = None,
+    ) -> models.Case:
+        moment = now or models.utcnow()
+        case = models.Case(
+            ref="pending-" + secrets.token_hex(6),
+            kind=kind,
+            status="open",
+            urgent=urgent,
+            summary=summary[:200],
+            tenant_id=tenant_id,
+            chat_id=chat_id,
+            origin_chat_id=origin_chat_id,
+            origin_message_id=origin_message_id,
+            link_token=secrets.token_urlsafe(16) if with_link else None,
+            created_at=moment,
+            updated_at=moment,
+        )
+        if complaint_dates is not None:
+            case.stage = 1
+            case.received_on = moment.date()
+            case.acknowledge_by, case.respond_by = complaint_dates
+        async with self.sessions.begin() as session:
+            session.add(case)
+            await session.flush()
+            case.ref = f"SHAL-{case.id:05d}"
+            session.add(
+                models.CaseEvent(
+                    case_id=case.id,
+                    at=moment,
+                    actor_kind="tenant",
+                    actor_id=tenant_id,
+                    actor_name=actor_name,
+                    kind="opened",
+                    detail={"kind": kind, "urgent": urgent},
+                )
+            )
+        return case
+
+    async def get(self, ref: str) -> models.Case | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(models.Case).where(models.Case.ref == ref))
+
+    async def by_id(self, case_id: int) -> models.Case | None:
+        async with self.sessions() as session:
+            return await session.get(models.Case, case_id)
+
+    async def by_topic(self, thread_id: int) -> models.Case | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(models.Case)
+                .where(models.Case.staff_topic_id == thread_id)
+                .order_by(models.Case.id.desc())
+                .limit(1)
+            )
+
+    async def by_link(self, token: str) -> models.Case | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(models.Case).where(models.Case.link_token == token))
+
+    async def open_case_of_kind(self, tenant_id: int, kind: str) -> models.Case | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(models.Case)
+                .where(
+                    models.Case.tenant_id == tenant_id,
+                    models.Case.kind == kind,
+                    models.Case.status.in_(OPEN_STATUSES),
+                )
+                .order_by(models.Case.id.desc())
+                .limit(1)
+            )
+
+    async def current_case(self, tenant_id: int) -> models.Case | None:
+        """The tenant's most recently active open case: follow-ups belong to it."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(models.Case)
+                .where(models.Case.tenant_id == tenant_id, models.Case.status.in_(OPEN_STATUSES))
+                .order_by(models.Case.updated_at.desc(), models.Case.id.desc())
+                .limit(1)
+            )
+
+    async def tenant_cases(self, tenant_id: int) -> list[models.Case]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(models.Case)
+                .where(models.Case.tenant_id == tenant_id)
+                .order_by(models.Case.id.desc())
+                .limit(20)
+            )
+            return list(rows)
+
+    async def all_cases(self, status: str | None = None) -> list[models.Case]:
+        async with self.sessions() as session:
+            query = select(models.Case).order_by(models.Case.id)
+            if status:
+                query = query.where(models.Case.status == status)
+            return list(await session.scalars(query))
+
+    async def complaints_due(self, by: date) -> list[models.Case]:
+        """Open complaints with a deadline on or before ``by`` (acknowledgement or response)."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(models.Case)
+                .where(
+                    models.Case.kind == "complaint",
+                    models.Case.status == "open",
+                    or_(
+                        (models.Case.acknowledged_on.is_(None))
+                        & (models.Case.acknowledge_by <= by),
+                        (models.Case.responded_on.is_(None)) & (models.Case.respond_by <= by),
+                    ),
+                )
+                .order_by(models.Case.respond_by, models.Case.id)
+            )
+            return list(rows)
+
+    async def change(self, case_id: int, **values: Any) -> None:
+        values.setdefault("updated_at", models.utcnow())
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(models.Case).where(models.Case.id == case_id).values(**values)
+            )
+
+    async def claim(self, case_id: int, staff_id: int, staff_name: str) -> bool:
+        """Assign a case to one colleague. A single conditional UPDATE, so when two
+        colleagues claim at once exactly one wins, on SQLite and PostgreSQL alike."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(models.Case)
+                .where(models.Case.id == case_id, models.Case.assignee_id.is_(None))
+                .values(assignee_id=staff_id, assignee_name=staff_name, updated_at=models.utcnow())
+            )
+            return result.rowcount == 1
+
+    async def release(self, case_id: int, staff_id: int) -> bool:
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(models.Case)
+                .where(models.Case.id == case_id, models.Case.assignee_id == staff_id)
+                .values(assignee_id=None, assignee_name=None, updated_at=models.utcnow())
+            )
+            return result.rowcount == 1
+
+    async def log(
+        self,
+        case_id: int,
+        kind: str,
+        *,
+        actor_kind: str,
+        actor_id: int | None = None,
+        actor_name: str = "",
+        text: str = "",
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        async with self.sessions.begin() as session:
+            session.add(
+                models.CaseEvent(
+                    case_id=case_id,
+                    at=at or models.utcnow(),
+                    actor_kind=actor_kind,
+                    actor_id=actor_id,
+                    actor_name=actor_name,
+                    kind=kind,
+                    text=text,
+                    detail=detail or {},
+                )
+            )
+            await session.execute(
+                update(models.Case)
+                .where(models.Case.id == case_id)
+                .values(updated_at=at or models.utcnow())
+            )
+
+    async def timeline(self, case_id: int) -> Sequence[models.CaseEvent]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(models.CaseEvent)
+                .where(models.CaseEvent.case_id == case_id)
+                .order_by(models.CaseEvent.id)
+            )
+            return list(rows)
+
+    async def chat_of(self, case: models.Case) -> models.Chat | None:
+        if case.chat_id is None:
+            return None
+        async with self.sessions() as session:
+            return await session.get(models.Chat, case.chat_id)
+
+    async def origin_of(self, case: models.Case) -> models.Chat | None:
+        if case.origin_chat_id is None:
+            return None
+        async with self.sessions() as session:
+            return await session.get(models.Chat, case.origin_chat_id)
+
+    async def person(self, person_id: int) -> models.Person | None:
+        async with self.sessions() as session:
+            return await session.get(models.Person, person_id)

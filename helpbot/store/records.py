@@ -1,0 +1,254 @@
+"""The desk's record keeping: who wrote, in which chat, what was said and done.
+
+One short transaction per unit of work (SQLAlchemy 2 style). Text is stored for
+staff review; it never goes to logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from helpbot.desk import events
+from helpbot.store import models
+from helpbot.store.database import create_engine, sessionmaker
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = sessionmaker(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(create_engine(url))
+
+    async def create_all(self) -> None:
+        """Build tables straight from the models: only for throwaway in-memory stores."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(models.Base.metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    # -- deliveries ---------------------------------------------------------
+
+    async def record_update(self, channel: str, key: str, payload: dict[str, Any]) -> bool:
+        """Store a delivery; False if it was already stored (a repeat must have no effect)."""
+        statement = (
+            self._insert(models.ChannelUpdate)
+            .values(channel=channel, update_key=key, payload=payload, received_at=models.utcnow())
+            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        )
+        async with self.sessions.begin() as session:
+            result = await session.execute(statement)
+            return bool(result.rowcount)
+
+    async def finish_update(self, channel: str, key: str, outcome: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(models.ChannelUpdate)
+                .where(
+                    models.ChannelUpdate.channel == channel,
+                    models.ChannelUpdate.update_key == key,
+                )
+                .values(processed_at=models.utcnow(), outcome=outcome)
+            )
+
+    async def unfinished_updates(self, channel: str) -> list[models.ChannelUpdate]:
+        """Deliveries stored but never processed (the bot stopped mid-way): replayed at start."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(models.ChannelUpdate)
+                .where(
+                    models.ChannelUpdate.channel == channel,
+                    models.ChannelUpdate.processed_at.is_(None),
+                )
+                .order_by(models.ChannelUpdate.id)
+            )
+            return list(rows)
+
+    # -- people and chats ---------------------------------------------------
+
+    async def person(self, who: events.Person) -> models.Person:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                self._insert(models.Person)
+                .values(
+                    channel=who.channel,
+                    external_id=who.external_id,
+                    first_name=who.first_name[:256],
+                    username=who.username,
+                    created_at=models.utcnow(),
+                    last_seen_at=models.utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            )
+            row = await session.scalar(
+                select(models.Person).where(
+                    models.Person.channel == who.channel,
+                    models.Person.external_id == who.external_id,
+                )
+            )
+            assert row is not None
+            row.last_seen_at = models.utcnow()
+            if who.first_name and row.first_name != who.first_name[:256]:
+                row.first_name = who.first_name[:256]
+            return row
+
+    async def chat(self, where: events.ChatRef) -> models.Chat:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                self._insert(models.Chat)
+                .values(
+                    channel=where.channel,
+                    external_id=where.external_id,
+                    kind=where.kind.value,
+                    title=where.title,
+                    created_at=models.utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            )
+            row = await session.scalar(
+                select(models.Chat).where(
+                    models.Chat.channel == where.channel,
+                    models.Chat.external_id == where.external_id,
+                )
+            )
+            assert row is not None
+            return row
+
+    # -- messages -----------------------------------------------------------
+
+    async def record_inbound(
+        self,
+        inbound: events.Inbound,
+        intent: str | None,
+        *,
+        chat_id: int,
+        person_id: int,
+        case_id: int | None = None,
+    ) -> models.Message:
+        message = models.Message(
+            case_id=case_id,
+            chat_id=chat_id,
+            person_id=person_id,
+            direction="in",
+            content=inbound.content.value,
+            text=inbound.text,
+            intent=intent,
+            channel_message_id=inbound.message_id,
+            thread_id=inbound.chat.thread_id,
+            created_at=inbound.received_at,
+        )
+        async with self.sessions.begin() as session:
+            session.add(message)
+        return message
+
+    async def record_outbound(
+        self,
+        where: events.ChatRef,
+        text: str,
+        *,
+        intent: str | None,
+        channel_message_id: str | None,
+        status: str,
+        thread_id: int | None = None,
+        case_id: int | None = None,
+    ) -> models.Message:
+        chat = await self.chat(where)
+        message = models.Message(
+            case_id=case_id,
+            chat_id=chat.id,
+            person_id=None,
+            direction="out",
+            content=events.Content.TEXT.value,
+            text=text,
+            intent=intent,
+            channel_message_id=channel_message_id,
+            thread_id=thread_id,
+            status=status,
+            created_at=models.utcnow(),
+        )
+        async with self.sessions.begin() as session:
+            session.add(message)
+        return message
+
+    async def chat_history(self, where: events.ChatRef, limit: int = 200) -> list[models.Message]:
+        async with self.sessions() as session:
+            chat_id = await session.scalar(
+                select(models.Chat.id).where(
+                    models.Chat.channel == where.channel,
+                    models.Chat.external_id == where.external_id,
+                )
+            )
+            if chat_id is None:
+                return []
+            rows = await session.scalars(
+                select(models.Message)
+                .where(models.Message.chat_id == chat_id)
+                .order_by(models.Message.id)
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def link_message(self, message_id: int, case_id: int) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(models.Message)
+                .where(models.Message.id == message_id)
+                .values(case_id=case_id)
+            )
+
+    async def case_messages(self, case_id: int) -> list[models.Message]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(models.Message)
+                .where(models.Message.case_id == case_id)
+                .order_by(models.Message.id)
+            )
+            return list(rows)
+
+    async def count_messages(self, direction: str | None = None) -> int:
+        async with self.sessions() as session:
+            query = select(func.count(models.Message.id))
+            if direction:
+                query = query.where(models.Message.direction == direction)
+            return int(await session.scalar(query) or 0)
+
+    # -- audit --------------------------------------------------------------
+
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        async with self.sessions.begin() as session:
+            session.add(
+                models.AuditEvent(
+                    actor=actor,
+                    action=action,
+                    subject=subject,
+                    detail=detail or {},
+                    at=at or models.utcnow(),
+                )
+            )
+
+    async def audit_trail(self, action: str | None = None) -> Sequence[models.AuditEvent]:
+        async with self.sessions() as session:
+            query = select(models.AuditEvent).order_by(models.AuditEvent.id)
+            if action:
+                query = query.where(models.AuditEvent.action == action)
+            return list(await session.scalars(query))

@@ -1,0 +1,1 @@
+"""One aiohttp application: Telegram webhook, web chat, health (DESIGN.md)."""

@@ -1,0 +1,155 @@
+"""The web chat: the same desk and answers as Telegram, over a websocket, and a page that
+works in a real browser (headless Chromium) at phone width."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from helpbot.channels.webchat import WebChat
+from helpbot.config import REPO_ROOT
+from helpbot.desk.front_desk import Desk
+from helpbot.desk.wording import Wording
+from helpbot.store.casebook import Casebook
+from helpbot.store.records import Store
+from helpbot.testing.harness import BotUnderTest
+from helpbot.web.app import build_app
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture
+async def web_chat(store: Store, understanding) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    desk = Desk(store, understanding, Wording.load(REPO_ROOT / "intents"))
+    runner = web.AppRunner(build_app(store, WebChat(desk, store)), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    message = await ws.receive_json(timeout=10)
+    assert isinstance(message, dict)
+    return message
+
+
+async def test_a_visitor_is_welcomed_and_a_question_is_answered(web_chat: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        async with session.get(f"{web_chat}/chat") as page:
+            assert page.status == 200
+            assert "Chat with SHAL" in await page.text()
+        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+            welcome = await _receive(ws)
+            assert welcome["type"] == "reply" and "automated assistant" in welcome["text"]
+            await ws.send_json({"type": "message", "text": "what is your email address"})
+            answer = await _receive(ws)
+            assert "information@shal.org" in answer["text"]
+
+
+async def test_a_returning_visitor_sees_their_conversation_again(web_chat: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{web_chat}/chat")
+        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+            await _receive(ws)
+            await ws.send_json({"type": "message", "text": "hello"})
+            await _receive(ws)
+        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+            history = await _receive(ws)
+            assert history["type"] == "history"
+            assert {"from": "you", "text": "hello"} in history["messages"]
+
+
+async def test_nonsense_on_the_socket_gets_a_polite_error_not_a_crash(web_chat: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{web_chat}/chat")
+        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+            await _receive(ws)
+            await ws.send_str("{not json")
+            assert (await _receive(ws))["type"] == "error"
+            await ws.send_json({"type": "launch_missiles"})
+            assert (await _receive(ws))["type"] == "error"
+            await ws.send_json({"type": "message", "text": "   "})
+            assert "empty" in (await _receive(ws))["text"]
+            await ws.send_json({"type": "message", "text": "hello"})
+            assert (await _receive(ws))["type"] == "reply"
+
+
+async def test_the_socket_refuses_a_visitor_who_never_opened_the_page(web_chat: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(f"{web_chat}/chat/ws")
+        assert refused.value.status == 403
+
+
+async def test_a_colleague_in_the_staff_room_can_answer_a_web_chat_tenant(
+    bot: BotUnderTest,
+) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{bot.web_url}/chat")
+        async with session.ws_connect(f"{bot.web_url}/chat/ws") as ws:
+            await _receive(ws)
+            await ws.send_json(
+                {"type": "message", "text": "the radiator in my bedroom won't heat up"}
+            )
+            logged = await _receive(ws)
+            (case,) = await Casebook(bot.store).all_cases()
+            assert case.ref in logged["text"]
+            await bot.tg.wait_for(
+                "sendMessage", lambda call: call.params["chat_id"] == bot.staff_room.id
+            )
+            refreshed = await Casebook(bot.store).by_id(case.id)
+            assert refreshed is not None and refreshed.staff_topic_id is not None
+            priya = bot.tg.user(9001, "Priya")
+            await bot.send(
+                bot.tg.topic_message(
+                    bot.staff_room, refreshed.staff_topic_id, priya, "We'll bleed it tomorrow"
+                )
+            )
+            pushed = await _receive(ws)
+            assert pushed["text"] == "We'll bleed it tomorrow\n\n— Priya, SHAL team"
+
+
+@pytest.mark.browser
+async def test_the_chat_page_works_in_a_real_browser_at_phone_width(web_chat: str) -> None:
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is required (make test installs it)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 320, "height": 640})
+            await page.goto(f"{web_chat}/chat")
+            await page.locator("li.bot", has_text="automated assistant").wait_for(timeout=10_000)
+            # Keyboard users meet the skip link first, then reach the message box.
+            await page.keyboard.press("Tab")
+            assert "Skip" in await page.evaluate("document.activeElement.textContent")
+            box = page.get_by_label("Your message")
+            await box.fill("what's your phone number?")
+            await box.press("Enter")
+            await page.locator("li.bot", has_text="01278 444344").wait_for(timeout=10_000)
+            assert await box.input_value() == ""
+            # Nothing spills sideways at 320px.
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320
+            await page.screenshot(path=str(ARTIFACTS / "web-chat-320.png"), full_page=True)
+        finally:
+            await browser.close()
