@@ -15,11 +15,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from tests.nlu_fixtures import understanding  # noqa: F401  (session fixture)
 
 from helpbot.store.database import upgrade
 from helpbot.store.models import Base
 from helpbot.store.records import Store
+from tests.nlu_fixtures import understanding  # noqa: F401  (session fixture)
 
 PG_ADMIN = os.environ.get("HELPBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -28,7 +28,10 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine; an in-memory SQLite URL shares one connection so tables persist."""
     if url.startswith("sqlite"):
         in_memory = url.endswith("://") or ":memory:" in url
-        kwargs: dict[str, Any] = {}
+        # One connection: SQLite allows one writer at a time, and many connections
+        # contending for the lock spend their time in busy-wait back-off (one
+        # writer path, DESIGN.md). Work is still concurrent; commits queue here.
+        kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         if in_memory:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_async_engine(url, **kwargs)
