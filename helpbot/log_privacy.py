@@ -21,6 +21,7 @@ PAYLOAD_LOGGERS = {
     "httpcore": logging.WARNING,
     "asyncpg": logging.INFO,
     "aiohttp.access": logging.WARNING,
+    "alembic.runtime.plugins": logging.WARNING,  # start-up noise, not payloads
 }
 
 
