@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from helpbot.log_privacy import hold_payload_loggers
 from helpbot.store import models
+from helpbot.testing.fake_telegram import FakeTelegram
 from helpbot.testing.harness import SECRET, BotUnderTest, running_bot, tenant
 
 
@@ -226,3 +227,25 @@ async def test_the_log_never_contains_what_tenants_wrote(
     assert "inbound" in logged  # the bot does log, just not the text
     for secret in secrets:
         assert secret not in logged
+
+
+async def test_an_update_stored_but_not_answered_before_a_restart_is_answered_after_it(
+    store,
+    understanding,  # type: ignore[no-untyped-def]
+) -> None:
+    # The bot stored the update (so Telegram got its 200) and then stopped before
+    # answering. On the next start it must not be lost.
+    async with running_bot(store, understanding) as first_run:
+        ann = tenant(first_run.tg)
+        pending = first_run.tg.private_message(ann, "hello")
+    await store.record_update("telegram", str(pending["update_id"]), pending)
+
+    def ann_is_known(tg: FakeTelegram) -> None:
+        tg.private_chat(tenant(tg))
+        tg.start_user(tenant(tg))
+
+    async with running_bot(store, understanding, before_start=ann_is_known) as second_run:
+        await second_run.settle()
+        (answer,) = second_run.replies_to(ann.id)
+        assert "help" in answer.lower()
+    assert await store.unfinished_updates("telegram") == []

@@ -8,7 +8,7 @@ to the fake through python-telegram-bot's real HTTP stack.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +64,7 @@ async def running_bot(
     *,
     polling: bool = False,
     staff_user_ids: tuple[int, ...] = (),
+    before_start: Callable[[FakeTelegram], None] | None = None,
 ) -> AsyncIterator[BotUnderTest]:
     async with FakeTelegram(
         token=TOKEN, bot_username="shal_helpbot", closed_topic_error=None
@@ -92,6 +93,8 @@ async def running_bot(
         port = runner.addresses[0][1]
         web_url = f"http://127.0.0.1:{port}"
         channel.webhook_url = None if polling else f"{web_url}{WEBHOOK_PATH}"
+        if before_start is not None:
+            before_start(tg)
         await channel.start(polling=polling)
         try:
             yield BotUnderTest(tg, channel, desk, store, web_url, staff_room, community)
