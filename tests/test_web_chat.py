@@ -17,7 +17,7 @@ from helpbot.desk.front_desk import Desk
 from helpbot.desk.wording import Wording
 from helpbot.store.casebook import Casebook
 from helpbot.store.records import Store
-from helpbot.testing.harness import BotUnderTest
+from helpbot.testing.harness import BotUnderTest, tenant
 from helpbot.web.app import build_app
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -153,3 +153,16 @@ async def test_the_chat_page_works_in_a_real_browser_at_phone_width(web_chat: st
             await page.screenshot(path=str(ARTIFACTS / "web-chat-320.png"), full_page=True)
         finally:
             await browser.close()
+
+
+async def test_operators_can_scrape_case_and_delivery_figures(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "the bathroom light pull cord has snapped"))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.web_url}/metrics") as response:
+            assert response.status == 200
+            text = await response.text()
+    assert 'helpbot_cases_open{kind="repair"} 1.0' in text
+    assert "helpbot_updates_unprocessed 0.0" in text
+    assert 'helpbot_messages{direction="in",status="stored"} 1.0' in text
+    assert "pull cord" not in text

@@ -10,6 +10,7 @@ from aiohttp import web
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.store.records import Store
+from helpbot.web.metrics import StoreMetrics
 
 WEB_DIR = Path(__file__).resolve().parent
 WEBHOOK_PATH = "/telegram/webhook"
@@ -58,6 +59,7 @@ def build_app(
             web.get("/", home),
             web.get("/chat", chat_page),
             web.get("/healthz", health),
+            web.get("/metrics", StoreMetrics(store).handler),
             web.static("/static", WEB_DIR / "static"),
             *webchat.routes(),
         ]
