@@ -1,4 +1,5 @@
-"""The ``helpbot`` command: serve, train, classify, ask, evaluate, cases, db upgrade."""
+"""The ``helpbot`` command: serve, train, classify, ask, evaluate, cases, tenants,
+moderation, db upgrade."""
 
 from __future__ import annotations
 
@@ -61,6 +62,33 @@ def _parser() -> argparse.ArgumentParser:
     case_list.add_argument("--status", choices=["open", "resolved", "closed"], help="only these")
     case_show = case_commands.add_parser("show", help="a case's details and full timeline")
     case_show.add_argument("ref", help="case reference, e.g. SHAL-00001")
+
+    tenants = commands.add_parser("tenants", help="the tenancy register (who may join groups)")
+    tenant_commands = tenants.add_subparsers(
+        dest="tenants_command", required=True, metavar="TENANTS_COMMAND"
+    )
+    tenant_import = tenant_commands.add_parser(
+        "import",
+        help="add or update tenancies from a CSV file (all rows or none)",
+        description=(
+            "Columns (header row required): tenancy_ref, postcode, tenants, occupants, "
+            "start_date, end_date. Several names are separated by ';'. Dates are "
+            "YYYY-MM-DD or DD/MM/YYYY; an empty end_date means the tenancy is current. "
+            "Re-importing updates tenancies in place. A bad row is reported by line "
+            "number and nothing from the file is kept."
+        ),
+    )
+    tenant_import.add_argument("file", type=Path, help="the CSV file")
+
+    moderation = commands.add_parser("moderation", help="the community groups' moderation log")
+    moderation_commands = moderation.add_subparsers(
+        dest="moderation_command", required=True, metavar="MODERATION_COMMAND"
+    )
+    moderation_log = moderation_commands.add_parser(
+        "log", help="warnings, removals, blocks, held posts and restrictions, oldest first"
+    )
+    moderation_log.add_argument("--limit", type=int, default=200, help="latest N (default 200)")
+    moderation_log.add_argument("--action", help="only this action, e.g. warn or block")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -154,6 +182,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.cases_command == "list":
             return asyncio.run(list_cases(settings.database_url, sys.stdout, args.status))
         return asyncio.run(show_case(settings.database_url, args.ref, sys.stdout))
+    if args.command in ("tenants", "moderation"):
+        from helpbot.community_records import import_tenancies, print_moderation_log
+        from helpbot.store.database import upgrade
+
+        upgrade(settings.database_url)
+        if args.command == "tenants":
+            return asyncio.run(
+                import_tenancies(settings.database_url, args.file, sys.stdout, sys.stderr)
+            )
+        return asyncio.run(
+            print_moderation_log(settings.database_url, sys.stdout, args.limit, args.action)
+        )
     if args.command == "db" and args.db_command == "upgrade":
         from helpbot.store.database import upgrade
 

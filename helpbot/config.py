@@ -42,7 +42,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str | None = None  # where the web chat is reachable, for links
 
-    @field_validator("community_group_ids", "staff_user_ids", mode="before")
+    # Community groups (policy 3.5-3.11); deploy/helpbot.env.example explains each one.
+    join_answer_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    new_member_days: int = Field(default=7, ge=0, le=365)
+    mass_mention_limit: int = Field(default=5, ge=2, le=100)
+    flood_messages: int = Field(default=6, ge=2, le=100)
+    flood_seconds: int = Field(default=10, ge=1, le=3600)
+    flood_pause_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    argument_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    argument_quiet_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    argument_cooldown_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+    argument_cooldown_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    private_hostile_limit: int = Field(default=2, ge=1, le=20)
+    private_cooldown_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    warnings_before_removal: int = Field(default=3, ge=0, le=20)
+
+    @field_validator(
+        "community_group_ids", "staff_user_ids", "argument_cooldown_group_ids", mode="before"
+    )
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

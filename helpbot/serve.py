@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -15,7 +15,8 @@ from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.config import Settings
 from helpbot.desk.complaints_clock import LONDON, is_working_day
-from helpbot.desk.front_desk import Desk
+from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
+from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
 from helpbot.nlu.training import ensure_trained
 from helpbot.nlu.understanding import Understanding
@@ -32,7 +33,32 @@ def load_understanding(settings: Settings) -> Understanding:
 
 
 def build_desk(settings: Settings, store: Store, understanding: Understanding) -> Desk:
-    return Desk(store, understanding, Wording.load(settings.intents_dir))
+    return Desk(
+        store,
+        understanding,
+        Wording.load(settings.intents_dir),
+        DeskSettings(community=community_settings(settings)),
+        GroupRules.load(settings.intents_dir),
+    )
+
+
+def community_settings(settings: Settings) -> CommunitySettings:
+    """The community groups' HELPBOT_* settings, as the desk takes them."""
+    return CommunitySettings(
+        join_answer_minutes=settings.join_answer_minutes,
+        new_member_days=settings.new_member_days,
+        mass_mention_limit=settings.mass_mention_limit,
+        flood_messages=settings.flood_messages,
+        flood_seconds=settings.flood_seconds,
+        flood_pause_minutes=settings.flood_pause_minutes,
+        argument_window_minutes=settings.argument_window_minutes,
+        argument_quiet_minutes=settings.argument_quiet_minutes,
+        argument_cooldown_minutes=settings.argument_cooldown_minutes,
+        argument_cooldown_group_ids=tuple(str(i) for i in settings.argument_cooldown_group_ids),
+        private_hostile_limit=settings.private_hostile_limit,
+        private_cooldown_minutes=settings.private_cooldown_minutes,
+        warnings_before_removal=settings.warnings_before_removal,
+    )
 
 
 REMINDER_HOUR = 9  # local time in England
@@ -51,6 +77,21 @@ async def complaint_reminders(desk: Desk, switchboard: Switchboard) -> None:
             except Exception as error:  # keep the loop alive; the next check retries
                 log.error("complaint reminders failed: %s", type(error).__name__)
         await asyncio.sleep(600)
+
+
+SWEEP_SECONDS = 60
+
+
+async def community_sweeps(desk: Desk, switchboard: Switchboard) -> None:
+    """Every minute: decline join requests left unanswered (3.6.2) and lift cool-downs
+    whose time is up."""
+    while True:
+        try:
+            actions = await desk.community_sweep(datetime.now(UTC))
+            await switchboard.execute(actions, origin="telegram")
+        except Exception as error:  # keep the loop alive; the next sweep retries
+            log.error("community sweep failed: %s", type(error).__name__)
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def serve(settings: Settings, *, polling: bool | None = None) -> None:
@@ -88,6 +129,7 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
 
     reminders = asyncio.get_running_loop().create_task(complaint_reminders(desk, switchboard))
+    sweeps = asyncio.get_running_loop().create_task(community_sweeps(desk, switchboard))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,9 +139,10 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         await stop.wait()
     finally:
         log.info("shutting down")
-        reminders.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reminders
+        for task in (reminders, sweeps):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if telegram is not None:
             await telegram.stop()
         await runner.cleanup()

@@ -31,6 +31,9 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         ("HELPBOT_TELEGRAM_TOKEN", "not-a-token", "HELPBOT_TELEGRAM_TOKEN"),
         ("HELPBOT_COMMUNITY_GROUP_IDS", "-100,abc", "HELPBOT_COMMUNITY_GROUP_IDS"),
         ("HELPBOT_WEBHOOK_SECRET", "has spaces!", "HELPBOT_WEBHOOK_SECRET"),
+        ("HELPBOT_FLOOD_MESSAGES", "1", "HELPBOT_FLOOD_MESSAGES"),
+        ("HELPBOT_ARGUMENT_COOLDOWN_GROUP_IDS", "-100,x", "HELPBOT_ARGUMENT_COOLDOWN_GROUP_IDS"),
+        ("HELPBOT_JOIN_ANSWER_MINUTES", "soon", "HELPBOT_JOIN_ANSWER_MINUTES"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
@@ -71,7 +74,23 @@ def test_every_command_has_help() -> None:
         ["db", "upgrade"],
         ["cases"],
         ["cases", "show"],
+        ["tenants"],
+        ["tenants", "import"],
+        ["moderation"],
+        ["moderation", "log"],
     ):
         result = _run({}, *command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "usage: helpbot" in result.stdout
+
+
+def test_community_settings_reach_the_desk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpbot.serve import community_settings
+
+    monkeypatch.setenv("HELPBOT_ARGUMENT_COOLDOWN_MINUTES", "15")
+    monkeypatch.setenv("HELPBOT_ARGUMENT_COOLDOWN_GROUP_IDS", "-1001, -1002")
+    monkeypatch.setenv("HELPBOT_WARNINGS_BEFORE_REMOVAL", "0")
+    desk_settings = community_settings(load_settings())
+    assert desk_settings.cooldown_for("-1002") == 15
+    assert desk_settings.cooldown_for("-1009") == 0
+    assert desk_settings.warnings_before_removal == 0

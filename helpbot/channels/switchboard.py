@@ -14,9 +14,11 @@ from helpbot.desk.actions import (
     Action,
     AnswerButton,
     DeleteMessage,
+    MemberAction,
     PostToStaff,
     SendText,
     SetTopicOpen,
+    StaffNotice,
 )
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,9 @@ class Switchboard:
     def _route(self, action: Action, origin: str) -> str | None:
         if isinstance(action, SendText | DeleteMessage):
             return action.chat.channel
-        if isinstance(action, PostToStaff | SetTopicOpen):
+        if isinstance(action, MemberAction):
+            return action.chat.channel
+        if isinstance(action, PostToStaff | SetTopicOpen | StaffNotice):
             return self._staff_room
         if isinstance(action, AnswerButton):
             return origin

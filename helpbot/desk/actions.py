@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from helpbot.desk.events import ChatRef
 
@@ -68,7 +69,99 @@ class SetTopicOpen:
     open: bool
 
 
-Action = SendText | AnswerButton | DeleteMessage | PostToStaff | SetTopicOpen
+@dataclass(frozen=True, slots=True)
+class StaffNotice:
+    """Post in a fixed, named topic of the staff group ("Join requests", "Moderation",
+    "Held for review"); the adapter makes the topic the first time and remembers it.
+    ``link_chat``/``link_message_id`` point colleagues at a message in a group."""
+
+    topic: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    link_chat: ChatRef | None = None
+    link_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveJoin:
+    """Let an applicant into a community group: a colleague confirmed them (3.5)."""
+
+    chat: ChatRef
+    member: str  # the person's id on the channel
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineJoin:
+    """Turn down a request to join (3.6); the applicant is told why in private."""
+
+    chat: ChatRef
+    member: str
+
+
+# What a restricted member may still do; anything not listed is paused.
+MEMBER_PERMISSIONS = frozenset({"messages", "media", "polls", "links", "reactions"})
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictMember:
+    """Pause a member's posting until a time (a cool-down after an argument, or flooding)."""
+
+    chat: ChatRef
+    member: str
+    until: datetime
+    allow: frozenset[str] = frozenset()  # from MEMBER_PERMISSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class LiftRestriction:
+    """Give a member back the group's usual permissions."""
+
+    chat: ChatRef
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveMember:
+    """Remove from a group but leave them free to ask to join again (3.7.1)."""
+
+    chat: ChatRef
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockMember:
+    """Block from a group: they cannot come back until unblocked (3.7.1)."""
+
+    chat: ChatRef
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnblockMember:
+    chat: ChatRef
+    member: str
+
+
+# Things done to a member of a group; the adapter of the group's channel carries them out.
+MemberAction = (
+    ApproveJoin
+    | DeclineJoin
+    | RestrictMember
+    | LiftRestriction
+    | RemoveMember
+    | BlockMember
+    | UnblockMember
+)
+
+Action = (
+    SendText
+    | AnswerButton
+    | DeleteMessage
+    | PostToStaff
+    | SetTopicOpen
+    | StaffNotice
+    | MemberAction
+)
 
 
 def split_long_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from helpbot.desk.actions import Action, AnswerButton, DeleteMessage, PostToStaff
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content
-from helpbot.desk.front_desk import STAFF_COMMANDS, Visit, reply
+from helpbot.desk.front_desk import MODERATION_COMMANDS, STAFF_COMMANDS, Visit, reply
 from helpbot.desk.private_thread import URGENT_INTENTS, case_summary, topic_name
 from helpbot.nlu.intents import PRIVATE_INTENTS
 
@@ -26,10 +26,18 @@ class CommunityGroup:
         inbound = visit.inbound
         if inbound.content is Content.BUTTON:
             return [AnswerButton(inbound.callback_id)] if inbound.callback_id else []
+        if inbound.content is Content.JOIN_REQUEST:
+            return await self.desk.joining.requested(visit)
+        if inbound.content in (Content.MEMBER_JOINED, Content.MEMBER_LEFT):
+            return await self.desk.moderation.member_event(visit)
+        colleague = self.desk.is_colleague(visit.person)
         if inbound.content is Content.COMMAND:
-            if inbound.command in STAFF_COMMANDS:
-                return await self.desk.refuse_staff_command(visit)
-            return []
+            return await self.command(visit, colleague=colleague)
+        if not colleague and not inbound.sender.is_bot:
+            # Flooding and new members' links are dealt with before anything else (3.7).
+            screened = await self.desk.moderation.screen(visit)
+            if screened is not None:
+                return screened
         if inbound.content is not Content.TEXT or visit.classification is None:
             return []
         intent = visit.intent or "smalltalk"
@@ -42,8 +50,12 @@ class CommunityGroup:
             actions += await self.move_to_private(visit, intent, quote=not exposed)
         elif exposed:
             actions.append(reply(inbound, self.say("group", "personal_data_removed")))
-        elif inbound.addressed_to_bot and intent in {"question", "smalltalk", "human"}:
-            actions += self.desk.private.answer(visit)
+        else:
+            if inbound.addressed_to_bot and intent in {"question", "smalltalk", "human"}:
+                actions += self.desk.private.answer(visit)
+            if not colleague:
+                # Never argue; end an argument once (3.10).
+                actions += await self.desk.heat.group_message(visit)
         if exposed:
             await self.desk.store.audit(
                 actor="bot",
@@ -55,6 +67,24 @@ class CommunityGroup:
                 },
             )
         return actions
+
+    async def command(self, visit: Visit, *, colleague: bool) -> list[Action]:
+        """Colleagues moderate by replying to a member's message (3.7); anyone else trying
+        a staff command is refused politely and the attempt recorded."""
+        inbound = visit.inbound
+        if inbound.command in MODERATION_COMMANDS and colleague:
+            return await self.desk.moderation.group_command(visit)
+        if inbound.command in STAFF_COMMANDS:
+            return await self.desk.refuse_staff_command(visit)
+        if inbound.command == "rules":
+            return [
+                reply(
+                    inbound,
+                    self.say("conduct", "rules_in_group"),
+                    buttons=self.desk.private_link("rules"),
+                )
+            ]
+        return []
 
     async def move_to_private(self, visit: Visit, intent: str, *, quote: bool) -> list[Action]:
         """Open the case at once, linked to the group message, and invite the tenant to a

@@ -71,6 +71,7 @@ class Inbound:
     reply_to_message_id: str | None = None
     reply_to_sender_id: str | None = None
     mentions: tuple[str, ...] = ()
+    has_link: bool = False  # a web address or hidden link in the text or caption
     addressed_to_bot: bool = False  # mentions the bot or replies to one of its messages
     command: str | None = None  # without the slash, lower case: "start"
     command_args: str = ""

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
 from helpbot.desk.actions import Action, Button, SendText, split_long_text
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound
+from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
 from helpbot.nlu.intents import Classification
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.store.membership import Membership
+from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
+from helpbot.store.tenancy_register import TenancyRegister
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +71,42 @@ class UnderstandingLike(Protocol):
     def find_personal_data(self, text: str) -> Sequence[PersonalDatumLike]: ...
 
 
+# Commands for moderating community groups (3.7): from the staff group, or by a colleague
+# replying to a member's message in a community group.
+MODERATION_COMMANDS = frozenset({"warn", "remove", "block", "unblock"})
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySettings:
+    """How the community groups are run (3.5-3.11); from HELPBOT_* settings (config.py)."""
+
+    join_answer_minutes: int = 60  # to answer the questions and accept the rules
+    new_member_days: int = 7  # links and mass mentions from newer members are held
+    mass_mention_limit: int = 5
+    flood_messages: int = 6  # more than this many ...
+    flood_seconds: int = 10  # ... in this many seconds is flooding
+    flood_pause_minutes: int = 5
+    argument_window_minutes: int = 10  # an exchange counts while replies keep coming
+    argument_quiet_minutes: int = 60  # an ended discussion stays ended until quiet this long
+    argument_cooldown_minutes: int = 0  # 0: don't pause those involved
+    argument_cooldown_group_ids: tuple[str, ...] = ()  # empty: every group (if minutes > 0)
+    private_hostile_limit: int = 2  # hostile messages in an hour before a private chat is ended
+    private_cooldown_minutes: int = 60
+    warnings_before_removal: int = 3  # 0: never propose a removal
+
+    def cooldown_for(self, group_id: str) -> int:
+        if self.argument_cooldown_minutes <= 0:
+            return 0
+        groups = self.argument_cooldown_group_ids
+        return self.argument_cooldown_minutes if not groups or group_id in groups else 0
+
+
 @dataclass(frozen=True, slots=True)
 class DeskSettings:
     bot_username: str | None = None  # for t.me deep links from groups
     staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
     staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
+    community: CommunitySettings = field(default_factory=CommunitySettings)
 
     @property
     def staff_room(self) -> bool:
@@ -100,20 +135,31 @@ class Desk:
         understanding: UnderstandingLike,
         wording: Wording,
         settings: DeskSettings | None = None,
+        rules: GroupRules | None = None,
     ) -> None:
-        # Imported here: the three policies import this module for Visit and helpers.
+        # Imported here: the policies import this module for Visit and helpers.
         from helpbot.desk.community import CommunityGroup
+        from helpbot.desk.heated_discussions import HeatedDiscussions
+        from helpbot.desk.join_screening import JoinScreening
+        from helpbot.desk.moderation import Moderation
         from helpbot.desk.private_thread import PrivateThread
         from helpbot.desk.staff_room import StaffRoom
 
         self.store = store
         self.casebook = Casebook(store)
+        self.membership = Membership(store)
+        self.moderation_log = ModerationLog(store)
+        self.register = TenancyRegister(store)
         self.understanding = understanding
         self.say = wording
         self.settings = settings or DeskSettings()
+        self.rules = rules or GroupRules.load()
         self.private = PrivateThread(self)
         self.community = CommunityGroup(self)
         self.staff = StaffRoom(self)
+        self.joining = JoinScreening(self)
+        self.heat = HeatedDiscussions(self)
+        self.moderation = Moderation(self)
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
@@ -179,6 +225,22 @@ class Desk:
     async def complaint_reminders(self, today: date) -> list[Action]:
         return await self.staff.complaint_reminders(today)
 
+    async def community_sweep(self, now: datetime) -> list[Action]:
+        """Run every minute or so: declines join requests left unanswered (3.6.2) and
+        lifts cool-downs that have run out."""
+        return await self.joining.timeouts(now) + await self.moderation.lift_due(now)
+
+    async def staff_topic(self, name: str) -> int | None:
+        """The thread of a fixed staff topic ("Join requests", ...), if made already."""
+        return await self.membership.staff_topic(name)
+
+    async def staff_topic_opened(self, name: str, thread_id: int) -> None:
+        await self.membership.remember_staff_topic(name, thread_id)
+
+    async def staff_topic_gone(self, name: str) -> None:
+        """A colleague deleted a fixed topic by hand: the next notice makes it again."""
+        await self.membership.forget_staff_topic(name)
+
     # -- shared helpers ---------------------------------------------------------
 
     def is_staff(self, inbound: Inbound) -> bool:
@@ -186,6 +248,17 @@ class Desk:
             return False
         allowed = self.settings.staff_user_ids
         return not allowed or inbound.sender.external_id in allowed
+
+    def is_colleague(self, person: models.Person) -> bool:
+        """A colleague anywhere (e.g. moderating a community group): on the staff list if
+        one is set, otherwise someone seen in the staff group who hasn't left it."""
+        staff_chat = self.settings.staff_chat
+        if staff_chat is None or person.channel != staff_chat.channel:
+            return False
+        allowed = self.settings.staff_user_ids
+        if allowed:
+            return person.external_id in allowed
+        return person.staff_since is not None
 
     async def refuse_staff_command(self, visit: Visit, key: str = "staff_only") -> list[Action]:
         inbound = visit.inbound
@@ -229,4 +302,22 @@ def reply(
 
 
 def chat_ref(chat: models.Chat) -> ChatRef:
-    return ChatRef(channel=chat.channel, external_id=chat.external_id, kind=ChatKind(chat.kind))
+    return ChatRef(
+        channel=chat.channel,
+        external_id=chat.external_id,
+        kind=ChatKind(chat.kind),
+        title=chat.title,
+    )
+
+
+def private_chat(person: models.Person) -> ChatRef:
+    """A person's private chat with the bot: on Telegram its id is the user's id, and the
+    bot may write there once they have written to it, or for 5 minutes after a join
+    request."""
+    return ChatRef(channel=person.channel, external_id=person.external_id, kind=ChatKind.PRIVATE)
+
+
+def who(person: models.Person) -> str:
+    """How colleagues see a member in the staff group: first name, @username, id."""
+    handle = f"@{person.username}, " if person.username else ""
+    return f"{person.first_name or 'Someone'} ({handle}id {person.external_id})"

@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action, AnswerButton, Button, PostToStaff
+from helpbot.desk.actions import (
+    MAX_MESSAGE_LENGTH,
+    Action,
+    AnswerButton,
+    Button,
+    PostToStaff,
+    split_long_text,
+)
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content
 from helpbot.desk.front_desk import CLASSIFY_LIMIT, STAFF_COMMANDS, Visit, reply
@@ -62,6 +69,12 @@ class PrivateThread:
 
     async def handle(self, visit: Visit) -> list[Action]:
         inbound = visit.inbound
+        if inbound.content is not Content.BUTTON and not inbound.edited:
+            # Someone asking to join a community group is answering its questions (3.5);
+            # an emergency or safeguarding message still gets help (joining declines it).
+            joining = await self.desk.joining.conversation(visit)
+            if joining is not None:
+                return joining
         if inbound.content is Content.COMMAND:
             return await self.command(visit)
         if inbound.content is Content.BUTTON:
@@ -147,7 +160,11 @@ class PrivateThread:
             actions += self.to_staff(current, visit, new=False)
             if current.assignee_id is not None:
                 return actions
-        return self.answer(visit, case_id=current.id if current else None) + actions
+        case_id = current.id if current else None
+        if visit.intent == "hostile":
+            # Not argued with; ended once if it keeps coming (3.10).
+            return await self.desk.heat.private_message(visit, case_id) + actions
+        return self.answer(visit, case_id=case_id) + actions
 
     def answer(self, visit: Visit, case_id: int | None = None) -> list[Action]:
         inbound = visit.inbound
@@ -260,6 +277,10 @@ class PrivateThread:
     async def command(self, visit: Visit) -> list[Action]:
         inbound = visit.inbound
         command = inbound.command or ""
+        if command == "rules" or (command == "start" and inbound.command_args == "rules"):
+            rules = self.desk.rules
+            text = self.say("conduct", "rules", version=rules.version, text=rules.text)
+            return [reply(inbound, part) for part in split_long_text(text)]
         if command == "start":
             if inbound.command_args:
                 linked = await self.link_from_group(visit, inbound.command_args)
@@ -323,6 +344,9 @@ class PrivateThread:
         if inbound.callback_id:
             actions.append(AnswerButton(inbound.callback_id))
         data = inbound.callback_data or ""
+        joining = await self.desk.joining.rules_button(visit)
+        if joining is not None:
+            return joining
         if data == "human":
             return actions + await self.case_message(visit, "human")
         match = _BUTTON.match(data)

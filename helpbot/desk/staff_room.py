@@ -24,14 +24,20 @@ from helpbot.desk.complaints_clock import (
     working_days_between,
 )
 from helpbot.desk.events import Content
-from helpbot.desk.front_desk import STAFF_COMMANDS, Visit, chat_ref, reply
+from helpbot.desk.front_desk import (
+    MODERATION_COMMANDS,
+    STAFF_COMMANDS,
+    Visit,
+    chat_ref,
+    reply,
+)
 from helpbot.desk.private_thread import topic_name
 from helpbot.store import models
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
 
-CASE_COMMANDS = STAFF_COMMANDS - {"warn", "remove", "block", "unblock"}
+CASE_COMMANDS = STAFF_COMMANDS - MODERATION_COMMANDS
 _EXTEND = re.compile(r"^(\d{1,2})\s+(.+)$", re.S)
 
 
@@ -49,11 +55,19 @@ class StaffRoom:
         inbound = visit.inbound
         if inbound.sender.is_bot:
             return []
+        if inbound.content is Content.BUTTON:
+            # Join requests, held posts and proposed removals (3.5, 3.7); staff only.
+            return await self.desk.moderation.staff_button(visit)
         if not self.desk.is_staff(inbound):
             if inbound.content is Content.COMMAND and inbound.command in STAFF_COMMANDS:
                 return await self.desk.refuse_staff_command(visit, "not_staff")
             return []
+        await self._note_colleague(visit)
+        if inbound.content in (Content.MEMBER_JOINED, Content.MEMBER_LEFT):
+            return []
         thread = inbound.chat.thread_id
+        if inbound.content is Content.COMMAND and inbound.command in MODERATION_COMMANDS:
+            return await self.desk.moderation.staff_command(visit)
         case = await self.casebook.by_topic(thread) if thread else None
         if inbound.content is Content.COMMAND:
             command = inbound.command or ""
@@ -68,11 +82,21 @@ class StaffRoom:
                 detail={"args": bool(inbound.command_args)},
             )
             return await getattr(self, f"do_{command}")(case, visit)
-        if case is None or inbound.content is Content.BUTTON:
+        if case is None:
             return []
         if inbound.content is Content.TEXT and inbound.text.strip():
             return await self.relay_to_tenant(case, visit)
         return []
+
+    async def _note_colleague(self, visit: Visit) -> None:
+        """Someone writing in the staff group is a colleague (when no staff list is set)
+        until they leave it; this lets them moderate community groups too (3.7)."""
+        left = visit.inbound.content is Content.MEMBER_LEFT
+        if left == (visit.person.staff_since is None):
+            return
+        since = None if left else visit.inbound.received_at
+        await self.desk.membership.set_staff_since(visit.person.id, since)
+        visit.person.staff_since = since  # the store remembers people between messages
 
     # -- talking to the tenant --------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+WORDING_FILES = ("replies.toml", "group_replies.toml")
+
 
 class Wording:
     def __init__(self, sections: dict[str, dict[str, str]]) -> None:
@@ -13,8 +15,16 @@ class Wording:
 
     @classmethod
     def load(cls, intents_dir: Path) -> Wording:
-        with (intents_dir / "replies.toml").open("rb") as handle:
-            return cls(tomllib.load(handle))
+        """replies.toml, plus the community groups' wording (group_replies.toml) if present."""
+        sections: dict[str, dict[str, str]] = {}
+        for name in WORDING_FILES:
+            path = intents_dir / name
+            if not path.exists() and name != WORDING_FILES[0]:
+                continue
+            with path.open("rb") as handle:
+                for section, entries in tomllib.load(handle).items():
+                    sections.setdefault(section, {}).update(entries)
+        return cls(sections)
 
     def __call__(self, section: str, key: str, **values: object) -> str:
         template = self._sections[section][key]

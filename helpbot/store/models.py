@@ -69,6 +69,9 @@ class Person(Base):
     tenancy_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # First seen writing in the staff group (and not since left it): counts as a colleague
+    # in community groups when no HELPBOT_STAFF_USER_IDS list is set.
+    staff_since: Mapped[datetime | None] = mapped_column()
 
 
 class Chat(Base):
@@ -192,3 +195,127 @@ class CaseEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Tenancy(Base):
+    """One tenancy in the association's register, imported from its housing system, so a
+    colleague can confirm an applicant is a current tenant or occupant (3.5, 3.6.1)."""
+
+    __tablename__ = "tenancies"
+    __table_args__ = (Index("ix_tenancies_postcode", "postcode"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    postcode: Mapped[str] = mapped_column(String(10))  # normalised: "TA6 4SY"
+    tenant_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    occupant_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffTopic(Base):
+    """A fixed topic in the staff group ("Join requests", "Moderation"), made once and
+    remembered so every notice of its kind lands in the same place."""
+
+    __tablename__ = "staff_topics"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JoinRequest(Base):
+    """Someone asking to join a community group: their answers, acceptance of the rules,
+    the register check and the colleague's decision (3.5, 3.6)."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        Index("ix_join_requests_person_status", "person_id", "status"),
+        Index("ix_join_requests_status_answer_by", "status", "answer_by"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # asking (questions), rules (waiting for accept), review (with staff), approved, declined
+    status: Mapped[str] = mapped_column(String(16), default="asking")
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # tries at the current question
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer_by: Mapped[datetime] = mapped_column()
+    rules_version: Mapped[str | None] = mapped_column(String(32))
+    rules_accepted_at: Mapped[datetime | None] = mapped_column()
+    register_match: Mapped[str | None] = mapped_column(String(8))  # exact, near, none
+    register_note: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_by_name: Mapped[str | None] = mapped_column(String(256))
+    # approved, 3.6.1 (not a tenant), 3.6.2 (questions), 3.6.3 (rules), timeout
+    decision: Mapped[str | None] = mapped_column(String(16))
+
+
+class GroupMember(Base):
+    """A person's standing in one community group: when they joined, which version of the
+    rules they accepted (3.11), and whether they were removed or blocked (3.7.1)."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("chat_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16), default="member")  # left, removed, blocked
+    joined_at: Mapped[datetime | None] = mapped_column()
+    rules_version: Mapped[str | None] = mapped_column(String(32))
+    rules_accepted_at: Mapped[datetime | None] = mapped_column()
+    join_request_id: Mapped[int | None] = mapped_column(ForeignKey("join_requests.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModerationAction(Base):
+    """The moderation log (3.7): every warning, removal, block, held post and restriction,
+    who did it, when and why. Restrictions carry ``until`` and are lifted by a sweep."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (
+        Index("ix_moderation_person_action", "person_id", "action"),
+        Index("ix_moderation_action_lifted", "action", "lifted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))  # None: every group
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_kind: Mapped[str] = mapped_column(String(8))  # staff, bot
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_name: Mapped[str] = mapped_column(String(256), default="")
+    until: Mapped[datetime | None] = mapped_column()
+    lifted_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[str | None] = mapped_column(String(16))  # held/proposed: pending, done, kept
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Discussion(Base):
+    """A heated exchange the bot is watching or has ended (3.10). Kept in the store so the
+    closing message is posted once, even across a restart."""
+
+    __tablename__ = "discussions"
+    __table_args__ = (Index("ix_discussions_chat_last", "chat_id", "last_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # group, private
+    status: Mapped[str] = mapped_column(String(8), default="watching")  # watching, closed
+    participants: Mapped[list[int]] = mapped_column(JSON, default=list)  # people ids; 0 = SHAL
+    exchanges: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    quiet_until: Mapped[datetime | None] = mapped_column()
+    closing_reply_to: Mapped[str | None] = mapped_column(String(64))

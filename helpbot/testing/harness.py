@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +20,7 @@ from helpbot.channels.switchboard import Switchboard
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.config import REPO_ROOT
-from helpbot.desk.front_desk import Desk
+from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.wording import Wording
 from helpbot.nlu.understanding import Understanding
 from helpbot.store.records import Store
@@ -53,6 +54,12 @@ class BotUnderTest:
         await asyncio.sleep(0)
         await self.channel.lanes.drain()
 
+    async def sweep(self, now: datetime) -> None:
+        """Run the community groups' periodic sweep (serve.py runs it every minute) as if
+        the clock said ``now``, and carry out what it decides."""
+        actions = await self.desk.community_sweep(now)
+        await self.channel.switchboard.execute(actions, origin="telegram")
+
     def replies_to(self, chat_id: int, thread_id: int | None = None) -> list[str]:
         return [m.get("text", "") for m in self.tg.sent_messages(chat_id, thread_id=thread_id)]
 
@@ -65,13 +72,19 @@ async def running_bot(
     polling: bool = False,
     staff_user_ids: tuple[int, ...] = (),
     before_start: Callable[[FakeTelegram], None] | None = None,
+    community_settings: CommunitySettings | None = None,
 ) -> AsyncIterator[BotUnderTest]:
     async with FakeTelegram(
         token=TOKEN, bot_username="shal_helpbot", closed_topic_error=None
     ) as tg:
         staff_room = tg.group(STAFF_GROUP_ID, "SHAL staff", forum=True)
         community = tg.group(COMMUNITY_GROUP_ID, "SHAL tenants' community")
-        desk = Desk(store, understanding, Wording.load(REPO_ROOT / "intents"))
+        desk = Desk(
+            store,
+            understanding,
+            Wording.load(REPO_ROOT / "intents"),
+            DeskSettings(community=community_settings or CommunitySettings()),
+        )
         switchboard = Switchboard()
         channel = TelegramChannel(
             desk,

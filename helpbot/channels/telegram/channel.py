@@ -8,6 +8,7 @@ import contextlib
 import hmac
 import json
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
+    ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyParameters,
@@ -36,14 +38,22 @@ from helpbot.channels.telegram.translate import CHANNEL, ChatDirectory, inbound
 from helpbot.desk.actions import (
     Action,
     AnswerButton,
+    ApproveJoin,
+    BlockMember,
     Button,
+    DeclineJoin,
     DeleteMessage,
+    LiftRestriction,
+    MemberAction,
     PostToStaff,
+    RemoveMember,
+    RestrictMember,
     SendText,
     SetTopicOpen,
+    StaffNotice,
 )
 from helpbot.desk.events import ChatKind, ChatRef
-from helpbot.desk.front_desk import Desk, DeskSettings
+from helpbot.desk.front_desk import Desk
 from helpbot.store.records import Store
 
 log = logging.getLogger(__name__)
@@ -64,11 +74,44 @@ PUBLIC_COMMANDS = [
     BotCommand("help", "How to use this chat"),
     BotCommand("mycases", "Your open cases"),
     BotCommand("privacy", "What we keep about you and why"),
+    BotCommand("rules", "The community groups' guidelines and rules"),
 ]
+
+# Bot API permission flags for each of the desk's permission words (actions.MEMBER_PERMISSIONS).
+PERMISSION_FLAGS = {
+    "messages": ("can_send_messages",),
+    "media": (
+        "can_send_audios",
+        "can_send_documents",
+        "can_send_photos",
+        "can_send_videos",
+        "can_send_video_notes",
+        "can_send_voice_notes",
+        "can_send_other_messages",
+    ),
+    "polls": ("can_send_polls",),
+    "links": ("can_add_web_page_previews",),
+    "reactions": ("can_react_to_messages",),
+}
 
 
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _permissions(allow: frozenset[str]) -> ChatPermissions:
+    flags = {flag: False for flags in PERMISSION_FLAGS.values() for flag in flags}
+    for word in allow:
+        for flag in PERMISSION_FLAGS.get(word, ()):
+            flags[flag] = True
+    return ChatPermissions(**flags)
+
+
+def message_link(chat: ChatRef, message_id: str) -> str | None:
+    """t.me link to a message in a supergroup (-100<internal id>); members can open it."""
+    if not chat.external_id.startswith("-100"):
+        return None
+    return f"https://t.me/c/{chat.external_id[4:]}/{message_id}"
 
 
 def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -121,6 +164,7 @@ class TelegramChannel:
         self.switchboard = switchboard or Switchboard()
         self.switchboard.connect(CHANNEL, self, staff_room=staff_group_id is not None)
         self._topics: dict[int, int] = {}  # case id -> forum topic, as made by this process
+        self._named_topics: dict[str, asyncio.Lock] = {}  # one maker per fixed staff topic
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -138,7 +182,8 @@ class TelegramChannel:
         staff_chat = None
         if self.staff_group_id is not None:
             staff_chat = ChatRef(CHANNEL, str(self.staff_group_id), ChatKind.STAFF)
-        self.desk.settings = DeskSettings(
+        self.desk.settings = replace(
+            self.desk.settings,
             bot_username=me.username,
             staff_chat=staff_chat,
             staff_user_ids=tuple(str(i) for i in self.staff_user_ids),
@@ -281,6 +326,63 @@ class TelegramChannel:
             await self._post_to_staff(action)
         elif isinstance(action, SetTopicOpen):
             await self._set_topic_open(action)
+        elif isinstance(action, StaffNotice):
+            await self._staff_notice(action)
+        else:
+            await self._member_action(action)
+
+    async def _member_action(self, action: Action) -> None:
+        """Join decisions and moderation in a group, as the Bot API spells them."""
+        if not isinstance(action, MemberAction):
+            return
+        chat, user = int(action.chat.external_id), int(action.member)
+        bot = self.bot
+        if isinstance(action, ApproveJoin):
+            await self._call(
+                "approveChatJoinRequest", lambda: bot.approve_chat_join_request(chat, user)
+            )
+        elif isinstance(action, DeclineJoin):
+            await self._call(
+                "declineChatJoinRequest", lambda: bot.decline_chat_join_request(chat, user)
+            )
+        elif isinstance(action, RestrictMember):
+            # Telegram treats a restriction under 30 seconds as "forever": never send one.
+            await self._call(
+                "restrictChatMember",
+                lambda: bot.restrict_chat_member(
+                    chat,
+                    user,
+                    _permissions(action.allow),
+                    until_date=action.until,
+                    use_independent_chat_permissions=True,
+                ),
+            )
+        elif isinstance(action, LiftRestriction):
+            # Back to the group's own defaults, which is what "not restricted" means.
+            info = await self._call("getChat", lambda: bot.get_chat(chat))
+            usual = info.permissions if info is not None and info.permissions else None
+            await self._call(
+                "restrictChatMember",
+                lambda: bot.restrict_chat_member(
+                    chat,
+                    user,
+                    usual or _permissions(frozenset(PERMISSION_FLAGS)),
+                    use_independent_chat_permissions=True,
+                ),
+            )
+        elif isinstance(action, RemoveMember):
+            # A ban then an unban: out of the group, but free to ask to join again.
+            if await self._call("banChatMember", lambda: bot.ban_chat_member(chat, user)):
+                await self._call(
+                    "unbanChatMember",
+                    lambda: bot.unban_chat_member(chat, user, only_if_banned=True),
+                )
+        elif isinstance(action, BlockMember):
+            await self._call("banChatMember", lambda: bot.ban_chat_member(chat, user))
+        else:
+            await self._call(
+                "unbanChatMember", lambda: bot.unban_chat_member(chat, user, only_if_banned=True)
+            )
 
     async def _send_text(self, action: SendText) -> None:
         reply = (
@@ -406,6 +508,63 @@ class TelegramChannel:
         self._topics[action.case_id] = thread
         await self.desk.topic_opened(action.case_id, thread)
         return thread
+
+    async def _staff_notice(self, action: StaffNotice) -> None:
+        """Post in a fixed, named staff topic; make it once (remembered in the store) and
+        make it again if a colleague deleted it by hand."""
+        if self.staff_group_id is None:
+            return
+        group = self.staff_group_id
+        rows = action.buttons
+        if action.link_chat is not None and action.link_message_id is not None:
+            url = message_link(action.link_chat, action.link_message_id)
+            if url:
+                label = self.desk.say("community_staff", "open_message")
+                rows = (*rows, (Button(label, url=url),))
+        lock = self._named_topics.setdefault(action.topic, asyncio.Lock())
+        for attempt in (1, 2):
+            async with lock:
+                thread = await self.desk.staff_topic(action.topic)
+                if thread is None:
+                    topic = await self._call(
+                        "createForumTopic",
+                        lambda: self.bot.create_forum_topic(group, action.topic[:128]),
+                    )
+                    if topic is None:
+                        return
+                    thread = int(topic.message_thread_id)
+                    await self.desk.staff_topic_opened(action.topic, thread)
+            try:
+                sent = await self._call(
+                    "sendMessage",
+                    lambda t=thread: self.bot.send_message(
+                        group, action.text, message_thread_id=t, reply_markup=_keyboard(rows)
+                    ),
+                    raise_bad_request=True,
+                )
+            except BadRequest as error:
+                reason = error.message.lower()
+                if attempt == 1 and ("thread not found" in reason or "topic_deleted" in reason):
+                    log.warning("staff topic %s is gone; recreating it", thread)
+                    await self.desk.staff_topic_gone(action.topic)
+                    continue
+                if attempt == 1 and "topic_closed" in reason:
+                    await self._call(
+                        "reopenForumTopic",
+                        lambda t=thread: self.bot.reopen_forum_topic(group, t),
+                    )
+                    continue
+                log.error("staff notice rejected: %s", error.message)
+                return
+            await self.store.record_outbound(
+                ChatRef(CHANNEL, str(group), ChatKind.STAFF),
+                action.text,
+                intent=None,
+                channel_message_id=str(sent.message_id) if sent is not None else None,
+                status="sent" if sent is not None else "failed",
+                thread_id=thread,
+            )
+            return
 
     async def _set_topic_open(self, action: SetTopicOpen) -> None:
         if self.staff_group_id is None:

@@ -98,6 +98,11 @@ def _mentions(message: Message) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _has_link(message: Message) -> bool:
+    entities = (*(message.entities or ()), *(message.caption_entities or ()))
+    return any(e.type in (MessageEntity.URL, MessageEntity.TEXT_LINK) for e in entities)
+
+
 def _thread_id(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
 
@@ -125,6 +130,7 @@ def inbound(update: Update, directory: ChatDirectory) -> Inbound | None:
             reply_to_message_id=str(reply.message_id) if reply else None,
             reply_to_sender_id=str(reply.from_user.id) if reply and reply.from_user else None,
             mentions=mentions,
+            has_link=_has_link(message),
             addressed_to_bot=replied_to_bot or directory.bot_username.lower() in mentions,
             command=command[0] if command else None,
             command_args=command[1] if command else "",
