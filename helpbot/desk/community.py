@@ -7,10 +7,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from helpbot.desk.actions import Action, AnswerButton, DeleteMessage, PostToStaff
-from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content
 from helpbot.desk.front_desk import MODERATION_COMMANDS, STAFF_COMMANDS, Visit, reply
-from helpbot.desk.private_thread import URGENT_INTENTS, case_summary, topic_name
+from helpbot.desk.private_thread import topic_name
 from helpbot.nlu.intents import PRIVATE_INTENTS
 
 if TYPE_CHECKING:
@@ -90,34 +89,8 @@ class CommunityGroup:
         """Open the case at once, linked to the group message, and invite the tenant to a
         private chat with a deep link (a bot cannot message someone first)."""
         inbound = visit.inbound
-        casebook = self.desk.casebook
-        dates = None
-        if intent == "complaint":
-            deadlines = stage_deadlines(1, local_day(inbound.received_at))
-            dates = (deadlines.acknowledge_by, deadlines.respond_by)
-        case = await casebook.open_case(
-            kind=intent,
-            tenant_id=visit.person.id,
-            chat_id=None,
-            summary=case_summary(inbound.text),
-            urgent=intent in URGENT_INTENTS,
-            origin_chat_id=visit.chat.id,
-            origin_message_id=inbound.message_id,
-            with_link=True,
-            complaint_dates=dates,
-            actor_name=visit.person.first_name,
-            now=inbound.received_at,
-        )
-        await self.desk.store.link_message(visit.message.id, case.id)
-        await casebook.log(
-            case.id,
-            "tenant_message",
-            actor_kind="tenant",
-            actor_id=visit.person.id,
-            actor_name=visit.person.first_name,
-            text=inbound.text,
-            detail={"intent": intent, "where": "community group"},
-        )
+        case = await self.desk.private.open_case(visit, intent, in_group=True)
+        await self.desk.private.file_message(case.id, visit, intent=intent, where="community group")
         key = "emergency" if intent == "emergency" else "move_private"
         notice = reply(
             inbound,

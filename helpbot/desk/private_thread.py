@@ -104,32 +104,10 @@ class PrivateThread:
         case = await self.casebook.open_case_of_kind(visit.person.id, intent)
         new = case is None
         if case is None:
-            dates = None
-            if intent == "complaint":
-                deadlines = stage_deadlines(1, local_day(inbound.received_at))
-                dates = (deadlines.acknowledge_by, deadlines.respond_by)
-            case = await self.casebook.open_case(
-                kind=intent,
-                tenant_id=visit.person.id,
-                chat_id=visit.chat.id,
-                summary=case_summary(inbound.text),
-                urgent=intent in URGENT_INTENTS,
-                complaint_dates=dates,
-                actor_name=visit.person.first_name,
-                now=inbound.received_at,
-            )
+            case = await self.open_case(visit, intent, in_group=False)
         elif case.chat_id is None:
             await self.casebook.change(case.id, chat_id=visit.chat.id)
-        await self.desk.store.link_message(visit.message.id, case.id)
-        await self.casebook.log(
-            case.id,
-            "tenant_message",
-            actor_kind="tenant",
-            actor_id=visit.person.id,
-            actor_name=visit.person.first_name,
-            text=inbound.text,
-            detail={"intent": intent},
-        )
+        await self.file_message(case.id, visit, intent=intent)
         actions: list[Action] = []
         # Once a colleague has taken the case the bot stays quiet on it, except for
         # safety advice, which is never held back.
@@ -140,23 +118,50 @@ class PrivateThread:
         actions += self.to_staff(case, visit, new=new)
         return actions
 
+    async def open_case(self, visit: Visit, intent: str, *, in_group: bool) -> models.Case:
+        """Open a case for what the tenant said; a complaint starts the complaints clock.
+        A case from a group is linked to the group message and gets a private-chat link."""
+        inbound = visit.inbound
+        dates = None
+        if intent == "complaint":
+            deadlines = stage_deadlines(1, local_day(inbound.received_at))
+            dates = (deadlines.acknowledge_by, deadlines.respond_by)
+        return await self.casebook.open_case(
+            kind=intent,
+            tenant_id=visit.person.id,
+            chat_id=None if in_group else visit.chat.id,
+            summary=case_summary(inbound.text),
+            urgent=intent in URGENT_INTENTS,
+            origin_chat_id=visit.chat.id if in_group else None,
+            origin_message_id=inbound.message_id if in_group else None,
+            with_link=in_group,
+            complaint_dates=dates,
+            actor_name=visit.person.first_name,
+            now=inbound.received_at,
+        )
+
+    async def file_message(
+        self, case_id: int, visit: Visit, *, kind: str = "tenant_message", **detail: object
+    ) -> None:
+        """Put the tenant's message on the case: linked in the history and on the timeline."""
+        await self.desk.store.link_message(visit.message.id, case_id)
+        await self.casebook.log(
+            case_id,
+            kind,
+            actor_kind="tenant",
+            actor_id=visit.person.id,
+            actor_name=visit.person.first_name,
+            text=visit.inbound.text,
+            detail=detail,
+        )
+
     async def conversation(self, visit: Visit) -> list[Action]:
         """Questions, small talk and the rest. If a colleague has the tenant's case, the
         message goes to them and the bot stays out of it."""
-        inbound = visit.inbound
         current = await self.casebook.current_case(visit.person.id)
         actions: list[Action] = []
         if current is not None:
-            await self.desk.store.link_message(visit.message.id, current.id)
-            await self.casebook.log(
-                current.id,
-                "tenant_message",
-                actor_kind="tenant",
-                actor_id=visit.person.id,
-                actor_name=visit.person.first_name,
-                text=inbound.text,
-                detail={"intent": visit.intent},
-            )
+            await self.file_message(current.id, visit, intent=visit.intent)
             actions += self.to_staff(current, visit, new=False)
             if current.assignee_id is not None:
                 return actions
@@ -209,15 +214,8 @@ class PrivateThread:
         if current is None or not relayable:
             key = kind if self.say.has("content", kind) else "other"
             return [reply(inbound, self.say("content", key))]
-        await self.desk.store.link_message(visit.message.id, current.id)
-        await self.casebook.log(
-            current.id,
-            "tenant_file",
-            actor_kind="tenant",
-            actor_id=visit.person.id,
-            actor_name=visit.person.first_name,
-            text=inbound.text,
-            detail={"content": kind, "message_id": inbound.message_id},
+        await self.file_message(
+            current.id, visit, kind="tenant_file", content=kind, message_id=inbound.message_id
         )
         actions = self.to_staff(current, visit, new=False)
         if current.assignee_id is None:
