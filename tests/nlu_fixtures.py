@@ -1,7 +1,7 @@
 """Session fixture for the trained intent pipeline, shared by every test that needs it.
 
-Imported into tests/conftest.py. Training takes ~15 s and runs only when
-``build/intent-pipeline`` is missing or older than ``intents/``.
+Imported into tests/conftest.py. Training takes ~45 s (five folds plus the final
+fit) and runs only when ``build/intent-pipeline`` is missing or older than ``intents/``.
 """
 
 from __future__ import annotations

@@ -11,13 +11,16 @@ import pytest
 from helpbot.nlu.evaluation import MIN_MACRO_F1, MIN_SAFETY_RECALL, evaluate, per_intent
 from helpbot.nlu.intents import INTENTS
 from helpbot.nlu.training import (
+    EVALUATION_SPLITS,
     LabelledMessage,
     SafetyCues,
+    available_evaluation_splits,
     choose_thresholds,
     data_hash,
     is_current,
     is_dev,
     load_split,
+    model_text,
     normalise,
     train,
 )
@@ -155,10 +158,60 @@ def test_normalising_makes_shouting_look_like_speaking() -> None:
     assert normalise("GAS SMELL!!!!!") == normalise("gas smell!!")
 
 
-def test_held_out_messages_are_never_trained_on() -> None:
+def test_normalising_folds_text_speak_and_emoji_modifiers() -> None:
+    assert normalise("u cant fix it") == normalise("you can't fix it")
+    assert normalise("👍🏽") == normalise("👍")
+    assert normalise("kill my self") == "kill myself"
+    assert normalise("my apartment") == "my flat"
+
+
+def test_the_model_sees_word_prefixes_but_cues_do_not() -> None:
+    assert "zqsmel" in model_text("i can smel gas").split()
+    assert "zq" not in normalise("i can smel gas")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i can smel gass in the kitchen",
+        "burglars broke in and the door won't shut",
+        "I've taken a whole packet of my tablets",
+        "I'm frightened of my husband",
+        "the toddler next door is out on the landing on her own",
+    ],
+)
+def test_safety_cues_catch_common_phrasings(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I won't be here tomorrow, can the engineer come Friday",
+        "can someone shoot me an email",
+        "I don't want to live here anymore, can I transfer",
+        "I'm tired of living with this damp",
+        "I tripped on the broken step and hurt myself",
+        "my kids are home on their own after school, can you come after 4",
+        "the neighbours kicked off again and won't shut up",
+    ],
+)
+def test_safety_cues_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
+
+
+def test_evaluation_messages_are_never_trained_on() -> None:
     trained = {normalise(m.text) for m in load_split(INTENTS_DIR, "examples")}
-    held = {normalise(m.text) for m in load_split(INTENTS_DIR, "heldout")}
-    assert not trained & held
+    for split in available_evaluation_splits(INTENTS_DIR):
+        held = {normalise(m.text) for m in load_split(INTENTS_DIR, split)}
+        assert not trained & held, split
+
+
+def test_the_challenge_sets_are_present() -> None:
+    """Written by other authors than the examples; the honest estimate (intents/README.md)."""
+    assert available_evaluation_splits(INTENTS_DIR) == list(EVALUATION_SPLITS)
 
 
 def test_every_intent_has_enough_examples() -> None:
@@ -167,6 +220,23 @@ def test_every_intent_has_enough_examples() -> None:
     for label in INTENTS:
         assert sum(m.intent == label for m in examples) >= 150, label
         assert sum(m.intent == label for m in heldout) >= 30, label
+    for split in available_evaluation_splits(INTENTS_DIR):
+        if split != "heldout":
+            messages = load_split(INTENTS_DIR, split)
+            for label in INTENTS:
+                assert sum(m.intent == label for m in messages) >= 40, (split, label)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_training_refuses_challenge_messages_in_examples(tmp_path: Path) -> None:
+    intents_dir = _tiny_intents(tmp_path / "intents")
+    (intents_dir / "challenge").mkdir()
+    for label in INTENTS:
+        (intents_dir / "challenge" / f"{label}.txt").write_text("a message nobody trains on\n")
+    leaked = load_split(intents_dir, "examples")[0]
+    (intents_dir / "challenge" / f"{leaked.intent}.txt").write_text(leaked.text.upper() + "\n")
+    with pytest.raises(ValueError, match="challenge"):
+        train(intents_dir, tmp_path / "out")
 
 
 def test_the_dev_split_is_stable_and_about_a_fifth() -> None:
@@ -185,15 +255,25 @@ def test_safety_thresholds_favour_recall() -> None:
     assert thresholds["emergency"] <= 0.3
 
 
-def test_held_out_quality_gate(understanding: Understanding) -> None:
-    """The real acceptance check: macro-F1 and safety recall on unseen messages."""
-    messages = load_split(INTENTS_DIR, "heldout")
+@pytest.mark.parametrize("split", EVALUATION_SPLITS)
+def test_quality_gate_on_unseen_messages(understanding: Understanding, split: str) -> None:
+    """The real acceptance check: macro-F1 and safety recall on unseen messages, on the
+    held-out split and on each challenge set written by another author."""
+    messages = load_split(INTENTS_DIR, split)
     predicted = [c.intent for c in understanding.classify_many(m.text for m in messages)]
     table = per_intent([m.intent for m in messages], predicted)
     macro_f1 = sum(row["f1"] for row in table.values()) / len(table)
-    assert macro_f1 >= MIN_MACRO_F1
-    assert table["emergency"]["recall"] >= MIN_SAFETY_RECALL
-    assert table["safeguarding"]["recall"] >= MIN_SAFETY_RECALL
+    assert macro_f1 >= MIN_MACRO_F1, (split, macro_f1)
+    assert table["emergency"]["recall"] >= MIN_SAFETY_RECALL, split
+    assert table["safeguarding"]["recall"] >= MIN_SAFETY_RECALL, split
+
+
+def test_evaluate_reports_every_split_separately(understanding: Understanding) -> None:
+    out = io.StringIO()
+    evaluate(PIPELINE_DIR, INTENTS_DIR, out=out)
+    report = out.getvalue()
+    for split in available_evaluation_splits(INTENTS_DIR):
+        assert f"== {split}:" in report and f"{split} macro-F1" in report
 
 
 def test_evaluate_reports_and_plots(understanding: Understanding, tmp_path: Path) -> None:

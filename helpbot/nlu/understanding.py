@@ -18,13 +18,15 @@ from spacy.language import Language
 from helpbot.nlu.intents import INTENTS, Classification, primary_intent
 from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
 from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
-from helpbot.nlu.training import METADATA_FILE, MODEL_DIR, SafetyCues, normalise
+from helpbot.nlu.training import METADATA_FILE, MODEL_DIR, SafetyCues, model_text, normalise
 
 # Intents that need an action, not a leaflet: never answer them from the knowledge
 # base, even when the words look like a question ("my boiler is broken, what's your number").
 NO_ANSWER_INTENTS = frozenset(
     {"emergency", "safeguarding", "complaint", "hostile", "asb", "personal", "repair"}
 )
+# The only intent the knowledge base answers (the desk asks for answers only to these).
+ANSWER_INTENTS = frozenset({"question"})
 
 
 class Understanding:
@@ -69,7 +71,7 @@ class Understanding:
         """
         if not text or not text.strip():
             return _empty()
-        doc = self.nlp(normalise(text))
+        doc = self.nlp(model_text(text))
         return self._classification(text, doc.cats)
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
@@ -77,7 +79,7 @@ class Understanding:
         texts = list(texts)
         present = [i for i, text in enumerate(texts) if text and text.strip()]
         results: list[Classification] = [_empty() for _ in texts]
-        docs = self.nlp.pipe(normalise(texts[i]) for i in present)
+        docs = self.nlp.pipe(model_text(texts[i]) for i in present)
         for index, doc in zip(present, docs, strict=True):
             results[index] = self._classification(texts[index], doc.cats)
         return results
@@ -85,12 +87,13 @@ class Understanding:
     def answer(self, text: str) -> KnowledgeAnswer | None:
         """A knowledge-base answer, or None to abstain.
 
-        Abstains for messages that need action (repairs, complaints, personal
-        matters...), so a tenant reporting a leak never gets a leaflet instead of help.
+        Only general questions are answered, as the desk does: messages that need
+        action (repairs, complaints, personal matters...) never get a leaflet instead
+        of help, and greetings or requests for a person are handled by the desk.
         """
         if not text or not text.strip():
             return None
-        if self.classify(text).intent in NO_ANSWER_INTENTS:
+        if self.classify(text).intent not in ANSWER_INTENTS:
             return None
         return self.knowledge.match(text)
 
