@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from helpbot.channels.switchboard import Switchboard
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.config import Settings
+from helpbot.desk.actions import Action
 from helpbot.desk.complaints_clock import LONDON, is_working_day
 from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
@@ -62,36 +64,38 @@ def community_settings(settings: Settings) -> CommunitySettings:
 
 
 REMINDER_HOUR = 9  # local time in England
-
-
-async def complaint_reminders(desk: Desk, switchboard: Switchboard) -> None:
-    """Once each working morning, post due and overdue complaints to the staff group
-    (Complaint Handling Code timescales). Checked every 10 minutes so a restart
-    after 9am still sends that day's reminder; the desk never repeats one in a day."""
-    while True:
-        now = datetime.now(LONDON)
-        if now.hour >= REMINDER_HOUR and is_working_day(now.date()):
-            try:
-                actions = await desk.complaint_reminders(now.date())
-                await switchboard.execute(actions, origin="telegram")
-            except Exception as error:  # keep the loop alive; the next check retries
-                log.error("complaint reminders failed: %s", type(error).__name__)
-        await asyncio.sleep(600)
-
-
+REMINDER_CHECK_SECONDS = 600
 SWEEP_SECONDS = 60
 
 
-async def community_sweeps(desk: Desk, switchboard: Switchboard) -> None:
-    """Every minute: decline join requests left unanswered (3.6.2) and lift cool-downs
-    whose time is up."""
+async def complaint_reminders(desk: Desk) -> list[Action]:
+    """Once each working morning, post due and overdue complaints to the staff group
+    (Complaint Handling Code timescales). Checked every 10 minutes so a restart
+    after 9am still sends that day's reminder; the desk never repeats one in a day."""
+    now = datetime.now(LONDON)
+    if now.hour < REMINDER_HOUR or not is_working_day(now.date()):
+        return []
+    return await desk.complaint_reminders(now.date())
+
+
+async def community_sweep(desk: Desk) -> list[Action]:
+    """Decline join requests left unanswered (3.6.2) and lift cool-downs whose time is up."""
+    return await desk.community_sweep(datetime.now(UTC))
+
+
+async def every(
+    seconds: float,
+    work: Callable[[Desk], Awaitable[list[Action]]],
+    desk: Desk,
+    switchboard: Switchboard,
+) -> None:
+    """Run a piece of the desk's timed work for ever; one failure never stops the loop."""
     while True:
         try:
-            actions = await desk.community_sweep(datetime.now(UTC))
-            await switchboard.execute(actions, origin="telegram")
-        except Exception as error:  # keep the loop alive; the next sweep retries
-            log.error("community sweep failed: %s", type(error).__name__)
-        await asyncio.sleep(SWEEP_SECONDS)
+            await switchboard.execute(await work(desk), origin="telegram")
+        except Exception as error:  # the next round retries
+            log.error("%s failed: %s", work.__name__, type(error).__name__)
+        await asyncio.sleep(seconds)
 
 
 async def serve(settings: Settings, *, polling: bool | None = None) -> None:
@@ -128,10 +132,12 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
     else:
         print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
 
-    reminders = asyncio.get_running_loop().create_task(complaint_reminders(desk, switchboard))
-    sweeps = asyncio.get_running_loop().create_task(community_sweeps(desk, switchboard))
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    reminders = loop.create_task(
+        every(REMINDER_CHECK_SECONDS, complaint_reminders, desk, switchboard)
+    )
+    sweeps = loop.create_task(every(SWEEP_SECONDS, community_sweep, desk, switchboard))
+    stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
