@@ -147,3 +147,21 @@ def test_db_upgrade_on_an_empty_postgresql_database_creates_every_table() -> Non
         assert set(models.Base.metadata.tables) | {"alembic_version"} <= asyncio.run(tables())
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_a_database_error_never_carries_what_the_tenant_wrote(store: Store) -> None:
+    person = await store.person(TENANT)
+    said = Inbound(
+        chat=PRIVATE,
+        sender=TENANT,
+        content=Content.TEXT,
+        text="my account number is 12345678 and my name is Ann Jones",
+    )
+    try:
+        # chat 999999 does not exist: the foreign key refuses the row.
+        await store.record_inbound(said, "personal", chat_id=999_999, person_id=person.id)
+    except Exception as error:
+        message = str(error)
+    else:  # pragma: no cover
+        raise AssertionError("the insert should have been refused")
+    assert "12345678" not in message and "Ann Jones" not in message

@@ -25,7 +25,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; an in-memory SQLite URL shares one connection so tables persist."""
+    """An async engine; an in-memory SQLite URL shares one connection so tables persist.
+
+    hide_parameters keeps bound values (tenants' words) out of SQLAlchemy's error
+    messages and logs, so a failing insert never leaks into a log line (Privacy)."""
     if url.startswith("sqlite"):
         in_memory = url.endswith("://") or ":memory:" in url
         # One connection: SQLite allows one writer at a time, and many connections
@@ -34,10 +37,12 @@ def create_engine(url: str) -> AsyncEngine:
         kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         if in_memory:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, hide_parameters=True, **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
