@@ -7,12 +7,22 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from helpbot.store import models
 from helpbot.store.records import Store
 
 OPEN_STATUSES = ("open",)
+
+
+def deadline_on_or_before(day: date) -> ColumnElement[bool]:
+    """An unmet complaint deadline (acknowledgement or response) falls on or before ``day``.
+    One definition for the staff reminders and the overdue figure in /metrics."""
+    case = models.Case
+    return or_(
+        and_(case.acknowledged_on.is_(None), case.acknowledge_by <= day),
+        and_(case.responded_on.is_(None), case.respond_by <= day),
+    )
 
 
 class Casebook:
@@ -140,11 +150,7 @@ class Casebook:
                 .where(
                     models.Case.kind == "complaint",
                     models.Case.status == "open",
-                    or_(
-                        (models.Case.acknowledged_on.is_(None))
-                        & (models.Case.acknowledge_by <= by),
-                        (models.Case.responded_on.is_(None)) & (models.Case.respond_by <= by),
-                    ),
+                    deadline_on_or_before(by),
                 )
                 .order_by(models.Case.respond_by, models.Case.id)
             )

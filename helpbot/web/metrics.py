@@ -7,7 +7,7 @@ yet processed, replies that failed. Counts only; nothing personal.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from prometheus_client import (
@@ -17,10 +17,11 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from helpbot.desk.complaints_clock import LONDON
 from helpbot.store import models
+from helpbot.store.casebook import deadline_on_or_before
 from helpbot.store.records import Store
 
 
@@ -62,10 +63,7 @@ class StoreMetrics:
                 select(func.count(case.id)).where(
                     case.kind == "complaint",
                     case.status == "open",
-                    or_(
-                        and_(case.acknowledged_on.is_(None), case.acknowledge_by < today),
-                        and_(case.responded_on.is_(None), case.respond_by < today),
-                    ),
+                    deadline_on_or_before(today - timedelta(days=1)),
                 )
             )
             self.overdue.set(overdue or 0)
