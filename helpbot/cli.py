@@ -1,5 +1,5 @@
-"""The ``helpbot`` command: serve, train, classify, ask, evaluate, cases, tenants,
-moderation, db upgrade."""
+"""The ``helpbot`` command: serve, work, inbox, train, classify, ask, evaluate, cases,
+tenants, moderation, db upgrade."""
 
 from __future__ import annotations
 
@@ -28,6 +28,25 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use getUpdates long polling even when HELPBOT_WEBHOOK_URL is set",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes sharing the inbox and outbox (PostgreSQL only; default 1)",
+    )
+    commands.add_parser(
+        "work", help="a worker process only: handle events and send, receive nothing"
+    )
+
+    inbox = commands.add_parser(
+        "inbox", help="events waiting, parked (failed repeatedly) and the oldest waiting"
+    )
+    inbox_commands = inbox.add_subparsers(dest="inbox_command", metavar="INBOX_COMMAND")
+    inbox_list = inbox_commands.add_parser("list", help="list waiting and parked events")
+    inbox_list.add_argument("--status", choices=["pending", "parked"], help="only these")
+    inbox_retry = inbox_commands.add_parser("retry", help="put a parked event back in line")
+    inbox_retry.add_argument("id", type=int, help="the event's number, from `helpbot inbox`")
 
     train = commands.add_parser("train", help="train the intent pipeline from intents/")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -146,10 +165,28 @@ async def _ask(settings: Settings, texts: list[str], jsonl: bool) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from helpbot.serve import serve
+        from helpbot.serve import serve_many
 
-        asyncio.run(serve(settings, polling=True if args.polling else None))
+        if args.workers < 1:
+            print("helpbot: --workers must be 1 or more", file=sys.stderr)
+            return 2
+        return asyncio.run(
+            serve_many(settings, args.workers, polling=True if args.polling else None)
+        )
+    if args.command == "work":
+        from helpbot.serve import work
+
+        asyncio.run(work(settings))
         return 0
+    if args.command == "inbox":
+        from helpbot.inbox_report import print_inbox, retry_event
+        from helpbot.store.database import upgrade
+
+        upgrade(settings.database_url)
+        if args.inbox_command == "retry":
+            return asyncio.run(retry_event(settings.database_url, args.id, sys.stdout))
+        status = getattr(args, "status", None)
+        return asyncio.run(print_inbox(settings.database_url, sys.stdout, status))
     if args.command == "train":
         from helpbot.nlu.training import train
 

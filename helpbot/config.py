@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str | None = None  # where the web chat is reachable, for links
 
+    # The message path (inbox, workers, outbox, sender); helpbot.env.example explains each.
+    workers: int | None = Field(default=None, ge=1, le=64)
+    event_attempts: int = Field(default=5, ge=1, le=100)
+    deliver_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    send_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
+    send_lease_seconds: float = Field(default=120.0, ge=5, le=3600)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    health_max_wait_seconds: float = Field(default=60.0, ge=1, le=24 * 3600)
+
     # Community groups (policy 3.5-3.11); deploy/helpbot.env.example explains each one.
     join_answer_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     new_member_days: int = Field(default=7, ge=0, le=365)
@@ -71,6 +80,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("workers", "staff_group_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

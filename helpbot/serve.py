@@ -1,4 +1,11 @@
-"""Assembles the running bot: store, understanding, desk, channels, web app."""
+"""Assembles the running bot: store, understanding, desk, channels, post room, web app.
+
+Start-up order matters for "stored before acknowledged, handled once": the post room
+starts (and takes up whatever a previous run left) before any channel accepts new
+events. Shutdown runs the other way: stop accepting (webhooks get 503, so Telegram
+retries later), finish what was claimed within the grace period, then exit; anything
+unfinished stays pending for the next start.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +13,35 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from helpbot.channels.switchboard import Switchboard
 from helpbot.channels.telegram.channel import TelegramChannel
+from helpbot.channels.telegram.translate import CHANNEL as TELEGRAM
+from helpbot.channels.webchat import CHANNEL as WEB
 from helpbot.channels.webchat import WebChat
 from helpbot.config import Settings
-from helpbot.desk.actions import Action
-from helpbot.desk.complaints_clock import LONDON, is_working_day
 from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
 from helpbot.nlu.training import ensure_trained
 from helpbot.nlu.understanding import Understanding
+from helpbot.postroom.inbox import RetryPolicy
+from helpbot.postroom.reception import Reception
+from helpbot.postroom.room import PostRoom
+from helpbot.postroom.sender import SendPolicy
 from helpbot.store.database import upgrade_async
 from helpbot.store.records import Store
+from helpbot.store.staff_topics import StaffTopics
 from helpbot.web.app import WEBHOOK_PATH, build_app
 
 log = logging.getLogger(__name__)
+
+CLOCK_SECONDS = 60
 
 
 def load_understanding(settings: Settings) -> Understanding:
@@ -34,12 +49,25 @@ def load_understanding(settings: Settings) -> Understanding:
     return Understanding.load(settings.pipeline_dir, settings.intents_dir)
 
 
-def build_desk(settings: Settings, store: Store, understanding: Understanding) -> Desk:
+def build_desk(
+    settings: Settings,
+    store: Store,
+    understanding: Understanding,
+    telegram: TelegramChannel | None = None,
+) -> Desk:
+    """The desk with its settings fixed once, here: who the bot is, which chat is the
+    staff room and who is staff come from settings and the channel's getMe."""
+    directory = telegram.directory if telegram is not None else None
     return Desk(
         store,
         understanding,
         Wording.load(settings.intents_dir),
-        DeskSettings(community=community_settings(settings)),
+        DeskSettings(
+            bot_username=directory.bot_username if directory else None,
+            staff_chat=telegram.staff_chat if telegram is not None else None,
+            staff_user_ids=tuple(str(i) for i in settings.staff_user_ids),
+            community=community_settings(settings),
+        ),
         GroupRules.load(settings.intents_dir),
     )
 
@@ -63,93 +91,161 @@ def community_settings(settings: Settings) -> CommunitySettings:
     )
 
 
-REMINDER_HOUR = 9  # local time in England
-REMINDER_CHECK_SECONDS = 600
-SWEEP_SECONDS = 60
+@dataclass
+class Bot:
+    """Everything one process runs, wired once."""
+
+    store: Store
+    desk: Desk
+    postroom: PostRoom
+    webchat: WebChat
+    telegram: TelegramChannel | None
+    app: web.Application
+    settings: Settings
+    clock: asyncio.Task[None] | None = field(default=None)
+
+    async def stop(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop_receiving()
+        self.webchat.accepting = False
+        if self.clock is not None:
+            self.clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.clock
+        await self.postroom.stop(self.settings.shutdown_grace_seconds)
+        if self.telegram is not None:
+            await self.telegram.stop()
 
 
-async def complaint_reminders(desk: Desk) -> list[Action]:
-    """Once each working morning, post due and overdue complaints to the staff group
-    (Complaint Handling Code timescales). Checked every 10 minutes so a restart
-    after 9am still sends that day's reminder; the desk never repeats one in a day."""
-    now = datetime.now(LONDON)
-    if now.hour < REMINDER_HOUR or not is_working_day(now.date()):
-        return []
-    return await desk.complaint_reminders(now.date())
+async def assemble(settings: Settings, store: Store, understanding: Understanding) -> Bot:
+    """Build every part of one process; nothing is started yet."""
+    from helpbot.postroom.inbox import Inbox
 
-
-async def community_sweep(desk: Desk) -> list[Action]:
-    """Decline join requests left unanswered (3.6.2) and lift cool-downs whose time is up."""
-    return await desk.community_sweep(datetime.now(UTC))
-
-
-async def every(
-    seconds: float,
-    work: Callable[[Desk], Awaitable[list[Action]]],
-    desk: Desk,
-    switchboard: Switchboard,
-) -> None:
-    """Run a piece of the desk's timed work for ever; one failure never stops the loop."""
-    while True:
-        try:
-            await switchboard.execute(await work(desk), origin="telegram")
-        except Exception as error:  # the next round retries
-            log.error("%s failed: %s", work.__name__, type(error).__name__)
-        await asyncio.sleep(seconds)
-
-
-async def serve(settings: Settings, *, polling: bool | None = None) -> None:
-    await upgrade_async(settings.database_url)
-    understanding = await asyncio.to_thread(load_understanding, settings)
-    store = Store.from_url(settings.database_url)
-    desk = build_desk(settings, store, understanding)
-    switchboard = Switchboard()
+    inbox = Inbox(store, RetryPolicy(attempts=settings.event_attempts))
     telegram: TelegramChannel | None = None
+    switchboard = Switchboard()
     if settings.telegram_token:
         telegram = TelegramChannel(
-            desk,
-            store,
+            inbox,
+            StaffTopics(store),
             token=settings.telegram_token,
             base_url=settings.telegram_base_url,
             staff_group_id=settings.staff_group_id,
             community_group_ids=settings.community_group_ids,
             webhook_url=settings.webhook_url,
             webhook_secret=settings.webhook_secret,
-            switchboard=switchboard,
-            staff_user_ids=settings.staff_user_ids,
+            send_timeout=settings.send_timeout_seconds,
         )
-    app = build_app(store, WebChat(desk, store, switchboard), telegram)
-    runner = web.AppRunner(app, access_log=None)
+        await telegram.connect()
+    desk = build_desk(settings, store, understanding, telegram)
+    webchat = WebChat(inbox, store)
+    reception = Reception(desk, {WEB: webchat.translate})
+    switchboard.connect(WEB, webchat)
+    if telegram is not None:
+        telegram.open_message_label = desk.say("community_staff", "open_message")
+        reception.register(TELEGRAM, telegram.translate)
+        switchboard.connect(TELEGRAM, telegram, staff_room=telegram.staff_group_id is not None)
+    postroom = PostRoom(
+        store,
+        reception,
+        switchboard,
+        inbox=inbox,
+        staff_chat=telegram.staff_chat if telegram is not None else None,
+        workers=settings.workers,
+        send_policy=SendPolicy(lease=timedelta(seconds=settings.send_lease_seconds)),
+        deliver_for=timedelta(hours=settings.deliver_hours),
+    )
+    app = build_app(
+        store,
+        webchat,
+        telegram,
+        postroom=postroom,
+        max_wait=settings.health_max_wait_seconds,
+    )
+    return Bot(store, desk, postroom, webchat, telegram, app, settings)
+
+
+async def tick(postroom: PostRoom) -> None:
+    """The clock: one tick a minute into the inbox; one failure never stops it."""
+    while True:
+        try:
+            await postroom.clock(datetime.now(UTC))
+        except Exception as error:  # the next tick retries
+            log.warning("clock tick failed: %s", type(error).__name__)
+        await asyncio.sleep(CLOCK_SECONDS)
+
+
+async def serve(settings: Settings, *, polling: bool | None = None) -> None:
+    await upgrade_async(settings.database_url)
+    understanding = await asyncio.to_thread(load_understanding, settings)
+    store = Store.from_url(settings.database_url)
+    bot = await assemble(settings, store, understanding)
+    await bot.postroom.start()  # takes up what a previous run left, before anything new
+    runner = web.AppRunner(bot.app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     port = runner.addresses[0][1] if runner.addresses else settings.port
     print(f"helpbot web chat: http://{settings.host}:{port}/chat", flush=True)
-    if telegram is not None:
-        await telegram.start(polling=polling)
-        mode = "polling" if telegram._polling else f"webhook at {WEBHOOK_PATH}"
-        print(f"helpbot telegram: @{telegram.bot.bot.username} ({mode})", flush=True)
+    if bot.telegram is not None:
+        await bot.telegram.start(polling=polling)
+        mode = "polling" if bot.telegram.polling else f"webhook at {WEBHOOK_PATH}"
+        username = bot.telegram.directory.bot_username if bot.telegram.directory else "?"
+        print(f"helpbot telegram: @{username} ({mode})", flush=True)
     else:
         print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
+    bot.clock = asyncio.get_running_loop().create_task(tick(bot.postroom))
+    await _until_stopped()
+    log.info("shutting down")
+    try:
+        await bot.stop()
+    finally:
+        await runner.cleanup()
+        await store.close()
 
-    loop = asyncio.get_running_loop()
-    reminders = loop.create_task(
-        every(REMINDER_CHECK_SECONDS, complaint_reminders, desk, switchboard)
-    )
-    sweeps = loop.create_task(every(SWEEP_SECONDS, community_sweep, desk, switchboard))
+
+async def work(settings: Settings) -> None:
+    """A worker process (``helpbot serve --workers N`` starts N-1 of these): it handles
+    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing."""
+    understanding = await asyncio.to_thread(load_understanding, settings)
+    store = Store.from_url(settings.database_url)
+    bot = await assemble(settings, store, understanding)
+    await bot.postroom.start()
+    await _until_stopped()
+    try:
+        await bot.stop()
+    finally:
+        await store.close()
+
+
+async def _until_stopped() -> None:
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve_many(settings: Settings, processes: int, *, polling: bool | None) -> int:
+    """``serve --workers N``: this process serves and works; N-1 more only work."""
+    if processes > 1 and not settings.database_url.startswith("postgresql"):
+        print(
+            "helpbot: --workers above 1 needs PostgreSQL (HELPBOT_DATABASE_URL); "
+            "SQLite serves one process.",
+            file=sys.stderr,
+        )
+        return 2
+    children = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "helpbot", "work")
+        for _ in range(processes - 1)
+    ]
     try:
-        await stop.wait()
+        await serve(settings, polling=polling)
     finally:
-        log.info("shutting down")
-        for task in (reminders, sweeps):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if telegram is not None:
-            await telegram.stop()
-        await runner.cleanup()
-        await store.close()
+        for child in children:
+            if child.returncode is None:
+                child.terminate()
+        for child in children:
+            await child.wait()
+    return 0

@@ -24,23 +24,6 @@ COLLEAGUE_B = Person(channel="telegram", external_id="9002", first_name="Tom")
 PRIVATE = ChatRef(channel="telegram", external_id="1001", kind=ChatKind.PRIVATE)
 
 
-async def test_a_delivery_repeated_by_telegram_is_stored_once(store: Store) -> None:
-    assert await store.record_update("telegram", "42", {"update_id": 42}) is True
-    assert await store.record_update("telegram", "42", {"update_id": 42}) is False
-    async with store.sessions() as session:
-        count = await session.scalar(select(func.count(models.ChannelUpdate.id)))
-    assert count == 1
-
-
-async def test_deliveries_not_yet_processed_are_found_for_replay_in_order(store: Store) -> None:
-    for key in ("7", "8", "9"):
-        await store.record_update("telegram", key, {"update_id": int(key)})
-    await store.finish_update("telegram", "8", "done")
-    pending = await store.unfinished_updates("telegram")
-    assert [row.update_key for row in pending] == ["7", "9"]
-    assert pending[0].payload == {"update_id": 7}
-
-
 async def test_the_same_tenant_arriving_many_times_at_once_is_one_person(store: Store) -> None:
     rows = await asyncio.gather(*(store.person(TENANT) for _ in range(20)))
     assert len({row.id for row in rows}) == 1

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from helpbot.log_privacy import hold_payload_loggers
+from helpbot.postroom.inbox import Inbox
 from helpbot.store import models
 from helpbot.testing.fake_telegram import FakeTelegram
 from helpbot.testing.harness import SECRET, BotUnderTest, running_bot, tenant
@@ -75,7 +76,11 @@ async def test_a_webhook_call_with_the_wrong_secret_is_refused(bot: BotUnderTest
     status = await bot.send(bot.tg.private_message(ann, "hello"), secret_override="guess")
     assert status == 403
     assert bot.replies_to(ann.id) == []
-    assert await bot.store.unfinished_updates("telegram") == []
+    assert await bot.postroom.inbox.counts() == {
+        "pending": (0, None),
+        "parked": (0, None),
+        "done": (0, None),
+    }
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{bot.web_url}/telegram/webhook", json={"update_id": 1}) as r:
             assert r.status == 403
@@ -109,9 +114,9 @@ async def test_a_malformed_update_is_kept_and_does_not_stop_the_bot(bot: BotUnde
     assert status == 200
     async with bot.store.sessions() as session:
         stored = await session.scalar(
-            select(models.ChannelUpdate).where(models.ChannelUpdate.update_key == "777001")
+            select(models.InboxEvent).where(models.InboxEvent.event_key == "777001")
         )
-    assert stored is not None and stored.outcome == "malformed"
+    assert stored is not None and (stored.status, stored.outcome) == ("done", "malformed")
     await bot.send(bot.tg.private_message(ann, "hello"))
     assert len(bot.replies_to(ann.id)) == 1
 
@@ -238,7 +243,7 @@ async def test_an_update_stored_but_not_answered_before_a_restart_is_answered_af
     async with running_bot(store, understanding) as first_run:
         ann = tenant(first_run.tg)
         pending = first_run.tg.private_message(ann, "hello")
-    await store.record_update("telegram", str(pending["update_id"]), pending)
+    await Inbox(store).accept("telegram", str(pending["update_id"]), "telegram:ann", pending)
 
     def ann_is_known(tg: FakeTelegram) -> None:
         tg.private_chat(tenant(tg))
@@ -248,4 +253,4 @@ async def test_an_update_stored_but_not_answered_before_a_restart_is_answered_af
         await second_run.settle()
         (answer,) = second_run.replies_to(ann.id)
         assert "help" in answer.lower()
-    assert await store.unfinished_updates("telegram") == []
+    assert not await Inbox(store).has_pending()

@@ -9,29 +9,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from helpbot.channels.webchat import WebChat
 from helpbot.config import REPO_ROOT
-from helpbot.desk.front_desk import Desk
-from helpbot.desk.wording import Wording
 from helpbot.store.casebook import Casebook
 from helpbot.store.records import Store
-from helpbot.testing.harness import BotUnderTest, tenant
-from helpbot.web.app import build_app
+from helpbot.testing.harness import BotUnderTest, running_web_chat, tenant
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
 @pytest.fixture
 async def web_chat(store: Store, understanding) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    desk = Desk(store, understanding, Wording.load(REPO_ROOT / "intents"))
-    runner = web.AppRunner(build_app(store, WebChat(desk, store)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with running_web_chat(store, understanding) as (url, _parts):
+        yield url
 
 
 async def _receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -163,6 +153,9 @@ async def test_operators_can_scrape_case_and_delivery_figures(bot: BotUnderTest)
             assert response.status == 200
             text = await response.text()
     assert 'helpbot_cases_open{kind="repair"} 1.0' in text
-    assert "helpbot_updates_unprocessed 0.0" in text
+    assert 'helpbot_inbox_events{status="pending"} 0.0' in text
+    assert 'helpbot_inbox_events{status="done"} 1.0' in text
+    assert 'helpbot_outbox_items{status="sent"} 2.0' in text
+    assert 'helpbot_inbox_oldest_seconds{status="parked"} 0.0' in text
     assert 'helpbot_messages{direction="in",status="stored"} 1.0' in text
     assert "pull cord" not in text

@@ -1,4 +1,4 @@
-"""Routes the desk's actions to the channel that must carry them out.
+"""Routes each action from the outbox to the channel adapter that carries it out.
 
 A tenant on the web chat can have their case worked from the Telegram staff room,
 so a colleague's reply must go out on the web, and a staff-room post on Telegram.
@@ -6,26 +6,15 @@ so a colleague's reply must go out on the web, and a staff-room post on Telegram
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from typing import Protocol
 
-from helpbot.desk.actions import (
-    Action,
-    AnswerButton,
-    DeleteMessage,
-    MemberAction,
-    PostToStaff,
-    SendText,
-    SetTopicOpen,
-    StaffNotice,
-)
-
-log = logging.getLogger(__name__)
+from helpbot.desk.actions import Action
+from helpbot.postroom.outbox import STAFF
+from helpbot.postroom.outcomes import Delivered, Undeliverable
 
 
 class Performer(Protocol):
-    async def perform(self, action: Action) -> None: ...
+    async def perform(self, action: Action) -> Delivered: ...
 
 
 class Switchboard:
@@ -38,23 +27,9 @@ class Switchboard:
         if staff_room:
             self._staff_room = channel
 
-    async def execute(self, actions: Iterable[Action], *, origin: str) -> None:
-        """Carry out actions in order; one that no channel can carry is logged, not raised."""
-        for action in actions:
-            channel = self._route(action, origin)
-            performer = self._channels.get(channel) if channel else None
-            if performer is None:
-                log.warning("no channel for %s (wanted %s)", type(action).__name__, channel)
-                continue
-            await performer.perform(action)
-
-    def _route(self, action: Action, origin: str) -> str | None:
-        if isinstance(action, SendText | DeleteMessage):
-            return action.chat.channel
-        if isinstance(action, MemberAction):
-            return action.chat.channel
-        if isinstance(action, PostToStaff | SetTopicOpen | StaffNotice):
-            return self._staff_room
-        if isinstance(action, AnswerButton):
-            return origin
-        return None
+    async def perform(self, action: Action, channel: str) -> Delivered:
+        name = self._staff_room if channel == STAFF else channel
+        performer = self._channels.get(name) if name else None
+        if performer is None:
+            raise Undeliverable(f"no {channel} channel is set up")
+        return await performer.perform(action)

@@ -1,24 +1,27 @@
 """The web chat channel: a page and a websocket on our aiohttp app.
 
-Same desk, same answers as Telegram (DESIGN.md). It also serves the local demo
-when no Telegram token is set. A visitor is known by a random cookie; only its
-hash is stored, so the database alone cannot be used to take over a chat.
+Same path, same desk, same answers as Telegram (DESIGN.md): each frame is stored in
+the inbox like any other event, and replies come back from the sender. It also
+serves the local demo when no Telegram token is set. A visitor is known by a random
+cookie; only its hash is stored, so the database alone cannot take over a chat.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import secrets
+import uuid
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from helpbot.channels.switchboard import Switchboard
 from helpbot.desk.actions import Action, SendText
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
-from helpbot.desk.front_desk import Desk
+from helpbot.postroom.inbox import Inbox
+from helpbot.postroom.outcomes import Delivered
 from helpbot.store.records import Store
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ COOKIE = "helpbot_chat"
 # Anything bigger than this is not a chat message; the socket refuses it politely.
 MAX_FRAME = 64 * 1024
 HISTORY_ON_CONNECT = 50
+RESTARTING = "Sorry, the chat is restarting. Please send that again in a minute."
 
 
 def visitor_id(token: str) -> str:
@@ -41,11 +45,10 @@ def _buttons(action: SendText) -> list[list[dict[str, str | None]]]:
 
 
 class WebChat:
-    def __init__(self, desk: Desk, store: Store, switchboard: Switchboard | None = None) -> None:
-        self.desk = desk
+    def __init__(self, inbox: Inbox, store: Store) -> None:
+        self.inbox = inbox
         self.store = store
-        self.switchboard = switchboard or Switchboard()
-        self.switchboard.connect(CHANNEL, self)
+        self.accepting = True  # off while shutting down: new frames get a polite refusal
         # Open sockets per visitor (a visitor may have several tabs open).
         self.sockets: dict[str, set[web.WebSocketResponse]] = {}
 
@@ -73,45 +76,44 @@ class WebChat:
             raise web.HTTPForbidden(text="Open /chat first so we can start a conversation.")
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30)
         await ws.prepare(request)
-        who = Person(channel=CHANNEL, external_id=visitor_id(token), first_name="")
-        tabs = self.sockets.setdefault(who.external_id, set())
+        visitor = visitor_id(token)
+        tabs = self.sockets.setdefault(visitor, set())
         tabs.add(ws)
         try:
-            await self._converse(ws, who)
+            await self._converse(ws, visitor)
         finally:
             tabs.discard(ws)
             if not tabs:
-                self.sockets.pop(who.external_id, None)
+                self.sockets.pop(visitor, None)
         return ws
 
-    async def _converse(self, ws: web.WebSocketResponse, who: Person) -> None:
-        where = ChatRef(channel=CHANNEL, external_id=who.external_id, kind=ChatKind.PRIVATE)
+    async def _converse(self, ws: web.WebSocketResponse, visitor: str) -> None:
+        where = ChatRef(channel=CHANNEL, external_id=visitor, kind=ChatKind.PRIVATE)
         history = await self.store.chat_history(where, limit=HISTORY_ON_CONNECT)
-        if history:
+        shown = [m for m in history if m.text and (m.direction == "in" or m.status != "queued")]
+        if shown:
             await ws.send_json(
                 {
                     "type": "history",
                     "messages": [
                         {"from": "you" if m.direction == "in" else "bot", "text": m.text}
-                        for m in history[-HISTORY_ON_CONNECT:]
-                        if m.text
+                        for m in shown[-HISTORY_ON_CONNECT:]
                     ],
                 }
             )
-        else:
-            await self._deliver(await self.desk.handle(self._event(who, where, "/start")))
+        if not history:
+            # The welcome, once per visitor however many tabs open at once.
+            await self._store(visitor, {"kind": "start"}, key=f"start:{visitor}")
         async for frame in ws:
             if frame.type == WSMsgType.TEXT:
-                await self._on_frame(ws, who, where, frame.data)
+                await self._on_frame(ws, visitor, frame.data)
             elif frame.type == WSMsgType.ERROR:
                 log.warning("web chat socket error: %s", type(ws.exception()).__name__)
 
-    async def _on_frame(
-        self, ws: web.WebSocketResponse, who: Person, where: ChatRef, raw: str
-    ) -> None:
+    async def _on_frame(self, ws: web.WebSocketResponse, visitor: str, raw: str) -> None:
         try:
             data: Any = json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or data.get("type") not in {"message", "button"}:
             await ws.send_json(
@@ -125,41 +127,67 @@ class WebChat:
             value = data.get("data")
             if not isinstance(value, str) or len(value) > 64:
                 return
-            event = Inbound(chat=where, sender=who, content=Content.BUTTON, callback_data=value)
-        else:
-            text = data.get("text")
-            if not isinstance(text, str):
-                text = ""
-            event = self._event(who, where, text)
-        await self._deliver(await self.desk.handle(event))
+            await self._store(visitor, {"kind": "button", "data": value})
+            return
+        text = data.get("text")
+        await self._store(
+            visitor, {"kind": "message", "text": text if isinstance(text, str) else ""}
+        )
+
+    async def _store(self, visitor: str, payload: dict[str, Any], key: str | None = None) -> None:
+        if not self.accepting:
+            for ws in list(self.sockets.get(visitor, ())):
+                with contextlib.suppress(ConnectionError):
+                    await ws.send_json({"type": "error", "text": RESTARTING})
+            return
+        payload = {**payload, "visitor": visitor}
+        await self.inbox.accept(CHANNEL, key or uuid.uuid4().hex, f"{CHANNEL}:{visitor}", payload)
+
+    # How a typed line becomes an event (also used by `helpbot ask`).
+    _event = staticmethod(lambda who, where, text: _event(who, where, text))
 
     @staticmethod
-    def _event(who: Person, where: ChatRef, text: str) -> Inbound:
-        stripped = text.strip()
-        if stripped.startswith("/") and len(stripped) > 1:
-            word, _, rest = stripped[1:].partition(" ")
+    def translate(payload: dict[str, Any]) -> Inbound | None:
+        """A stored frame as the desk's event."""
+        visitor = payload.get("visitor")
+        if not isinstance(visitor, str):
+            raise ValueError("no visitor")
+        who = Person(channel=CHANNEL, external_id=visitor, first_name="")
+        where = ChatRef(channel=CHANNEL, external_id=visitor, kind=ChatKind.PRIVATE)
+        kind = payload.get("kind")
+        if kind == "start":
+            return _event(who, where, "/start")
+        if kind == "button":
             return Inbound(
-                chat=where,
-                sender=who,
-                content=Content.COMMAND,
-                text=text,
-                command=word.split("@")[0].lower(),
-                command_args=rest.strip(),
+                chat=where, sender=who, content=Content.BUTTON, callback_data=payload.get("data")
             )
-        return Inbound(chat=where, sender=who, content=Content.TEXT, text=text)
+        return _event(who, where, str(payload.get("text") or ""))
 
-    async def _deliver(self, actions: list[Action]) -> None:
-        await self.switchboard.execute(actions, origin=CHANNEL)
-
-    async def perform(self, action: Action) -> None:
-        """Push a reply to every open tab of that visitor. With none open it stays in the
-        history, which is shown when they come back."""
+    async def perform(self, action: Action) -> Delivered:
+        """Push a reply to every open tab of that visitor. With none open it is in the
+        history, which is shown when they come back: delivered either way."""
         if not isinstance(action, SendText):
-            return
+            return Delivered()
         payload = {"type": "reply", "text": action.text, "buttons": _buttons(action)}
-        delivered = False
         for ws in list(self.sockets.get(action.chat.external_id, ())):
             if not ws.closed:
-                await ws.send_json(payload)
-                delivered = True
-        await self.desk.delivered(action, None, "sent" if delivered else "pending")
+                try:
+                    await ws.send_json(payload)
+                except ConnectionError:
+                    continue  # the tab closed mid-send; the history has it
+        return Delivered()
+
+
+def _event(who: Person, where: ChatRef, text: str) -> Inbound:
+    stripped = text.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        word, _, rest = stripped[1:].partition(" ")
+        return Inbound(
+            chat=where,
+            sender=who,
+            content=Content.COMMAND,
+            text=text,
+            command=word.split("@")[0].lower(),
+            command_args=rest.strip(),
+        )
+    return Inbound(chat=where, sender=who, content=Content.TEXT, text=text)

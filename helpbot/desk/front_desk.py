@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from helpbot.desk.actions import Action, Button, SendText, split_long_text
+from helpbot.desk.actions import Action, Button, PostToStaff, SendText, split_long_text
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
@@ -193,34 +193,30 @@ class Desk:
             return await self.staff.handle(visit)
         return []
 
-    async def delivered(
-        self, action: SendText, channel_message_id: str | None, status: str
-    ) -> None:
-        """Adapters report each sent (or failed) message so the history is complete."""
-        await self.store.record_outbound(
-            action.chat,
-            action.text,
-            intent=action.intent,
-            channel_message_id=channel_message_id,
-            status=status,
-            thread_id=action.thread_id,
-            case_id=action.case_id,
-        )
-        if action.case_id is not None and action.author is None:
-            await self.casebook.log(
-                action.case_id,
-                "bot_reply",
-                actor_kind="bot",
-                text=action.text,
-                detail={"status": status},
-            )
-
-    async def topic_opened(self, case_id: int, thread_id: int) -> None:
-        """The staff-room adapter made (or remade) a case's topic."""
-        await self.casebook.change(case_id, staff_topic_id=thread_id)
+    async def delivery_failed(
+        self, case_id: int | None, author: str | None, status: str, reason: str
+    ) -> list[Action]:
+        """A message the desk sent never reached its person (or no answer came back): the
+        case history says so, and a colleague who wrote it is told in the case's topic,
+        so a reply that never arrived never looks sent."""
+        if case_id is None:
+            return []
         await self.casebook.log(
-            case_id, "topic_opened", actor_kind="system", detail={"thread_id": thread_id}
+            case_id,
+            "undelivered" if status == "undelivered" else "unconfirmed",
+            actor_kind="system",
+            detail={"reason": reason, "by": author} if author else {"reason": reason},
         )
+        if author is None or not self.settings.staff_room:
+            return []
+        case = await self.casebook.by_id(case_id)
+        if case is None:
+            return []
+        from helpbot.desk.private_thread import topic_name
+
+        key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
+        text = self.say("staff", key, name=author)
+        return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
 
     async def complaint_reminders(self, today: date) -> list[Action]:
         return await self.staff.complaint_reminders(today)
@@ -229,17 +225,6 @@ class Desk:
         """Run every minute or so: declines join requests left unanswered (3.6.2) and
         lifts cool-downs that have run out."""
         return await self.joining.timeouts(now) + await self.moderation.lift_due(now)
-
-    async def staff_topic(self, name: str) -> int | None:
-        """The thread of a fixed staff topic ("Join requests", ...), if made already."""
-        return await self.membership.staff_topic(name)
-
-    async def staff_topic_opened(self, name: str, thread_id: int) -> None:
-        await self.membership.remember_staff_topic(name, thread_id)
-
-    async def staff_topic_gone(self, name: str) -> None:
-        """A colleague deleted a fixed topic by hand: the next notice makes it again."""
-        await self.membership.forget_staff_topic(name)
 
     # -- shared helpers ---------------------------------------------------------
 

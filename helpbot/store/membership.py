@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from helpbot.store import models
 from helpbot.store.records import Store
@@ -238,28 +238,3 @@ class Membership:
     async def message(self, message_id: int) -> models.Message | None:
         async with self.sessions() as session:
             return await session.get(models.Message, message_id)
-
-    # -- the staff group's fixed topics -----------------------------------------------
-
-    async def staff_topic(self, name: str) -> int | None:
-        async with self.sessions() as session:
-            return await session.scalar(
-                select(models.StaffTopic.thread_id).where(models.StaffTopic.name == name)
-            )
-
-    async def remember_staff_topic(self, name: str, thread_id: int) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                self.store._insert(models.StaffTopic)
-                .values(name=name, thread_id=thread_id, created_at=models.utcnow())
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
-            await session.execute(
-                update(models.StaffTopic)
-                .where(models.StaffTopic.name == name)
-                .values(thread_id=thread_id)
-            )
-
-    async def forget_staff_topic(self, name: str) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(delete(models.StaffTopic).where(models.StaffTopic.name == name))

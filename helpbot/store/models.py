@@ -109,19 +109,57 @@ class Message(Base):
     person: Mapped[Person | None] = relationship(lazy="raise")
 
 
-class ChannelUpdate(Base):
-    """A platform delivery, stored before it is acknowledged so nothing is lost or done twice."""
+class InboxEvent(Base):
+    """One inbound event on its one path (DESIGN.md): stored before it is acknowledged,
+    claimed by one worker, handled in order within its conversation, retried with
+    back-off, parked after repeated failure. Payload is the platform's own; the error
+    kept is a class name, never text."""
 
-    __tablename__ = "channel_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_key"),
+        Index("ix_inbox_events_status_conversation", "status", "conversation", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
-    update_key: Mapped[str] = mapped_column(String(64))
+    event_key: Mapped[str] = mapped_column(String(128))
+    conversation: Mapped[str] = mapped_column(String(160))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # done / parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(String(32))
+    error_class: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutboxItem(Base):
+    """One thing the desk decided to do on a channel, committed with the event that caused
+    it and carried out by the sender in order per lane (a chat, or a case's staff topic)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_lane", "status", "lane", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(32))
+    lane: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending -> sending -> sent | undelivered | unconfirmed (answer never came back)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deliver_until: Mapped[datetime] = mapped_column()
+    lease_until: Mapped[datetime | None] = mapped_column()
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the stored copy in messages
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    resent_after_restart: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):

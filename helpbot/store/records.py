@@ -1,12 +1,16 @@
 """The desk's record keeping: who wrote, in which chat, what was said and done.
 
-One short transaction per unit of work (SQLAlchemy 2 style). Text is stored for
-staff review; it never goes to logs.
+Everything the desk does for one event happens in one transaction (``Store.unit``),
+committed together with the event's "done" mark and the messages it wants sent
+(DESIGN.md, the transactional outbox). Text is stored for staff review; it never goes
+to logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import contextvars
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,11 +25,46 @@ from helpbot.store.database import create_engine, sessionmaker
 CACHE_LIMIT = 50_000
 SEEN_REFRESH = timedelta(hours=1)
 
+# The session of the unit of work in progress in this task, if any.
+_AMBIENT: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
+    "helpbot_unit_of_work", default=None
+)
+
+
+class Sessions:
+    """``sessions()`` and ``sessions.begin()`` as every record keeper uses them, but inside
+    ``Store.unit`` both hand out the unit's own session and leave the commit to the unit.
+    So record keepers stay small and the desk's whole decision commits or rolls back as
+    one (and on SQLite's single connection, never waits for itself)."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+
+    def __call__(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        ambient = _AMBIENT.get()
+        if ambient is not None:
+            return contextlib.nullcontext(ambient)
+        return self.maker()
+
+    def begin(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        ambient = _AMBIENT.get()
+        if ambient is not None:
+            return _flushing(ambient)
+        return self.maker.begin()
+
+
+@contextlib.asynccontextmanager
+async def _flushing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Inside a unit a "transaction" ends with a flush, so ids and constraints behave as
+    they did when each step committed, and the commit waits for the unit."""
+    yield session
+    await session.flush()
+
 
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions: async_sessionmaker[AsyncSession] = sessionmaker(engine)
+        self.sessions = Sessions(sessionmaker(engine))
         # People and chats are looked up on every message but almost never change:
         # remembering them saves two round trips per message (see `make benchmark`).
         self._people: dict[tuple[str, str], models.Person] = {}
@@ -43,46 +82,32 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    @contextlib.asynccontextmanager
+    async def unit(self) -> AsyncIterator[AsyncSession]:
+        """One transaction for everything done inside it, in this task: committed when the
+        block ends, rolled back (with the caches it may have filled) if it raises."""
+        if _AMBIENT.get() is not None:
+            raise RuntimeError("units of work do not nest")
+        async with self.sessions.maker() as session:
+            token = _AMBIENT.set(session)
+            try:
+                async with session.begin():
+                    yield session
+            except BaseException:
+                # Rows cached during the unit may not exist any more.
+                self._people.clear()
+                self._chats.clear()
+                raise
+            finally:
+                _AMBIENT.reset(token)
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
-
-    # -- deliveries ---------------------------------------------------------
-
-    async def record_update(self, channel: str, key: str, payload: dict[str, Any]) -> bool:
-        """Store a delivery; False if it was already stored (a repeat must have no effect)."""
-        statement = (
-            self._insert(models.ChannelUpdate)
-            .values(channel=channel, update_key=key, payload=payload, received_at=models.utcnow())
-            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-        )
-        async with self.sessions.begin() as session:
-            result = await session.execute(statement)
-            return bool(result.rowcount)
-
-    async def finish_update(self, channel: str, key: str, outcome: str) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                update(models.ChannelUpdate)
-                .where(
-                    models.ChannelUpdate.channel == channel,
-                    models.ChannelUpdate.update_key == key,
-                )
-                .values(processed_at=models.utcnow(), outcome=outcome)
-            )
-
-    async def unfinished_updates(self, channel: str) -> list[models.ChannelUpdate]:
-        """Deliveries stored but never processed (the bot stopped mid-way): replayed at start."""
-        async with self.sessions() as session:
-            rows = await session.scalars(
-                select(models.ChannelUpdate)
-                .where(
-                    models.ChannelUpdate.channel == channel,
-                    models.ChannelUpdate.processed_at.is_(None),
-                )
-                .order_by(models.ChannelUpdate.id)
-            )
-            return list(rows)
 
     # -- people and chats ---------------------------------------------------
 

@@ -7,26 +7,26 @@ to the fake through python-telegram-bot's real HTTP stack.
 
 from __future__ import annotations
 
-import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
 
-from helpbot.channels.switchboard import Switchboard
 from helpbot.channels.telegram.channel import TelegramChannel
-from helpbot.channels.webchat import WebChat
-from helpbot.config import REPO_ROOT
-from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
-from helpbot.desk.wording import Wording
+from helpbot.config import REPO_ROOT, Settings
+from helpbot.desk.front_desk import CommunitySettings, Desk
 from helpbot.nlu.understanding import Understanding
+from helpbot.postroom.room import PostRoom
+from helpbot.postroom.sender import SendPolicy
+from helpbot.serve import Bot, assemble
 from helpbot.store.records import Store
 from helpbot.testing.fake_telegram import FakeTelegram
 from helpbot.testing.fake_telegram_objects import FakeChat, FakeUser
-from helpbot.web.app import WEBHOOK_PATH, build_app
+from helpbot.web.app import WEBHOOK_PATH
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "correct-horse-battery-staple"
@@ -43,6 +43,8 @@ class BotUnderTest:
     web_url: str
     staff_room: FakeChat
     community: FakeChat
+    postroom: PostRoom
+    parts: Bot
 
     async def send(self, update: dict[str, Any], **kwargs: Any) -> int | None:
         """Deliver an update as Telegram would and wait until the bot has finished with it."""
@@ -50,18 +52,48 @@ class BotUnderTest:
         await self.settle()
         return status
 
-    async def settle(self) -> None:
-        await asyncio.sleep(0)
-        await self.channel.lanes.drain()
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until every stored event is handled and every reply sent (or given up)."""
+        await self.postroom.idle(timeout)
 
     async def sweep(self, now: datetime) -> None:
-        """Run the community groups' periodic sweep (serve.py runs it every minute) as if
+        """Run the community groups' periodic sweep (the clock does it every minute) as if
         the clock said ``now``, and carry out what it decides."""
-        actions = await self.desk.community_sweep(now)
-        await self.channel.switchboard.execute(actions, origin="telegram")
+        await self.postroom.inbox.accept(
+            "system",
+            f"sweep:test:{uuid.uuid4().hex}",
+            "system:clock",
+            {"kind": "sweep", "at": now.isoformat()},
+        )
+        await self.settle()
+
+    async def remind(self, day: date) -> None:
+        """Run the complaints clock's morning reminders for ``day`` through the inbox."""
+        await self.postroom.inbox.accept(
+            "system",
+            f"reminders:test:{uuid.uuid4().hex}",
+            "system:clock",
+            {"kind": "reminders", "day": day.isoformat()},
+        )
+        await self.settle()
 
     def replies_to(self, chat_id: int, thread_id: int | None = None) -> list[str]:
         return [m.get("text", "") for m in self.tg.sent_messages(chat_id, thread_id=thread_id)]
+
+
+def settings_for(tg: FakeTelegram, store: Store, **overrides: Any) -> Settings:
+    """The settings a test bot runs with: the fake's address, our staff and community
+    groups, and quick retries so fault tests finish in seconds."""
+    values: dict[str, Any] = {
+        "telegram_token": TOKEN,
+        "telegram_base_url": tg.base_url,
+        "staff_group_id": STAFF_GROUP_ID,
+        "community_group_ids": (COMMUNITY_GROUP_ID,),
+        "webhook_secret": SECRET,
+        "intents_dir": REPO_ROOT / "intents",
+        "database_url": str(store.engine.url.render_as_string(hide_password=False)),
+    }
+    return Settings(**(values | overrides))
 
 
 @asynccontextmanager
@@ -73,33 +105,23 @@ async def running_bot(
     staff_user_ids: tuple[int, ...] = (),
     before_start: Callable[[FakeTelegram], None] | None = None,
     community_settings: CommunitySettings | None = None,
+    send_policy: SendPolicy | None = None,
+    **settings: Any,
 ) -> AsyncIterator[BotUnderTest]:
     async with FakeTelegram(
         token=TOKEN, bot_username="shal_helpbot", closed_topic_error=None
     ) as tg:
         staff_room = tg.group(STAFF_GROUP_ID, "SHAL staff", forum=True)
         community = tg.group(COMMUNITY_GROUP_ID, "SHAL tenants' community")
-        desk = Desk(
-            store,
-            understanding,
-            Wording.load(REPO_ROOT / "intents"),
-            DeskSettings(community=community_settings or CommunitySettings()),
-        )
-        switchboard = Switchboard()
-        channel = TelegramChannel(
-            desk,
-            store,
-            token=TOKEN,
-            base_url=tg.base_url,
-            staff_group_id=STAFF_GROUP_ID,
-            community_group_ids=(COMMUNITY_GROUP_ID,),
-            webhook_secret=SECRET,
-            retry_pause_cap=2.0,
-            switchboard=switchboard,
-            staff_user_ids=staff_user_ids,
-        )
-        app = build_app(store, WebChat(desk, store, switchboard), channel)
-        runner = web.AppRunner(app, access_log=None)
+        config = settings_for(tg, store, staff_user_ids=staff_user_ids, **settings)
+        parts = await assemble(config, store, understanding)
+        if community_settings is not None:
+            parts.desk.settings = replace(parts.desk.settings, community=community_settings)
+        if send_policy is not None:
+            parts.postroom.sender.policy = send_policy
+        assert parts.telegram is not None
+        channel = parts.telegram
+        runner = web.AppRunner(parts.app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -108,12 +130,46 @@ async def running_bot(
         channel.webhook_url = None if polling else f"{web_url}{WEBHOOK_PATH}"
         if before_start is not None:
             before_start(tg)
+        await parts.postroom.start()
         await channel.start(polling=polling)
         try:
-            yield BotUnderTest(tg, channel, desk, store, web_url, staff_room, community)
+            yield BotUnderTest(
+                tg,
+                channel,
+                parts.desk,
+                store,
+                web_url,
+                staff_room,
+                community,
+                parts.postroom,
+                parts,
+            )
         finally:
-            await channel.stop()
+            await parts.stop()
             await runner.cleanup()
+
+
+@asynccontextmanager
+async def running_web_chat(
+    store: Store, understanding: Understanding, **settings: Any
+) -> AsyncIterator[tuple[str, Bot]]:
+    """The bot as `make run` starts it with no Telegram token: the web chat alone."""
+    values: dict[str, Any] = {
+        "telegram_token": None,
+        "intents_dir": REPO_ROOT / "intents",
+        "database_url": str(store.engine.url.render_as_string(hide_password=False)),
+    }
+    parts = await assemble(Settings(**(values | settings)), store, understanding)
+    runner = web.AppRunner(parts.app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    await parts.postroom.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", parts
+    finally:
+        await parts.stop()
+        await runner.cleanup()
 
 
 def tenant(tg: FakeTelegram, user_id: int = 5001, name: str = "Ann") -> FakeUser:

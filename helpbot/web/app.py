@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
+from sqlalchemy import text
 
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
+from helpbot.postroom.room import PostRoom
+from helpbot.store import models
 from helpbot.store.records import Store
 from helpbot.web.metrics import StoreMetrics
+
+HEALTH_DB_TIMEOUT = 3.0
 
 WEB_DIR = Path(__file__).resolve().parent
 WEBHOOK_PATH = "/telegram/webhook"
@@ -37,7 +43,12 @@ async def security_headers(request: web.Request, handler: web.Handler) -> web.St
 
 
 def build_app(
-    store: Store, webchat: WebChat, telegram: TelegramChannel | None = None
+    store: Store,
+    webchat: WebChat,
+    telegram: TelegramChannel | None = None,
+    *,
+    postroom: PostRoom | None = None,
+    max_wait: float = 60.0,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
 
@@ -49,7 +60,41 @@ def build_app(
         return response
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "telegram": telegram is not None})
+        """200 with the figures when the store answers and nothing has waited too long;
+        503 otherwise, so a load balancer or an operator is told the truth."""
+        report: dict[str, object] = {"telegram": telegram is not None}
+        try:
+            async with asyncio.timeout(HEALTH_DB_TIMEOUT):
+                async with store.sessions() as session:
+                    await session.execute(text("SELECT 1"))
+                if postroom is not None:
+                    inbox = await postroom.inbox.counts()
+                    outbox = await postroom.outbox.counts()
+                    oldest = inbox["pending"][1]
+                    wait = (
+                        (
+                            models.utcnow()
+                            - models.UTCDateTime().process_result_value(oldest, None)
+                        ).total_seconds()
+                        if oldest is not None
+                        else 0.0
+                    )
+                    report |= {
+                        "pending": inbox["pending"][0],
+                        "parked": inbox["parked"][0],
+                        "oldest_pending_seconds": round(max(0.0, wait), 1),
+                        "sending": outbox["pending"][0] + outbox["sending"][0],
+                        "undelivered": outbox["undelivered"][0],
+                        "unconfirmed": outbox["unconfirmed"][0],
+                    }
+        except Exception as error:
+            report |= {"status": "unavailable", "database": type(error).__name__}
+            return web.json_response(report, status=503)
+        if telegram is not None and not telegram.accepting:
+            return web.json_response(report | {"status": "stopping"}, status=503)
+        if float(report.get("oldest_pending_seconds", 0.0)) > max_wait:  # type: ignore[arg-type]
+            return web.json_response(report | {"status": "behind"}, status=503)
+        return web.json_response(report | {"status": "ok"})
 
     async def home(request: web.Request) -> web.Response:
         raise web.HTTPFound("/chat")

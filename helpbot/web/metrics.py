@@ -1,13 +1,14 @@
 """GET /metrics for operators (Prometheus text format).
 
 Figures are read from the store at scrape time, so they are right after a restart
-and across several processes: open cases by kind, overdue complaints, deliveries not
-yet processed, replies that failed. Counts only; nothing personal.
+and across several processes: open cases by kind, overdue complaints, the inbox and
+the outbox by state with the oldest waiting, replies not delivered. Counts only;
+nothing personal.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from prometheus_client import (
@@ -25,6 +26,10 @@ from helpbot.store.casebook import deadline_on_or_before
 from helpbot.store.records import Store
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class StoreMetrics:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -38,9 +43,31 @@ class StoreMetrics:
             "Open complaints past an acknowledgement or response deadline",
             registry=self.registry,
         )
-        self.unprocessed = Gauge(
-            "helpbot_updates_unprocessed",
-            "Deliveries stored but not yet processed",
+        self.inbox = Gauge(
+            "helpbot_inbox_events", "Inbound events by state", ["status"], registry=self.registry
+        )
+        self.inbox_oldest = Gauge(
+            "helpbot_inbox_oldest_seconds",
+            "Age of the oldest event in a state (pending: waiting to be handled; parked: "
+            "failed repeatedly, see `helpbot inbox`)",
+            ["status"],
+            registry=self.registry,
+        )
+        self.outbox = Gauge(
+            "helpbot_outbox_items",
+            "Outgoing actions by state (undelivered: given up; unconfirmed: no answer came back)",
+            ["status"],
+            registry=self.registry,
+        )
+        self.outbox_oldest = Gauge(
+            "helpbot_outbox_oldest_seconds",
+            "Age of the oldest outgoing action still waiting or being sent",
+            ["status"],
+            registry=self.registry,
+        )
+        self.resent = Gauge(
+            "helpbot_outbox_resent_after_stop",
+            "Sends taken up again after a process stopped mid-send (each may have doubled)",
             registry=self.registry,
         )
         self.messages = Gauge(
@@ -67,11 +94,39 @@ class StoreMetrics:
                 )
             )
             self.overdue.set(overdue or 0)
-            update = models.ChannelUpdate
-            pending = await session.scalar(
-                select(func.count(update.id)).where(update.processed_at.is_(None))
-            )
-            self.unprocessed.set(pending or 0)
+            now = models.utcnow()
+            for gauge, oldest_gauge, table, when, waiting in (
+                (
+                    self.inbox,
+                    self.inbox_oldest,
+                    models.InboxEvent,
+                    "received_at",
+                    ("pending", "parked"),
+                ),
+                (
+                    self.outbox,
+                    self.outbox_oldest,
+                    models.OutboxItem,
+                    "created_at",
+                    ("pending", "sending"),
+                ),
+            ):
+                gauge.clear()
+                oldest_gauge.clear()
+                rows = await session.execute(
+                    select(
+                        table.status, func.count(table.id), func.min(getattr(table, when))
+                    ).group_by(table.status)
+                )
+                seen = {status: (count, oldest) for status, count, oldest in rows}
+                for status in {*waiting, *seen}:
+                    count, oldest = seen.get(status, (0, None))
+                    gauge.labels(status=status).set(count)
+                    if status in waiting:
+                        age = (now - _aware(oldest)).total_seconds() if oldest else 0.0
+                        oldest_gauge.labels(status=status).set(max(0.0, age))
+            resent = await session.scalar(select(func.sum(models.OutboxItem.resent_after_restart)))
+            self.resent.set(resent or 0)
             self.messages.clear()
             message = models.Message
             rows = await session.execute(
@@ -83,7 +138,10 @@ class StoreMetrics:
                 self.messages.labels(direction=direction, status=status).set(count)
 
     async def handler(self, request: web.Request) -> web.Response:
-        await self.refresh()
+        try:
+            await self.refresh()
+        except Exception as error:  # the store is down: say so, without a traceback
+            return web.Response(status=503, text=f"# store unavailable: {type(error).__name__}\n")
         return web.Response(
             body=generate_latest(self.registry),
             headers={"Content-Type": CONTENT_TYPE_LATEST},

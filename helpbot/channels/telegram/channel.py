@@ -1,5 +1,10 @@
-"""The Telegram channel: receives updates (webhook or polling), hands them to the desk in
-per-chat order, and carries out the desk's actions through the Bot API."""
+"""The Telegram channel: an adapter that only translates (DESIGN.md).
+
+In: an update (webhook or long polling) is stored in the inbox, keyed by its
+update_id, before Telegram is told it arrived. Out: one action at a time from the
+sender, as Bot API calls, with each failure told apart (rate limit, refusal, server
+error, no answer) so the sender knows whether trying again could double a message.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import contextlib
 import hmac
 import json
 import logging
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -31,9 +35,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from helpbot.channels.lanes import ChatLanes
-from helpbot.channels.switchboard import Switchboard
-from helpbot.channels.telegram.http import AiohttpRequest
+from helpbot.channels.telegram.http import AiohttpRequest, RequestNotSent
 from helpbot.channels.telegram.translate import CHANNEL, ChatDirectory, inbound
 from helpbot.desk.actions import (
     Action,
@@ -52,9 +54,10 @@ from helpbot.desk.actions import (
     SetTopicOpen,
     StaffNotice,
 )
-from helpbot.desk.events import ChatKind, ChatRef
-from helpbot.desk.front_desk import Desk
-from helpbot.store.records import Store
+from helpbot.desk.events import ChatKind, ChatRef, Inbound
+from helpbot.postroom.inbox import Inbox
+from helpbot.postroom.outcomes import Delivered, OutcomeUnknown, RetryLater, Undeliverable
+from helpbot.store.staff_topics import StaffTopics
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,9 @@ ALLOWED_UPDATES = [
     "chat_join_request",
 ]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SEND_ATTEMPTS = 4
+# Telegram's update_id is a signed 32-bit number; anything else is not an update.
+MAX_UPDATE_ID = 2**31 - 1
+MAX_SECRET = 256
 
 PUBLIC_COMMANDS = [
     BotCommand("start", "Welcome and what I can do"),
@@ -97,6 +102,27 @@ PERMISSION_FLAGS = {
 
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def conversation_of(payload: dict[str, Any]) -> str:
+    """The conversation an update belongs to, so the inbox keeps one chat in order: the
+    chat for messages and member changes, the chat of the pressed message for buttons,
+    the person for a button on a message we no longer see."""
+    for field in ("message", "edited_message", "chat_join_request", "chat_member"):
+        part = payload.get(field)
+        chat = part.get("chat") if isinstance(part, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return f"{CHANNEL}:{chat['id']}"
+    query = payload.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return f"{CHANNEL}:{chat['id']}"
+        sender = query.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return f"{CHANNEL}:{sender['id']}"
+    return f"{CHANNEL}:update:{payload.get('update_id')}"
 
 
 def _permissions(allow: frozenset[str]) -> ChatPermissions:
@@ -133,8 +159,8 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | No
 class TelegramChannel:
     def __init__(
         self,
-        desk: Desk,
-        store: Store,
+        inbox: Inbox,
+        topics: StaffTopics,
         *,
         token: str,
         base_url: str,
@@ -142,36 +168,42 @@ class TelegramChannel:
         community_group_ids: tuple[int, ...] = (),
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
-        retry_pause_cap: float = 30.0,
-        switchboard: Switchboard | None = None,
-        staff_user_ids: tuple[int, ...] = (),
+        open_message_label: str = "Open the message",
+        send_timeout: float = 30.0,
     ) -> None:
-        self.desk = desk
-        self.store = store
+        self.inbox = inbox
+        self.topics = topics
         self.bot = Bot(
             token,
             base_url=base_url,
-            request=AiohttpRequest(),
+            request=AiohttpRequest(read_timeout=send_timeout),
             get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=35.0),
         )
         self.staff_group_id = staff_group_id
-        self.staff_user_ids = staff_user_ids
         self.community_group_ids = community_group_ids
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
-        self.retry_pause_cap = retry_pause_cap
-        self.lanes = ChatLanes()
-        self.switchboard = switchboard or Switchboard()
-        self.switchboard.connect(CHANNEL, self, staff_room=staff_group_id is not None)
-        self._topics: dict[int, int] = {}  # case id -> forum topic, as made by this process
-        self._named_topics: dict[str, asyncio.Lock] = {}  # one maker per fixed staff topic
+        self.open_message_label = open_message_label
+        self.accepting = False  # the webhook answers 503 until the inbox can take updates
+        self._topic_locks: dict[str, asyncio.Lock] = {}  # one maker per staff topic
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
 
+    @property
+    def staff_chat(self) -> ChatRef | None:
+        if self.staff_group_id is None:
+            return None
+        return ChatRef(CHANNEL, str(self.staff_group_id), ChatKind.STAFF)
+
+    @property
+    def polling(self) -> bool:
+        return self._polling is not None
+
     # -- life cycle ---------------------------------------------------------
 
-    async def start(self, *, polling: bool | None = None) -> None:
-        await self.bot.initialize()  # getMe: proves the token before we accept traffic
+    async def connect(self) -> ChatDirectory:
+        """getMe: proves the token and tells us who we are, before any traffic."""
+        await self.bot.initialize()
         me = self.bot.bot
         self.directory = ChatDirectory(
             bot_id=me.id,
@@ -179,157 +211,140 @@ class TelegramChannel:
             staff_group_id=self.staff_group_id,
             community_group_ids=self.community_group_ids,
         )
-        staff_chat = None
-        if self.staff_group_id is not None:
-            staff_chat = ChatRef(CHANNEL, str(self.staff_group_id), ChatKind.STAFF)
-        self.desk.settings = replace(
-            self.desk.settings,
-            bot_username=me.username,
-            staff_chat=staff_chat,
-            staff_user_ids=tuple(str(i) for i in self.staff_user_ids),
-        )
+        return self.directory
+
+    async def start(self, *, polling: bool | None = None) -> None:
+        """Register how updates reach us and start taking them."""
+        if self.directory is None:
+            await self.connect()
         with contextlib.suppress(TelegramError):
             await self.bot.set_my_commands(PUBLIC_COMMANDS)
         use_polling = polling if polling is not None else not self.webhook_url
         if use_polling:
             await self.bot.delete_webhook(drop_pending_updates=False)
+            self._polling = asyncio.get_running_loop().create_task(self._poll())
         else:
             await self.bot.set_webhook(
                 url=self.webhook_url or "",
                 secret_token=self.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        for stored in await self.store.unfinished_updates(CHANNEL):
-            self._schedule(stored.update_key, stored.payload)
-        if use_polling:
-            self._polling = asyncio.get_running_loop().create_task(self._poll())
-        log.info(
-            "telegram started mode=%s bot=@%s", "polling" if use_polling else "webhook", me.username
-        )
+        self.accepting = True
+        log.info("telegram started mode=%s", "polling" if use_polling else "webhook")
 
-    async def stop(self) -> None:
+    async def stop_receiving(self) -> None:
+        """First step of a shutdown: refuse new webhooks (Telegram retries them) and stop
+        polling, so what we have is all we must finish."""
+        self.accepting = False
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
-        await self.lanes.drain()
+
+    async def stop(self) -> None:
+        await self.stop_receiving()
         await self.bot.shutdown()
 
     # -- receiving ----------------------------------------------------------
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """POST /telegram/webhook: secret checked in constant time, stored, then acknowledged."""
+        """POST /telegram/webhook: secret checked in constant time, stored, acknowledged."""
+        if not self.accepting:
+            return web.json_response(
+                {"ok": False, "description": "Starting or stopping"},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
         given = request.headers.get(SECRET_HEADER, "")
         expected = self.webhook_secret or ""
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-            log.warning("webhook refused: wrong secret from %s", request.remote)
-            return web.json_response({"ok": False, "description": "Forbidden"}, status=403)
         try:
-            payload = await request.json(loads=json.loads)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"ok": False, "description": "Bad JSON"}, status=400)
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            given_bytes = given.encode("utf-8", "strict")
+        except UnicodeEncodeError:
+            given_bytes = b""
+        if (
+            not expected
+            or len(given_bytes) > MAX_SECRET
+            or not hmac.compare_digest(given_bytes, expected.encode())
+        ):
+            log.warning("webhook refused: wrong secret")
+            return web.json_response({"ok": False, "description": "Forbidden"}, status=403)
+        payload = await read_json(request)
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if (
+            not isinstance(payload, dict)
+            or type(update_id) is not int
+            or not 0 <= update_id <= MAX_UPDATE_ID
+        ):
             return web.json_response({"ok": False, "description": "Not an update"}, status=400)
         await self.accept(payload)
         return web.json_response({"ok": True})
 
     async def accept(self, payload: dict[str, Any]) -> bool:
-        """Store a delivery and queue it; False (and nothing done) for a repeat."""
+        """Store an update in the inbox; False (and nothing done) for a repeat."""
         key = str(payload["update_id"])
-        if not await self.store.record_update(CHANNEL, key, payload):
+        stored = await self.inbox.accept(CHANNEL, key, conversation_of(payload), payload)
+        if not stored:
             log.info("duplicate update %s ignored", key)
-            return False
-        self._schedule(key, payload)
-        return True
+        return stored
 
     async def _poll(self) -> None:
+        """Long polling, supervised: a failing Bot API or store is waited out, never fatal.
+        The offset moves past an update only once it is stored."""
         offset: int | None = None
+        pause = 0.0
         while True:
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=25, allowed_updates=ALLOWED_UPDATES
                 )
+                for update in updates:
+                    await self.accept(update.to_dict())
+                    offset = update.update_id + 1
+                pause = 0.0
             except asyncio.CancelledError:
                 raise
             except RetryAfter as error:
-                await asyncio.sleep(min(_seconds(error.retry_after), self.retry_pause_cap))
-                continue
-            except TelegramError as error:
-                log.warning("getUpdates failed: %s", type(error).__name__)
-                await asyncio.sleep(1.0)
-                continue
-            for update in updates:
-                # Stored before the next getUpdates confirms it to Telegram.
-                await self.accept(update.to_dict())
-                offset = update.update_id + 1
+                await asyncio.sleep(_seconds(error.retry_after))
+            except Exception as error:
+                pause = min(30.0, max(1.0, pause * 2))
+                log.warning("polling paused %.0fs: %s", pause, type(error).__name__)
+                await asyncio.sleep(pause)
 
-    def _schedule(self, key: str, payload: dict[str, Any]) -> None:
-        self.lanes.submit(self._lane(payload), lambda: self._process(key, payload))
-
-    @staticmethod
-    def _lane(payload: dict[str, Any]) -> str:
-        for field in ("message", "edited_message", "chat_join_request", "chat_member"):
-            chat = (
-                (payload.get(field) or {}).get("chat")
-                if isinstance(payload.get(field), dict)
-                else None
-            )
-            if isinstance(chat, dict) and "id" in chat:
-                return f"chat:{chat['id']}"
-        query = payload.get("callback_query")
-        if isinstance(query, dict):
-            chat = ((query.get("message") or {}).get("chat") or {}).get("id")
-            if chat is not None:
-                return f"chat:{chat}"
-            return f"user:{(query.get('from') or {}).get('id')}"
-        return f"update:{payload.get('update_id')}"
-
-    async def _process(self, key: str, payload: dict[str, Any]) -> None:
+    def translate(self, payload: dict[str, Any]) -> Inbound | None:
+        """The desk's event for an update (None: nothing for the desk). Raises ValueError
+        for an update that cannot be read."""
         assert self.directory is not None
         try:
             update = Update.de_json(payload, self.bot)
-            event = inbound(update, self.directory)
-        except Exception as error:  # malformed update: keep it, answer nothing
-            log.warning("update %s could not be read: %s", key, type(error).__name__)
-            await self.store.finish_update(CHANNEL, key, "malformed")
-            return
-        if event is None:
-            await self.store.finish_update(CHANNEL, key, "ignored")
-            return
-        try:
-            actions = await self.desk.handle(event)
-            await self.switchboard.execute(actions, origin=CHANNEL)
         except Exception as error:
-            log.exception("update %s failed: %s", key, type(error).__name__)
-            await self.store.finish_update(CHANNEL, key, "error")
-            return
-        await self.store.finish_update(CHANNEL, key, "done")
+            raise ValueError(type(error).__name__) from None
+        if update is None:
+            raise ValueError("empty update")
+        return inbound(update, self.directory)
 
     # -- acting -------------------------------------------------------------
 
-    async def perform(self, action: Action) -> None:
+    async def perform(self, action: Action) -> Delivered:
         if isinstance(action, SendText):
-            await self._send_text(action)
-        elif isinstance(action, AnswerButton):
-            await self._call(
-                "answerCallbackQuery",
-                lambda: self.bot.answer_callback_query(action.callback_id, text=action.text),
-            )
+            return await self._send_text(action)
+        if isinstance(action, AnswerButton):
+            await call(lambda: self.bot.answer_callback_query(action.callback_id, text=action.text))
         elif isinstance(action, DeleteMessage):
-            await self._call(
-                "deleteMessage",
+            await call(
                 lambda: self.bot.delete_message(
                     int(action.chat.external_id), int(action.message_id)
                 ),
+                gone_is_done=True,
             )
         elif isinstance(action, PostToStaff):
-            await self._post_to_staff(action)
+            return await self._post_to_staff(action)
         elif isinstance(action, SetTopicOpen):
             await self._set_topic_open(action)
         elif isinstance(action, StaffNotice):
-            await self._staff_notice(action)
+            return await self._staff_notice(action)
         else:
             await self._member_action(action)
+        return Delivered()
 
     async def _member_action(self, action: Action) -> None:
         """Join decisions and moderation in a group, as the Bot API spells them."""
@@ -338,243 +353,204 @@ class TelegramChannel:
         chat, user = int(action.chat.external_id), int(action.member)
         bot = self.bot
         if isinstance(action, ApproveJoin):
-            await self._call(
-                "approveChatJoinRequest", lambda: bot.approve_chat_join_request(chat, user)
-            )
+            await call(lambda: bot.approve_chat_join_request(chat, user), gone_is_done=True)
         elif isinstance(action, DeclineJoin):
-            await self._call(
-                "declineChatJoinRequest", lambda: bot.decline_chat_join_request(chat, user)
-            )
+            await call(lambda: bot.decline_chat_join_request(chat, user), gone_is_done=True)
         elif isinstance(action, RestrictMember):
             # Telegram treats a restriction under 30 seconds as "forever": never send one.
-            await self._call(
-                "restrictChatMember",
+            await call(
                 lambda: bot.restrict_chat_member(
                     chat,
                     user,
                     _permissions(action.allow),
                     until_date=action.until,
                     use_independent_chat_permissions=True,
-                ),
+                )
             )
         elif isinstance(action, LiftRestriction):
             # Back to the group's own defaults, which is what "not restricted" means.
-            info = await self._call("getChat", lambda: bot.get_chat(chat))
+            info = await call(lambda: bot.get_chat(chat))
             usual = info.permissions if info is not None and info.permissions else None
-            await self._call(
-                "restrictChatMember",
+            await call(
                 lambda: bot.restrict_chat_member(
                     chat,
                     user,
                     usual or _permissions(frozenset(PERMISSION_FLAGS)),
                     use_independent_chat_permissions=True,
-                ),
+                )
             )
         elif isinstance(action, RemoveMember):
             # A ban then an unban: out of the group, but free to ask to join again.
-            if await self._call("banChatMember", lambda: bot.ban_chat_member(chat, user)):
-                await self._call(
-                    "unbanChatMember",
-                    lambda: bot.unban_chat_member(chat, user, only_if_banned=True),
-                )
+            await call(lambda: bot.ban_chat_member(chat, user))
+            await call(lambda: bot.unban_chat_member(chat, user, only_if_banned=True))
         elif isinstance(action, BlockMember):
-            await self._call("banChatMember", lambda: bot.ban_chat_member(chat, user))
+            await call(lambda: bot.ban_chat_member(chat, user))
         else:
-            await self._call(
-                "unbanChatMember", lambda: bot.unban_chat_member(chat, user, only_if_banned=True)
-            )
+            await call(lambda: bot.unban_chat_member(chat, user, only_if_banned=True))
 
-    async def _send_text(self, action: SendText) -> None:
+    async def _send_text(self, action: SendText) -> Delivered:
         reply = (
             ReplyParameters(int(action.reply_to_message_id), allow_sending_without_reply=True)
             if action.reply_to_message_id
             else None
         )
-        sent = await self._call(
-            "sendMessage",
+        sent = await call(
             lambda: self.bot.send_message(
                 int(action.chat.external_id),
                 action.text,
                 reply_markup=_keyboard(action.buttons),
                 reply_parameters=reply,
                 message_thread_id=action.thread_id,
-            ),
+            )
         )
-        await self.desk.delivered(
-            action,
-            str(sent.message_id) if sent is not None else None,
-            "sent" if sent is not None else "failed",
-        )
-
-    async def _call(self, method: str, call: Any, *, raise_bad_request: bool = False) -> Any:
-        """One Bot API call with the retries Telegram asks for: wait out 429s, back off on
-        timeouts and 5xx, give up (logged, never raised) on a refusal like a blocked bot."""
-        pause = 0.5
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                return await call()
-            except RetryAfter as error:
-                wait = min(_seconds(error.retry_after), self.retry_pause_cap)
-                log.warning("%s: rate limited, retrying in %.1fs", method, wait)
-                await asyncio.sleep(wait)
-            except Forbidden as error:
-                log.warning("%s refused: %s", method, type(error).__name__)
-                return None
-            except BadRequest as error:
-                if raise_bad_request:
-                    raise
-                # Telegram's own wording ("message to delete not found"); never user text.
-                log.error("%s rejected: %s", method, error.message)
-                return None
-            except (TimedOut, NetworkError) as error:
-                if attempt == SEND_ATTEMPTS:
-                    log.error(
-                        "%s failed after %d attempts: %s", method, attempt, type(error).__name__
-                    )
-                    return None
-                await asyncio.sleep(pause)
-                pause *= 2
-            except TelegramError as error:
-                log.error("%s failed: %s", method, type(error).__name__)
-                return None
-        return None
+        return Delivered(external_id=str(sent.message_id))
 
     # -- the staff room -----------------------------------------------------------
 
-    async def _post_to_staff(self, action: PostToStaff) -> None:
+    async def _post_to_staff(self, action: PostToStaff) -> Delivered:
         """Post in the case's topic; make the topic if there is none, remake it if a
         colleague deleted it by hand, so nothing the tenant sends is silently lost."""
         if self.staff_group_id is None:
-            return
-        thread = self._topics.get(action.case_id, action.thread_id)
-        for attempt in (1, 2):
-            if thread is None:
-                thread = await self._open_topic(action)
-                if thread is None:
-                    return
-            try:
-                sent = await self._call(
-                    "copyMessage" if action.copy_from else "sendMessage",
-                    lambda t=thread: self._staff_message(action, t),
-                    raise_bad_request=True,
-                )
-            except BadRequest as error:
-                reason = error.message.lower()
-                if attempt == 1 and ("thread not found" in reason or "topic_deleted" in reason):
-                    log.warning("case %s topic %s is gone; recreating it", action.case_id, thread)
-                    thread = None
-                    continue
-                if attempt == 1 and "topic_closed" in reason:
-                    await self._call(
-                        "reopenForumTopic",
-                        lambda t=thread: self.bot.reopen_forum_topic(self.staff_group_id, t),
-                    )
-                    continue
-                log.error("staff post for case %s rejected: %s", action.case_id, error.message)
-                return
-            if action.text and not action.copy_from:
-                await self.store.record_outbound(
-                    ChatRef(CHANNEL, str(self.staff_group_id), ChatKind.STAFF),
-                    action.text,
-                    intent=None,
-                    channel_message_id=str(sent.message_id) if sent is not None else None,
-                    status="sent" if sent is not None else "failed",
-                    thread_id=thread,
-                    case_id=action.case_id,
-                )
-            return
-
-    def _staff_message(self, action: PostToStaff, thread: int) -> Any:
-        assert self.staff_group_id is not None
-        if action.copy_from is not None and action.copy_message_id is not None:
-            return self.bot.copy_message(
-                chat_id=self.staff_group_id,
-                from_chat_id=int(action.copy_from.external_id),
-                message_id=int(action.copy_message_id),
-                message_thread_id=thread,
-            )
-        return self.bot.send_message(self.staff_group_id, action.text, message_thread_id=thread)
-
-    async def _open_topic(self, action: PostToStaff) -> int | None:
-        assert self.staff_group_id is not None
+            return Delivered()
         group = self.staff_group_id
-        topic = await self._call(
-            "createForumTopic",
-            lambda: self.bot.create_forum_topic(group, action.topic_name[:128]),
-        )
-        if topic is None:
-            return None
-        thread = int(topic.message_thread_id)
-        self._topics[action.case_id] = thread
-        await self.desk.topic_opened(action.case_id, thread)
-        return thread
 
-    async def _staff_notice(self, action: StaffNotice) -> None:
-        """Post in a fixed, named staff topic; make it once (remembered in the store) and
-        make it again if a colleague deleted it by hand."""
+        async def made() -> int | None:
+            return await self.topics.of_case(action.case_id)
+
+        async def make() -> int:
+            topic = await call(lambda: self.bot.create_forum_topic(group, action.topic_name[:128]))
+            thread = int(topic.message_thread_id)
+            await self.topics.case_topic_opened(action.case_id, thread)
+            return thread
+
+        def post(thread: int) -> Any:
+            if action.copy_from is not None and action.copy_message_id is not None:
+                return self.bot.copy_message(
+                    chat_id=group,
+                    from_chat_id=int(action.copy_from.external_id),
+                    message_id=int(action.copy_message_id),
+                    message_thread_id=thread,
+                )
+            return self.bot.send_message(group, action.text, message_thread_id=thread)
+
+        return await self._in_topic(f"case:{action.case_id}", made, make, post, forget=None)
+
+    async def _staff_notice(self, action: StaffNotice) -> Delivered:
+        """Post in a fixed, named staff topic; made once, remade if deleted by hand."""
         if self.staff_group_id is None:
-            return
+            return Delivered()
         group = self.staff_group_id
         rows = action.buttons
         if action.link_chat is not None and action.link_message_id is not None:
             url = message_link(action.link_chat, action.link_message_id)
             if url:
-                label = self.desk.say("community_staff", "open_message")
-                rows = (*rows, (Button(label, url=url),))
-        lock = self._named_topics.setdefault(action.topic, asyncio.Lock())
-        for attempt in (1, 2):
+                rows = (*rows, (Button(self.open_message_label, url=url),))
+
+        async def made() -> int | None:
+            return await self.topics.named(action.topic)
+
+        async def make() -> int:
+            topic = await call(lambda: self.bot.create_forum_topic(group, action.topic[:128]))
+            thread = int(topic.message_thread_id)
+            await self.topics.named_opened(action.topic, thread)
+            return thread
+
+        def post(thread: int) -> Any:
+            return self.bot.send_message(
+                group, action.text, message_thread_id=thread, reply_markup=_keyboard(rows)
+            )
+
+        async def forget() -> None:
+            await self.topics.named_gone(action.topic)
+
+        return await self._in_topic(f"topic:{action.topic}", made, make, post, forget=forget)
+
+    async def _in_topic(
+        self,
+        key: str,
+        made: Any,
+        make: Any,
+        post: Any,
+        *,
+        forget: Any,
+    ) -> Delivered:
+        """The one way to post in a staff topic: find it or make it (one maker at a time
+        per topic), post, and if a colleague deleted or closed it, remake or reopen it
+        once and post again."""
+        assert self.staff_group_id is not None
+        group = self.staff_group_id
+        lock = self._topic_locks.setdefault(key, asyncio.Lock())
+        remade = False
+        for _attempt in (1, 2):
             async with lock:
-                thread = await self.desk.staff_topic(action.topic)
-                if thread is None:
-                    topic = await self._call(
-                        "createForumTopic",
-                        lambda: self.bot.create_forum_topic(group, action.topic[:128]),
-                    )
-                    if topic is None:
-                        return
-                    thread = int(topic.message_thread_id)
-                    await self.desk.staff_topic_opened(action.topic, thread)
+                thread = await made()
+                if thread is None or remade:
+                    thread = await make()
             try:
-                sent = await self._call(
-                    "sendMessage",
-                    lambda t=thread: self.bot.send_message(
-                        group, action.text, message_thread_id=t, reply_markup=_keyboard(rows)
-                    ),
-                    raise_bad_request=True,
-                )
+                sent = await call(lambda t=thread: post(t), raise_bad_request=True)
             except BadRequest as error:
                 reason = error.message.lower()
-                if attempt == 1 and ("thread not found" in reason or "topic_deleted" in reason):
+                if "thread not found" in reason or "topic_deleted" in reason:
                     log.warning("staff topic %s is gone; recreating it", thread)
-                    await self.desk.staff_topic_gone(action.topic)
+                    if forget is not None:
+                        await forget()
+                    remade = True
                     continue
-                if attempt == 1 and "topic_closed" in reason:
-                    await self._call(
-                        "reopenForumTopic",
-                        lambda t=thread: self.bot.reopen_forum_topic(group, t),
-                    )
+                if "topic_closed" in reason:
+                    await call(lambda t=thread: self.bot.reopen_forum_topic(group, t))
                     continue
-                log.error("staff notice rejected: %s", error.message)
-                return
-            await self.store.record_outbound(
-                ChatRef(CHANNEL, str(group), ChatKind.STAFF),
-                action.text,
-                intent=None,
-                channel_message_id=str(sent.message_id) if sent is not None else None,
-                status="sent" if sent is not None else "failed",
-                thread_id=thread,
-            )
-            return
+                raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
+            return Delivered(external_id=str(sent.message_id), thread_id=thread)
+        raise RetryLater("staff topic kept failing")
 
     async def _set_topic_open(self, action: SetTopicOpen) -> None:
         if self.staff_group_id is None:
             return
         group = self.staff_group_id
         if action.open:
-            await self._call(
-                "reopenForumTopic", lambda: self.bot.reopen_forum_topic(group, action.thread_id)
+            await call(
+                lambda: self.bot.reopen_forum_topic(group, action.thread_id), gone_is_done=True
             )
         else:
-            await self._call(
-                "closeForumTopic", lambda: self.bot.close_forum_topic(group, action.thread_id)
+            await call(
+                lambda: self.bot.close_forum_topic(group, action.thread_id), gone_is_done=True
             )
+
+
+async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: bool = False) -> Any:
+    """One Bot API call, its failure told apart for the sender (postroom.sender):
+    rate limit and server or network error before sending -> RetryLater; refusal ->
+    Undeliverable; no answer after sending -> OutcomeUnknown. Only Telegram's own
+    wording and class names are kept, never message text."""
+    try:
+        return await request()
+    except RetryAfter as error:
+        raise RetryLater("RetryAfter", after=_seconds(error.retry_after)) from None
+    except Forbidden as error:
+        raise Undeliverable(f"Forbidden: {error.message}"[:64]) from None
+    except BadRequest as error:
+        if raise_bad_request:
+            raise
+        if gone_is_done and "not found" in error.message.lower():
+            return None  # already gone, or never there: nothing left to do
+        raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
+    except RequestNotSent as error:
+        raise RetryLater(type(error).__name__) from None
+    except TimedOut:
+        raise OutcomeUnknown("TimedOut") from None
+    except NetworkError as error:
+        # PTB reports a 5xx as NetworkError; so is a dropped connection.
+        raise RetryLater(f"NetworkError: {error.message}"[:64]) from None
+    except TelegramError as error:
+        raise RetryLater(type(error).__name__) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    """The body as JSON, or None if it is not JSON we can read (deeply nested, bad bytes)."""
+    try:
+        body = await request.read()
+        return json.loads(body)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+    except web.HTTPException:
+        raise

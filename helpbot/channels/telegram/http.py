@@ -14,6 +14,10 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+class RequestNotSent(NetworkError):
+    """The request never reached the server (no connection): always safe to repeat."""
+
+
 class AiohttpRequest(BaseRequest):
     def __init__(
         self,
@@ -87,6 +91,8 @@ class AiohttpRequest(BaseRequest):
                 timeout=timeout,
             ) as response:
                 return response.status, await response.read()
+        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as error:
+            raise RequestNotSent(f"aiohttp.{error.__class__.__name__}") from error
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:

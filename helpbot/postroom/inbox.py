@@ -1,0 +1,205 @@
+"""The inbox: every inbound event stored before it is acknowledged, then claimed once.
+
+Claiming takes the oldest due event whose conversation has nothing older still
+pending, so one conversation is handled strictly in arrival order while different
+conversations run side by side. On PostgreSQL the claim is ``FOR UPDATE SKIP
+LOCKED`` inside the same transaction as the desk's work, so several processes share
+one inbox and a crash simply releases the row; SQLite serves one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from helpbot.store import models
+from helpbot.store.records import Store
+
+PENDING, DONE, PARKED = "pending", "done", "parked"
+# Bound what the outside world can make us store: a key or conversation id longer than
+# this is not one a platform sends.
+MAX_KEY = 128
+MAX_CONVERSATION = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    channel: str
+    key: str
+    conversation: str
+    payload: dict[str, Any]
+    attempts: int
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Back-off for an event whose handling raised; parked after ``attempts`` tries."""
+
+    attempts: int = 5
+    first_delay: float = 1.0
+    max_delay: float = 300.0
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.max_delay, self.first_delay * 2 ** max(0, attempt - 1))
+        return base * random.uniform(0.5, 1.0)
+
+
+def _event(row: models.InboxEvent) -> Event:
+    return Event(
+        row.id,
+        row.channel,
+        row.event_key,
+        row.conversation,
+        row.payload,
+        row.attempts,
+        row.received_at,
+    )
+
+
+class Inbox:
+    def __init__(self, store: Store, policy: RetryPolicy | None = None) -> None:
+        self.store = store
+        self.policy = policy or RetryPolicy()
+        self.arrived = asyncio.Event()  # set whenever something is accepted here
+
+    async def accept(
+        self, channel: str, key: str, conversation: str, payload: dict[str, Any]
+    ) -> bool:
+        """Store an event; False (and nothing stored) if that key was seen before."""
+        now = models.utcnow()
+        statement = (
+            self.store._insert(models.InboxEvent)
+            .values(
+                channel=channel,
+                event_key=key[:MAX_KEY],
+                conversation=conversation[:MAX_CONVERSATION],
+                payload=payload,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+        )
+        async with self.store.sessions.begin() as session:
+            result = await session.execute(statement)
+        stored = bool(result.rowcount)
+        if stored:
+            self.arrived.set()
+        return stored
+
+    async def claim(self, session: AsyncSession) -> Event | None:
+        """The next event to handle, locked to this transaction (call inside a unit)."""
+        event = models.InboxEvent
+        earlier = aliased(models.InboxEvent)
+        query = (
+            select(event)
+            .where(
+                event.status == PENDING,
+                event.next_attempt_at <= models.utcnow(),
+                ~exists().where(
+                    and_(
+                        earlier.conversation == event.conversation,
+                        earlier.status == PENDING,
+                        earlier.id < event.id,
+                    )
+                ),
+            )
+            .order_by(event.id)
+            .limit(1)
+        )
+        if self.store.postgres:
+            query = query.with_for_update(skip_locked=True, of=event)
+        row = await session.scalar(query)
+        return _event(row) if row is not None else None
+
+    async def finish(self, session: AsyncSession, event_id: int, outcome: str) -> None:
+        await session.execute(
+            update(models.InboxEvent)
+            .where(models.InboxEvent.id == event_id)
+            .values(status=DONE, outcome=outcome, finished_at=models.utcnow(), error_class=None)
+        )
+
+    async def failed(self, event: Event, error: BaseException) -> bool:
+        """Handling raised: try again later, or park it after the last try. True if parked."""
+        attempts = event.attempts + 1
+        parked = attempts >= self.policy.attempts
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "error_class": type(error).__name__[:64],
+        }
+        if parked:
+            values |= {"status": PARKED, "finished_at": models.utcnow(), "outcome": "parked"}
+        else:
+            delay = timedelta(seconds=self.policy.delay(attempts))
+            values["next_attempt_at"] = models.utcnow() + delay
+        async with self.store.sessions.begin() as session:
+            await session.execute(
+                update(models.InboxEvent).where(models.InboxEvent.id == event.id).values(**values)
+            )
+        return parked
+
+    async def retry(self, event_id: int) -> bool:
+        """Put a parked (or waiting) event back in line now; False if there is no such event
+        or it is done."""
+        async with self.store.sessions.begin() as session:
+            result = await session.execute(
+                update(models.InboxEvent)
+                .where(models.InboxEvent.id == event_id, models.InboxEvent.status != DONE)
+                .values(
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=models.utcnow(),
+                    finished_at=None,
+                    outcome=None,
+                )
+            )
+        if result.rowcount:
+            self.arrived.set()
+        return bool(result.rowcount)
+
+    async def counts(self) -> dict[str, tuple[int, datetime | None]]:
+        """Per status: how many, and when the oldest still there arrived."""
+        event = models.InboxEvent
+        async with self.store.sessions() as session:
+            rows = await session.execute(
+                select(event.status, func.count(event.id), func.min(event.received_at)).group_by(
+                    event.status
+                )
+            )
+            found = {status: (int(n), oldest) for status, n, oldest in rows}
+        for status in (PENDING, PARKED, DONE):
+            found.setdefault(status, (0, None))
+        return found
+
+    async def oldest_pending(self) -> datetime | None:
+        async with self.store.sessions() as session:
+            oldest = await session.scalar(
+                select(func.min(models.InboxEvent.received_at)).where(
+                    models.InboxEvent.status == PENDING
+                )
+            )
+        return models.UTCDateTime().process_result_value(oldest, None) if oldest else None
+
+    async def listing(self, status: str | None = None, limit: int = 50) -> list[models.InboxEvent]:
+        event = models.InboxEvent
+        query = select(event).order_by(event.id).limit(limit)
+        query = query.where(event.status == status) if status else query.where(event.status != DONE)
+        async with self.store.sessions() as session:
+            return list(await session.scalars(query))
+
+    async def has_pending(self) -> bool:
+        async with self.store.sessions() as session:
+            found = await session.scalar(
+                select(models.InboxEvent.id).where(models.InboxEvent.status == PENDING).limit(1)
+            )
+        return found is not None

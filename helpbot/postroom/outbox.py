@@ -1,0 +1,337 @@
+"""The outbox: what the desk decided to send, committed with the event that caused it.
+
+Each action gets a lane: a chat, one case's staff topic, or one named staff topic.
+The sender takes only the oldest unfinished action of a lane, so a tenant's replies
+arrive in the order the desk wrote them, and a case's topic is made once before
+anything is posted in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from helpbot.desk.actions import (
+    Action,
+    AnswerButton,
+    DeleteMessage,
+    MemberAction,
+    PostToStaff,
+    SendText,
+    SetTopicOpen,
+    StaffNotice,
+)
+from helpbot.desk.events import ChatRef
+from helpbot.postroom.codec import encode_action
+from helpbot.postroom.outcomes import Delivered
+from helpbot.store import models
+from helpbot.store.casebook import Casebook
+from helpbot.store.records import Store
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+UNDELIVERED, UNCONFIRMED = "undelivered", "unconfirmed"
+UNFINISHED = (PENDING, SENDING)
+STAFF = "staff"  # the channel that holds the staff room, whichever it is
+
+# A button press must be answered within seconds or the client gives up on it.
+BUTTON_ANSWER_WINDOW = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    channel: str
+    lane: str
+    action: dict[str, Any]
+    attempts: int
+    deliver_until: datetime
+    message_id: int | None
+    resent: bool  # taken over after a stop while it was being sent
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An inbox event about a send, stored in the same transaction as its outcome."""
+
+    key: str
+    conversation: str
+    payload: dict[str, Any]
+
+
+def lane_of(action: Action, origin: str) -> tuple[str, str]:
+    """(channel, lane) for an action; ``origin`` is the channel of the event behind it."""
+    if isinstance(action, SendText | DeleteMessage) or isinstance(action, MemberAction):
+        chat = action.chat
+        return chat.channel, f"{chat.channel}:{chat.external_id}"
+    if isinstance(action, PostToStaff | SetTopicOpen):
+        return STAFF, f"staff:case:{action.case_id}"
+    if isinstance(action, StaffNotice):
+        return STAFF, f"staff:topic:{action.topic}"
+    assert isinstance(action, AnswerButton)
+    return origin, f"{origin}:button:{action.callback_id}"
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        staff_chat: ChatRef | None = None,
+        deliver_for: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.store = store
+        self.casebook = Casebook(store)
+        self.staff_chat = staff_chat  # where staff-room posts are kept in the history
+        self.deliver_for = deliver_for
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        actions: Sequence[Action],
+        *,
+        origin: str,
+        event_id: int | None = None,
+    ) -> int:
+        """Add the desk's actions inside its unit of work; with each message, its stored copy
+        for the history (status "queued" until the sender says otherwise)."""
+        now = models.utcnow()
+        for action in actions:
+            channel, lane = lane_of(action, origin)
+            message_id = await self._stored_copy(action, now)
+            until = now + (
+                BUTTON_ANSWER_WINDOW if isinstance(action, AnswerButton) else self.deliver_for
+            )
+            session.add(
+                models.OutboxItem(
+                    event_id=event_id,
+                    channel=channel,
+                    lane=lane,
+                    kind=type(action).__name__,
+                    payload=encode_action(action),
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    deliver_until=until,
+                    message_id=message_id,
+                    created_at=now,
+                    resent_after_restart=0,
+                )
+            )
+        await session.flush()
+        return len(actions)
+
+    async def _stored_copy(self, action: Action, now: datetime) -> int | None:
+        """The history row for a message we send; the case timeline gets the bot's replies."""
+        if isinstance(action, SendText):
+            where, text, thread = action.chat, action.text, action.thread_id
+            intent, case_id = action.intent, action.case_id
+        elif isinstance(action, PostToStaff) and action.text and action.copy_from is None:
+            where, text, thread = None, action.text, action.thread_id
+            intent, case_id = None, action.case_id
+        elif isinstance(action, StaffNotice):
+            where, text, thread, intent, case_id = None, action.text, None, None, None
+        else:
+            return None
+        if where is None:
+            if self.staff_chat is None:
+                return None
+            where = self.staff_chat
+        message = await self.store.record_outbound(
+            where,
+            text,
+            intent=intent,
+            channel_message_id=None,
+            status="queued",
+            thread_id=thread,
+            case_id=case_id,
+        )
+        if isinstance(action, SendText) and case_id is not None and action.author is None:
+            await self.casebook.log(
+                case_id, "bot_reply", actor_kind="bot", text=text, detail={"message": message.id}
+            )
+        return message.id
+
+    async def claim(self, limit: int, lease: timedelta) -> list[Item]:
+        """Take the head of up to ``limit`` lanes that are due, marking them "sending" under
+        a lease. An item whose lease ran out (its sender stopped mid-send) is taken again."""
+        if limit <= 0:
+            return []
+        item = models.OutboxItem
+        earlier = aliased(models.OutboxItem)
+        now = models.utcnow()
+        due = or_(
+            and_(item.status == PENDING, item.next_attempt_at <= now),
+            and_(item.status == SENDING, item.lease_until < now),
+        )
+        query = (
+            select(item)
+            .where(
+                due,
+                ~exists().where(
+                    and_(
+                        earlier.lane == item.lane,
+                        earlier.status.in_(UNFINISHED),
+                        earlier.id < item.id,
+                    )
+                ),
+            )
+            .order_by(item.id)
+            .limit(limit)
+        )
+        if self.store.postgres:
+            query = query.with_for_update(skip_locked=True, of=item)
+        async with self.store.sessions.begin() as session:
+            rows = list(await session.scalars(query))
+            claimed = []
+            for row in rows:
+                resent = row.status == SENDING
+                row.status = SENDING
+                row.lease_until = now + lease
+                row.attempts += 1
+                if resent:
+                    row.resent_after_restart += 1
+                claimed.append(
+                    Item(
+                        row.id,
+                        row.channel,
+                        row.lane,
+                        row.payload,
+                        row.attempts,
+                        row.deliver_until,
+                        row.message_id,
+                        resent,
+                    )
+                )
+        return claimed
+
+    async def release_all(self) -> int:
+        """At the start of the only process (SQLite): nothing is being sent, so whatever is
+        marked "sending" was cut off by a stop and is due now, counted as a resend."""
+        item = models.OutboxItem
+        async with self.store.sessions.begin() as session:
+            result = await session.execute(
+                update(item)
+                .where(item.status == SENDING)
+                .values(
+                    status=PENDING,
+                    next_attempt_at=models.utcnow(),
+                    resent_after_restart=item.resent_after_restart + 1,
+                )
+            )
+        return int(result.rowcount or 0)
+
+    async def sent(self, item: Item, delivered: Delivered) -> None:
+        async with self.store.sessions.begin() as session:
+            await self._finish(session, item, SENT, None, delivered.external_id)
+            if item.message_id is not None:
+                values: dict[str, Any] = {"status": SENT}
+                if delivered.external_id is not None:
+                    values["channel_message_id"] = delivered.external_id
+                if delivered.thread_id is not None:
+                    values["thread_id"] = delivered.thread_id
+                await session.execute(
+                    update(models.Message)
+                    .where(models.Message.id == item.message_id)
+                    .values(**values)
+                )
+
+    async def later(self, item: Item, after: float, reason: str) -> None:
+        async with self.store.sessions.begin() as session:
+            await session.execute(
+                update(models.OutboxItem)
+                .where(models.OutboxItem.id == item.id)
+                .values(
+                    status=PENDING,
+                    lease_until=None,
+                    last_error=reason[:64],
+                    next_attempt_at=models.utcnow() + timedelta(seconds=after),
+                )
+            )
+
+    async def gave_up(
+        self, item: Item, status: str, reason: str, report: Report | None = None
+    ) -> None:
+        """Undelivered (refused, or out of time) or unconfirmed (no answer came back); the
+        report for the desk, if any, commits with it."""
+        async with self.store.sessions.begin() as session:
+            await self._finish(session, item, status, reason, None)
+            if report is not None:
+                now = models.utcnow()
+                await session.execute(
+                    self.store._insert(models.InboxEvent)
+                    .values(
+                        channel="system",
+                        event_key=report.key,
+                        conversation=report.conversation,
+                        payload=report.payload,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        received_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                )
+            if item.message_id is not None:
+                await session.execute(
+                    update(models.Message)
+                    .where(models.Message.id == item.message_id)
+                    .values(status=status)
+                )
+
+    @staticmethod
+    async def _finish(
+        session: AsyncSession, item: Item, status: str, reason: str | None, external: str | None
+    ) -> None:
+        await session.execute(
+            update(models.OutboxItem)
+            .where(models.OutboxItem.id == item.id)
+            .values(
+                status=status,
+                lease_until=None,
+                finished_at=models.utcnow(),
+                last_error=reason[:64] if reason else None,
+                external_id=external,
+            )
+        )
+
+    async def counts(self) -> dict[str, tuple[int, datetime | None]]:
+        item = models.OutboxItem
+        async with self.store.sessions() as session:
+            rows = await session.execute(
+                select(item.status, func.count(item.id), func.min(item.created_at)).group_by(
+                    item.status
+                )
+            )
+            found = {status: (int(n), oldest) for status, n, oldest in rows}
+        for status in (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED):
+            found.setdefault(status, (0, None))
+        return found
+
+    async def resends(self) -> int:
+        async with self.store.sessions() as session:
+            total = await session.scalar(select(func.sum(models.OutboxItem.resent_after_restart)))
+        return int(total or 0)
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest waiting item falls due (to sleep until then)."""
+        item = models.OutboxItem
+        async with self.store.sessions() as session:
+            when = await session.scalar(
+                select(func.min(item.next_attempt_at)).where(item.status == PENDING)
+            )
+        return models.UTCDateTime().process_result_value(when, None) if when else None
+
+    async def has_unfinished(self) -> bool:
+        async with self.store.sessions() as session:
+            found = await session.scalar(
+                select(models.OutboxItem.id)
+                .where(models.OutboxItem.status.in_(UNFINISHED))
+                .limit(1)
+            )
+        return found is not None

@@ -1,0 +1,97 @@
+"""The post room assembled: inbox, workers, outbox and sender, started and stopped as one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+from helpbot.channels.switchboard import Switchboard
+from helpbot.desk.complaints_clock import LONDON, is_working_day
+from helpbot.desk.events import ChatRef
+from helpbot.postroom.inbox import Inbox, RetryPolicy
+from helpbot.postroom.outbox import Outbox
+from helpbot.postroom.reception import SYSTEM, Reception
+from helpbot.postroom.sender import Sender, SendPolicy
+from helpbot.postroom.worker import Worker
+from helpbot.store.records import Store
+
+REMINDER_HOUR = 9  # local time in England
+
+
+class PostRoom:
+    def __init__(
+        self,
+        store: Store,
+        reception: Reception,
+        switchboard: Switchboard,
+        *,
+        inbox: Inbox | None = None,
+        staff_chat: ChatRef | None = None,
+        workers: int | None = None,
+        send_policy: SendPolicy | None = None,
+        retry_policy: RetryPolicy | None = None,
+        deliver_for: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.store = store
+        self.inbox = inbox or Inbox(store, retry_policy)
+        self.outbox = Outbox(store, staff_chat=staff_chat, deliver_for=deliver_for)
+        self.sender = Sender(self.outbox, self.inbox, switchboard.perform, send_policy)
+        # SQLite has one connection, so one worker; PostgreSQL takes several side by side.
+        count = workers if workers is not None else (4 if store.postgres else 1)
+        self.worker = Worker(
+            store,
+            self.inbox,
+            self.outbox,
+            reception,
+            concurrency=count,
+            committed=self.sender.wake.set,
+        )
+
+    async def start(self) -> None:
+        if not self.store.postgres:
+            # The only process: whatever was mid-send when it stopped is due again now.
+            await self.outbox.release_all()
+        self.worker.start()
+        self.sender.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Finish what was claimed within ``grace`` seconds; the rest stays for next time."""
+        await self.worker.stop(grace)
+        await self.sender.stop(grace)
+
+    async def idle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until nothing is pending, being handled or waiting to be sent (tests and
+        the benchmark); raises TimeoutError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            quiet = (
+                self.worker.busy == 0
+                and not self.sender.in_flight
+                and not await self.inbox.has_pending()
+                and not await self.outbox.has_unfinished()
+            )
+            if quiet:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the post room did not settle")
+            await asyncio.sleep(0.01)
+
+    async def clock(self, now: datetime) -> None:
+        """The desk's timed work, as inbox events keyed by the minute (and the day for the
+        reminders), so several processes ticking at once still do it once."""
+        local = now.astimezone(LONDON)
+        minute = now.strftime("%Y-%m-%dT%H:%M")
+        await self.inbox.accept(
+            SYSTEM, f"sweep:{minute}", "system:clock", {"kind": "sweep", "at": now.isoformat()}
+        )
+        if local.hour >= REMINDER_HOUR and is_working_day(local.date()):
+            # Checked every tick so a start after 9am still sends that day's reminder;
+            # the desk never repeats one in a day.
+            slot = local.strftime("%Y-%m-%dT%H:") + str(local.minute // 10)
+            await self.inbox.accept(
+                SYSTEM,
+                f"reminders:{slot}",
+                "system:clock",
+                {"kind": "reminders", "day": local.date().isoformat()},
+            )

@@ -1,0 +1,178 @@
+"""The sender: carries out what the outbox holds, in order per lane, until it is done or
+no longer worth doing, and says so when it could not be done.
+
+- A rate limit is waited out for as long as the platform asks, however long.
+- Server and network errors are retried with capped exponential back-off and jitter
+  until the item's delivery window closes (24 hours by default).
+- An answer that never came back (a read time-out after the request went out) is not
+  repeated: the platform may well have sent it, and a tenant told twice about a gas
+  leak is better than not at all only when we know it was not sent. It is marked
+  "unconfirmed", counted in /metrics, and shown in the history.
+- A send cut off by a crash is taken again when its lease runs out (at once on the
+  single SQLite process): losing a reply is worse than doubling one, and only the
+  sends in flight at that instant can double. Each is counted as a resend.
+- What could not be delivered is marked so, and reported back through the inbox so
+  the case history shows it and the colleague who wrote it is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from helpbot.desk.actions import Action, SendText
+from helpbot.postroom.codec import decode_action, encode
+from helpbot.postroom.inbox import Inbox
+from helpbot.postroom.outbox import UNCONFIRMED, UNDELIVERED, Item, Outbox, Report
+from helpbot.postroom.outcomes import Delivered, OutcomeUnknown, RetryLater, Undeliverable
+from helpbot.store import models
+
+log = logging.getLogger(__name__)
+
+Perform = Callable[[Action, str], Awaitable[Delivered]]
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    concurrency: int = 32  # sends in flight at once, each in its own lane
+    first_delay: float = 1.0
+    max_delay: float = 300.0
+    lease: timedelta = timedelta(seconds=120)  # longer than any one send can take
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.max_delay, self.first_delay * 2 ** max(0, attempt - 1))
+        return base * random.uniform(0.5, 1.0)
+
+
+class Sender:
+    def __init__(
+        self, outbox: Outbox, inbox: Inbox, perform: Perform, policy: SendPolicy | None = None
+    ) -> None:
+        self.outbox = outbox
+        self.inbox = inbox
+        self.perform = perform
+        self.policy = policy or SendPolicy()
+        self.wake = asyncio.Event()
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking new items; let sends in flight finish within ``grace`` seconds."""
+        self._stopping.set()
+        self.wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.in_flight:
+            _done, late = await asyncio.wait(set(self.in_flight), timeout=grace)
+            for task in late:
+                task.cancel()
+
+    async def _loop(self) -> None:
+        pause = 0.0
+        while not self._stopping.is_set():
+            self.wake.clear()
+            free = self.policy.concurrency - len(self.in_flight)
+            try:
+                items = await self.outbox.claim(free, self.policy.lease)
+                pause = 0.0
+            except Exception as error:
+                pause = min(10.0, max(0.2, pause * 2))
+                log.warning(
+                    "outbox unavailable (%s); retrying in %.1fs", type(error).__name__, pause
+                )
+                await asyncio.sleep(pause)
+                continue
+            for item in items:
+                task = asyncio.get_running_loop().create_task(self._send(item))
+                self.in_flight.add(task)
+                task.add_done_callback(self._finished)
+            if items and len(self.in_flight) < self.policy.concurrency:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), await self._idle_wait())
+
+    async def _idle_wait(self) -> float:
+        try:
+            due = await self.outbox.next_due()
+        except Exception:
+            return 1.0
+        if due is None:
+            return 1.0
+        return min(1.0, max(0.01, (due - models.utcnow()).total_seconds()))
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.wake.set()
+
+    async def _send(self, item: Item) -> None:
+        action = decode_action(item.action)
+        try:
+            delivered = await self.perform(action, item.channel)
+        except RetryLater as outcome:
+            wait = outcome.after if outcome.after is not None else self.policy.delay(item.attempts)
+            if models.utcnow() + timedelta(seconds=wait) > item.deliver_until:
+                await self._give_up(item, action, UNDELIVERED, outcome.reason)
+            else:
+                reason = outcome.reason
+                log.info("outbox %s: %s; again in %.1fs", item.id, reason, wait)
+                await self._record(lambda: self.outbox.later(item, wait, reason))
+        except Undeliverable as outcome:
+            await self._give_up(item, action, UNDELIVERED, outcome.reason)
+        except OutcomeUnknown as outcome:
+            await self._give_up(item, action, UNCONFIRMED, outcome.reason)
+        except Exception as error:  # a fault of ours: keep the item, log its class only
+            fault = type(error).__name__
+            log.error("outbox %s failed: %s", item.id, fault)
+            wait = self.policy.delay(item.attempts)
+            await self._record(lambda: self.outbox.later(item, wait, fault))
+        else:
+            await self._record(lambda: self.outbox.sent(item, delivered))
+
+    async def _give_up(self, item: Item, action: Action, status: str, reason: str) -> None:
+        log.warning("outbox %s %s: %s", item.id, status, reason)
+        report = self._report(item, action, status, reason)
+        await self._record(lambda: self.outbox.gave_up(item, status, reason, report))
+        if report is not None:
+            self.inbox.arrived.set()
+
+    @staticmethod
+    def _report(item: Item, action: Action, status: str, reason: str) -> Report | None:
+        """What the desk is told about a message a person did not get: through the inbox,
+        like everything else that happens, in the case's own order."""
+        if not isinstance(action, SendText):
+            return None
+        lane = f"case:{action.case_id}" if action.case_id is not None else item.lane
+        payload = {
+            "kind": "delivery_failed",
+            "status": status,
+            "reason": reason,
+            "outbox_id": item.id,
+            "case_id": action.case_id,
+            "author": action.author,
+            "chat": encode(action.chat),
+        }
+        return Report(f"{status}:{item.id}", f"system:{lane}", payload)
+
+    async def _record(self, write: Callable[[], Awaitable[Any]]) -> None:
+        """Write an outcome, waiting for the store if it is down: the send happened, and
+        forgetting that would send it again."""
+        pause = 0.2
+        while True:
+            try:
+                await write()
+                return
+            except Exception as error:
+                log.warning("could not record a send (%s); retrying", type(error).__name__)
+                await asyncio.sleep(pause)
+                pause = min(5.0, pause * 2)
