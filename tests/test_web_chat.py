@@ -35,7 +35,7 @@ async def test_a_visitor_is_welcomed_and_a_question_is_answered(web_chat: str) -
         async with session.get(f"{web_chat}/chat") as page:
             assert page.status == 200
             assert "Chat with SHAL" in await page.text()
-        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
             welcome = await _receive(ws)
             assert welcome["type"] == "reply" and "automated assistant" in welcome["text"]
             await ws.send_json({"type": "message", "text": "what is your email address"})
@@ -46,11 +46,11 @@ async def test_a_visitor_is_welcomed_and_a_question_is_answered(web_chat: str) -
 async def test_a_returning_visitor_sees_their_conversation_again(web_chat: str) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         await session.get(f"{web_chat}/chat")
-        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
             await _receive(ws)
             await ws.send_json({"type": "message", "text": "hello"})
             await _receive(ws)
-        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
             history = await _receive(ws)
             assert history["type"] == "history"
             assert {"from": "you", "text": "hello"} in history["messages"]
@@ -59,7 +59,7 @@ async def test_a_returning_visitor_sees_their_conversation_again(web_chat: str) 
 async def test_nonsense_on_the_socket_gets_a_polite_error_not_a_crash(web_chat: str) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         await session.get(f"{web_chat}/chat")
-        async with session.ws_connect(f"{web_chat}/chat/ws") as ws:
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
             await _receive(ws)
             await ws.send_str("{not json")
             assert (await _receive(ws))["type"] == "error"
@@ -74,7 +74,7 @@ async def test_nonsense_on_the_socket_gets_a_polite_error_not_a_crash(web_chat: 
 async def test_the_socket_refuses_a_visitor_who_never_opened_the_page(web_chat: str) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await session.ws_connect(f"{web_chat}/chat/ws")
+            await session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat)
         assert refused.value.status == 403
 
 
@@ -83,7 +83,7 @@ async def test_a_colleague_in_the_staff_room_can_answer_a_web_chat_tenant(
 ) -> None:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         await session.get(f"{bot.web_url}/chat")
-        async with session.ws_connect(f"{bot.web_url}/chat/ws") as ws:
+        async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
             await _receive(ws)
             await ws.send_json(
                 {"type": "message", "text": "the radiator in my bedroom won't heat up"}

@@ -9,20 +9,27 @@ cookie; only its hash is stored, so the database alone cannot take over a chat.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import hmac
 import json
 import logging
 import secrets
+import time
 import uuid
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from helpbot.channels.plain_text import clean_inbound
 from helpbot.desk.actions import Action, SendText
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
 from helpbot.postroom.inbox import Inbox
 from helpbot.postroom.outcomes import Delivered
 from helpbot.store.records import Store
+from helpbot.store.web_visitors import WebVisitors
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +39,20 @@ COOKIE = "helpbot_chat"
 MAX_FRAME = 64 * 1024
 HISTORY_ON_CONNECT = 50
 RESTARTING = "Sorry, the chat is restarting. Please send that again in a minute."
+UNREADABLE = "Sorry, I couldn't read that. Please type your message again."
+TRY_AGAIN = "Sorry, something went wrong with that message. Please send it again."
+SLOW_DOWN = (
+    "You're sending messages faster than I can read them. Please wait a minute, "
+    "then carry on. If you are in danger, call 999."
+)
 
 
 def visitor_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _address(request: web.Request) -> str:
+    return request.remote or ""
 
 
 def _buttons(action: SendText) -> list[list[dict[str, str | None]]]:
@@ -45,9 +62,22 @@ def _buttons(action: SendText) -> list[list[dict[str, str | None]]]:
 
 
 class WebChat:
-    def __init__(self, inbox: Inbox, store: Store) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        store: Store,
+        *,
+        allowed_origins: tuple[str, ...] = (),
+        limits: RateLimits | None = None,
+    ) -> None:
         self.inbox = inbox
         self.store = store
+        self.visitors = WebVisitors(store)
+        self.allowed_origins = tuple(o.rstrip("/") for o in allowed_origins)
+        self.limits = limits or RateLimits()
+        # Per process: a keyed hash of each address, so nothing stored names it.
+        self._origin_key = secrets.token_bytes(16)
+        self.origins: dict[str, str] = {}
         self.accepting = True  # off while shutting down: new frames get a polite refusal
         # Open sockets per visitor (a visitor may have several tabs open).
         self.sockets: dict[str, set[web.WebSocketResponse]] = {}
@@ -55,28 +85,42 @@ class WebChat:
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/chat/ws", self.socket)]
 
-    @staticmethod
-    def ensure_cookie(request: web.Request, response: web.StreamResponse) -> str:
+    async def ensure_session(self, request: web.Request, response: web.StreamResponse) -> str:
+        """The visitor's session: kept if we minted it, otherwise a new one. A cookie the
+        client chose (or one we never issued) is replaced, never adopted."""
         token = request.cookies.get(COOKIE)
-        if not token or len(token) > 128:
-            token = secrets.token_urlsafe(24)
-            response.set_cookie(
-                COOKIE,
-                token,
-                max_age=90 * 24 * 3600,
-                httponly=True,
-                samesite="Strict",
-                secure=request.secure,
-            )
+        if token and len(token) <= 128 and await self.visitors.known(token):
+            return token
+        token = await self.visitors.mint()
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=90 * 24 * 3600,
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
         return token
 
-    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+    def _same_origin(self, request: web.Request) -> bool:
+        """Browsers send Origin on every websocket; a page on another site must not be
+        able to talk through a visitor's cookie."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return False
+        allowed = {f"{request.scheme}://{request.host}", *self.allowed_origins}
+        return origin.rstrip("/") in allowed
+
+    async def socket(self, request: web.Request) -> web.StreamResponse:
         token = request.cookies.get(COOKIE)
-        if not token or len(token) > 128:
-            raise web.HTTPForbidden(text="Open /chat first so we can start a conversation.")
+        if not self._same_origin(request):
+            return web.Response(status=403, text="This chat can only be used from its own page.")
+        if not token or len(token) > 128 or not await self.visitors.known(token):
+            return web.Response(status=403, text="Open /chat first so we can start a conversation.")
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30)
         await ws.prepare(request)
         visitor = visitor_id(token)
+        self.origins[visitor] = self.origin_of(request)
         tabs = self.sockets.setdefault(visitor, set())
         tabs.add(ws)
         try:
@@ -86,6 +130,10 @@ class WebChat:
             if not tabs:
                 self.sockets.pop(visitor, None)
         return ws
+
+    def origin_of(self, request: web.Request) -> str:
+        digest = hmac.new(self._origin_key, _address(request).encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
 
     async def _converse(self, ws: web.WebSocketResponse, visitor: str) -> None:
         where = ChatRef(channel=CHANNEL, external_id=visitor, kind=ChatKind.PRIVATE)
@@ -106,22 +154,27 @@ class WebChat:
             await self._store(visitor, {"kind": "start"}, key=f"start:{visitor}")
         async for frame in ws:
             if frame.type == WSMsgType.TEXT:
-                await self._on_frame(ws, visitor, frame.data)
+                try:
+                    await self._on_frame(ws, visitor, frame.data)
+                except Exception as error:  # one bad frame never ends the conversation
+                    log.warning("web chat frame failed: %s", type(error).__name__)
+                    with contextlib.suppress(ConnectionError):
+                        await ws.send_json({"type": "error", "text": TRY_AGAIN})
+            elif frame.type == WSMsgType.BINARY:
+                await ws.send_json({"type": "error", "text": UNREADABLE})
             elif frame.type == WSMsgType.ERROR:
                 log.warning("web chat socket error: %s", type(ws.exception()).__name__)
 
     async def _on_frame(self, ws: web.WebSocketResponse, visitor: str, raw: str) -> None:
+        if not self.limits.allow(visitor, self.origins.get(visitor, "")):
+            await ws.send_json({"type": "error", "text": SLOW_DOWN})
+            return
         try:
             data: Any = json.loads(raw)
         except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or data.get("type") not in {"message", "button"}:
-            await ws.send_json(
-                {
-                    "type": "error",
-                    "text": "Sorry, I couldn't read that. Please type your message again.",
-                }
-            )
+            await ws.send_json({"type": "error", "text": UNREADABLE})
             return
         if data["type"] == "button":
             value = data.get("data")
@@ -140,7 +193,7 @@ class WebChat:
                 with contextlib.suppress(ConnectionError):
                     await ws.send_json({"type": "error", "text": RESTARTING})
             return
-        payload = {**payload, "visitor": visitor}
+        payload = {**payload, "visitor": visitor, "origin": self.origins.get(visitor)}
         await self.inbox.accept(CHANNEL, key or uuid.uuid4().hex, f"{CHANNEL}:{visitor}", payload)
 
     # How a typed line becomes an event (also used by `helpbot ask`).
@@ -155,13 +208,20 @@ class WebChat:
         who = Person(channel=CHANNEL, external_id=visitor, first_name="")
         where = ChatRef(channel=CHANNEL, external_id=visitor, kind=ChatKind.PRIVATE)
         kind = payload.get("kind")
+        origin = payload.get("origin") if isinstance(payload.get("origin"), str) else None
         if kind == "start":
-            return _event(who, where, "/start")
-        if kind == "button":
-            return Inbound(
-                chat=where, sender=who, content=Content.BUTTON, callback_data=payload.get("data")
+            event = _event(who, where, "/start")
+        elif kind == "button":
+            data = payload.get("data")
+            event = Inbound(
+                chat=where,
+                sender=who,
+                content=Content.BUTTON,
+                callback_data=data if isinstance(data, str) else None,
             )
-        return _event(who, where, str(payload.get("text") or ""))
+        else:
+            event = _event(who, where, str(payload.get("text") or ""))
+        return clean_inbound(dataclasses.replace(event, origin=origin))
 
     async def perform(self, action: Action) -> Delivered:
         """Push a reply to every open tab of that visitor. With none open it is in the
@@ -176,6 +236,36 @@ class WebChat:
                 except ConnectionError:
                     continue  # the tab closed mid-send; the history has it
         return Delivered()
+
+
+def _window_allows(times: deque[float], now: float, limit: int, seconds: float) -> bool:
+    while times and now - times[0] > seconds:
+        times.popleft()
+    if len(times) >= limit:
+        return False
+    times.append(now)
+    return True
+
+
+@dataclass
+class RateLimits:
+    """Messages per minute per visitor and per address: a person typing fast is fine, a
+    script is told to slow down. New cases per address are limited by the desk."""
+
+    per_visitor: int = 20
+    per_address: int = 60
+    seconds: float = 60.0
+    _seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def allow(self, visitor: str, address: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 100_000:
+            self._seen.clear()
+        mine = self._seen.setdefault(f"v:{visitor}", deque())
+        theirs = self._seen.setdefault(f"a:{address}", deque())
+        return _window_allows(mine, now, self.per_visitor, self.seconds) and _window_allows(
+            theirs, now, self.per_address, self.seconds
+        )
 
 
 def _event(who: Person, where: ChatRef, text: str) -> Inbound:

@@ -80,6 +80,7 @@ class Inbound:
     edited: bool = False
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     update_key: str | None = None  # platform's delivery id, used to drop repeats
+    origin: str | None = None  # keyed hash of an anonymous web visitor's address
 
     @property
     def channel(self) -> str:

@@ -107,6 +107,7 @@ class DeskSettings:
     staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
     staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
     community: CommunitySettings = field(default_factory=CommunitySettings)
+    web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
 
     @property
     def staff_room(self) -> bool:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
 
 HELD_TOPIC = "Held for review"
-_HELD_BUTTON = re.compile(r"^held:(\d+):(repost|discard)$")
-_PROPOSAL_BUTTON = re.compile(r"^mod:(\d+):(remove|keep)$")
+_HELD_BUTTON = re.compile(r"^held:(\d{1,18}):(repost|discard)$")
+_PROPOSAL_BUTTON = re.compile(r"^mod:(\d{1,18}):(remove|keep)$")
 _LINK = re.compile(r"(https?://|www\.|t\.me/)\S+|\b[\w-]+\.(com|co\.uk|org|net|uk|io|ly)\b", re.I)
 
 

@@ -4,6 +4,7 @@ complaints and personal matters move into (3.12, 3.13)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from helpbot.desk.actions import (
@@ -15,7 +16,7 @@ from helpbot.desk.actions import (
     split_long_text,
 )
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
-from helpbot.desk.events import Content
+from helpbot.desk.events import Content, Inbound
 from helpbot.desk.front_desk import CLASSIFY_LIMIT, STAFF_COMMANDS, Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
 from helpbot.nlu.personal_data import redact
@@ -38,7 +39,7 @@ KIND_NAMES = {
 _GREETING = re.compile(r"\b(hi|hello|hiya|hey|morning|afternoon|evening|yo)\b", re.I)
 _THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|see you|see ya|cya|night|ttyl)\b", re.I)
-_BUTTON = re.compile(r"^(sat|pub):(\d+):(yes|no)$|^(esc):(\d+)$")
+_BUTTON = re.compile(r"^(sat|pub):(\d{1,18}):(yes|no)$|^(esc):(\d{1,18})$")
 
 
 _NOT_NAMES = frozenset({"I", "I'm", "I've", "I'd", "I'll", "SHAL", "OK", "TV"})
@@ -103,6 +104,13 @@ class PrivateThread:
         inbound = visit.inbound
         case = await self.casebook.open_case_of_kind(visit.person.id, intent)
         new = case is None
+        if case is None and await self.too_many_from_origin(inbound):
+            # Anonymous web visitors from one address cannot flood the staff room; an
+            # urgent message still gets its safety advice.
+            text = self.say("cases", "too_many_new")
+            if intent in URGENT_INTENTS:
+                text = f"{self.say('intents', intent)}\n\n{text}"
+            return [reply(inbound, text, intent=intent)]
         if case is None:
             case = await self.open_case(visit, intent, in_group=False)
         elif case.chat_id is None:
@@ -117,6 +125,13 @@ class PrivateThread:
             actions.append(reply(inbound, text, intent=intent, case_id=case.id))
         actions += self.to_staff(case, visit, new=new)
         return actions
+
+    async def too_many_from_origin(self, inbound: Inbound) -> bool:
+        if inbound.origin is None:
+            return False
+        limit = self.desk.settings.web_new_cases_per_hour
+        since = inbound.received_at - timedelta(hours=1)
+        return await self.casebook.opened_from(inbound.origin, since) >= limit
 
     async def open_case(self, visit: Visit, intent: str, *, in_group: bool) -> models.Case:
         """Open a case for what the tenant said; a complaint starts the complaints clock.
@@ -138,6 +153,7 @@ class PrivateThread:
             complaint_dates=dates,
             actor_name=visit.person.first_name,
             now=inbound.received_at,
+            origin=inbound.origin,
         )
 
     async def file_message(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from helpbot.store import models
 from helpbot.store.records import Store
@@ -44,6 +44,7 @@ class Casebook:
         complaint_dates: tuple[date, date] | None = None,
         actor_name: str = "",
         now: datetime | None = None,
+        origin: str | None = None,
     ) -> models.Case:
         moment = now or models.utcnow()
         case = models.Case(
@@ -57,6 +58,7 @@ class Casebook:
             origin_chat_id=origin_chat_id,
             origin_message_id=origin_message_id,
             link_token=secrets.token_urlsafe(16) if with_link else None,
+            origin=origin,
             created_at=moment,
             updated_at=moment,
         )
@@ -80,6 +82,16 @@ class Casebook:
                 )
             )
         return case
+
+    async def opened_from(self, origin: str, since: datetime) -> int:
+        """Cases opened from one web address since a moment (rate limit, not identity)."""
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count(models.Case.id)).where(
+                    models.Case.origin == origin, models.Case.created_at >= since
+                )
+            )
+        return int(count or 0)
 
     async def get(self, ref: str) -> models.Case | None:
         async with self.sessions() as session:

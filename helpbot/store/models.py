@@ -135,6 +135,17 @@ class InboxEvent(Base):
     error_class: Mapped[str | None] = mapped_column(String(64))
 
 
+class WebVisitor(Base):
+    """A web chat session the server minted: only the hash of its cookie is kept, so a
+    cookie the client made up (or a stolen database) opens no one's chat."""
+
+    __tablename__ = "web_visitors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxItem(Base):
     """One thing the desk decided to do on a channel, committed with the event that caused
     it and carried out by the sender in order per lane (a chat, or a case's staff topic)."""
@@ -195,6 +206,9 @@ class Case(Base):
     origin_chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id"))
     origin_message_id: Mapped[str | None] = mapped_column(String(64))
     link_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A keyed hash of where an anonymous web visitor connected from: limits new cases
+    # per address (never the address itself).
+    origin: Mapped[str | None] = mapped_column(String(32), index=True)
     staff_topic_id: Mapped[int | None] = mapped_column(BigInteger)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     assignee_name: Mapped[str | None] = mapped_column(String(256))

@@ -56,7 +56,7 @@ def build_app(
         response = web.Response(
             text=_templates.get_template("chat.html").render(), content_type="text/html"
         )
-        webchat.ensure_cookie(request, response)
+        await webchat.ensure_session(request, response)
         return response
 
     async def health(request: web.Request) -> web.Response:

@@ -35,6 +35,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from helpbot.channels.plain_text import clean_inbound
 from helpbot.channels.telegram.http import AiohttpRequest, RequestNotSent
 from helpbot.channels.telegram.translate import CHANNEL, ChatDirectory, inbound
 from helpbot.desk.actions import (
@@ -274,9 +275,18 @@ class TelegramChannel:
             not isinstance(payload, dict)
             or type(update_id) is not int
             or not 0 <= update_id <= MAX_UPDATE_ID
+            or not within_bounds(payload)
         ):
             return web.json_response({"ok": False, "description": "Not an update"}, status=400)
-        await self.accept(payload)
+        try:
+            await self.accept(payload)
+        except Exception as error:  # the store is down: Telegram keeps it and tries again
+            log.warning("webhook update not stored: %s", type(error).__name__)
+            return web.json_response(
+                {"ok": False, "description": "Try again later"},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
         return web.json_response({"ok": True})
 
     async def accept(self, payload: dict[str, Any]) -> bool:
@@ -320,7 +330,8 @@ class TelegramChannel:
             raise ValueError(type(error).__name__) from None
         if update is None:
             raise ValueError("empty update")
-        return inbound(update, self.directory)
+        event = inbound(update, self.directory)
+        return clean_inbound(event) if event is not None else None
 
     # -- acting -------------------------------------------------------------
 
@@ -543,6 +554,37 @@ async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: b
         raise RetryLater(f"NetworkError: {error.message}"[:64]) from None
     except TelegramError as error:
         raise RetryLater(type(error).__name__) from None
+
+
+# Telegram's numbers fit in 64 bits and its updates are shallow and small.
+INT64 = 2**63
+MAX_DEPTH = 32
+MAX_NODES = 20_000
+
+
+def within_bounds(payload: Any) -> bool:
+    """Every number in range and the structure of a plausible size, before any of it
+    reaches the database (asyncpg's errors quote out-of-range values)."""
+    stack: list[tuple[Any, int]] = [(payload, 0)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES or depth > MAX_DEPTH:
+            return False
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            continue
+        if isinstance(value, int):
+            if not -INT64 <= value < INT64:
+                return False
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                return False
+        elif isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return True
 
 
 async def read_json(request: web.Request) -> Any:

@@ -1,4 +1,5 @@
-"""the one message path: inbox events and the outbox replace channel_updates
+"""the one message path: inbox events and the outbox replace channel_updates; web
+chat sessions minted by the server; the origin of a web case (for rate limits)
 
 Updates stored but never processed move into the inbox as pending events, each in a
 conversation of its own (their chat is not known here), so none is lost by upgrading.
@@ -68,6 +69,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_outbox_status_lane", "outbox", ["status", "lane", "id"])
+    op.create_table(
+        "web_visitors",
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("origin", sa.String(length=32), nullable=True))
+        batch.create_index("ix_cases_origin", ["origin"])
     op.execute(
         "INSERT INTO inbox_events (channel, event_key, conversation, payload, status, attempts,"
         " next_attempt_at, received_at) SELECT channel, update_key,"
@@ -78,6 +90,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_index("ix_cases_origin")
+        batch.drop_column("origin")
+    op.drop_table("web_visitors")
     op.create_table(
         "channel_updates",
         sa.Column("id", BIG_ID, nullable=False),
