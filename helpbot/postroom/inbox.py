@@ -72,9 +72,16 @@ class Inbox:
         self.arrived = asyncio.Event()  # set whenever something is accepted here
 
     async def accept(
-        self, channel: str, key: str, conversation: str, payload: dict[str, Any]
+        self,
+        channel: str,
+        key: str,
+        conversation: str,
+        payload: dict[str, Any],
+        *,
+        position: int | None = None,
     ) -> bool:
-        """Store an event; False (and nothing stored) if that key was seen before."""
+        """Store an event; False (and nothing stored) if that key was seen before.
+        ``position`` is the platform's order within the conversation, if it has one."""
         now = models.utcnow()
         statement = (
             self.store._insert(models.InboxEvent)
@@ -82,6 +89,7 @@ class Inbox:
                 channel=channel,
                 event_key=key[:MAX_KEY],
                 conversation=conversation[:MAX_CONVERSATION],
+                position=position,
                 payload=payload,
                 status=PENDING,
                 attempts=0,
@@ -110,7 +118,8 @@ class Inbox:
                     and_(
                         earlier.conversation == event.conversation,
                         earlier.status == PENDING,
-                        earlier.id < event.id,
+                        func.coalesce(earlier.position, earlier.id)
+                        < func.coalesce(event.position, event.id),
                     )
                 ),
             )

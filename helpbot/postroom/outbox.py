@@ -9,11 +9,11 @@ anything is posted in it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -52,7 +52,6 @@ class Item:
     attempts: int
     deliver_until: datetime
     message_id: int | None
-    resent: bool  # taken over after a stop while it was being sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +61,18 @@ class Report:
     key: str
     conversation: str
     payload: dict[str, Any]
+
+
+def _item(row: models.OutboxItem) -> Item:
+    return Item(
+        row.id,
+        row.channel,
+        row.lane,
+        row.payload,
+        row.attempts,
+        row.deliver_until,
+        row.message_id,
+    )
 
 
 def lane_of(action: Action, origin: str) -> tuple[str, str]:
@@ -120,7 +131,6 @@ class Outbox:
                     deliver_until=until,
                     message_id=message_id,
                     created_at=now,
-                    resent_after_restart=0,
                 )
             )
         await session.flush()
@@ -157,22 +167,18 @@ class Outbox:
             )
         return message.id
 
-    async def claim(self, limit: int, lease: timedelta) -> list[Item]:
-        """Take the head of up to ``limit`` lanes that are due, marking them "sending" under
-        a lease. An item whose lease ran out (its sender stopped mid-send) is taken again."""
+    async def heads(self, limit: int, busy: frozenset[str] = frozenset()) -> list[Item]:
+        """The oldest due item of up to ``limit`` lanes that have nothing older unfinished
+        (and are not ``busy`` in this process). Only a look: ``begin`` takes one."""
         if limit <= 0:
             return []
         item = models.OutboxItem
         earlier = aliased(models.OutboxItem)
-        now = models.utcnow()
-        due = or_(
-            and_(item.status == PENDING, item.next_attempt_at <= now),
-            and_(item.status == SENDING, item.lease_until < now),
-        )
         query = (
             select(item)
             .where(
-                due,
+                item.status == PENDING,
+                item.next_attempt_at <= models.utcnow(),
                 ~exists().where(
                     and_(
                         earlier.lane == item.lane,
@@ -182,49 +188,39 @@ class Outbox:
                 ),
             )
             .order_by(item.id)
-            .limit(limit)
+            .limit(limit + len(busy))
         )
-        if self.store.postgres:
-            query = query.with_for_update(skip_locked=True, of=item)
-        async with self.store.sessions.begin() as session:
+        async with self.store.sessions() as session:
             rows = list(await session.scalars(query))
-            claimed = []
-            for row in rows:
-                resent = row.status == SENDING
-                row.status = SENDING
-                row.lease_until = now + lease
-                row.attempts += 1
-                if resent:
-                    row.resent_after_restart += 1
-                claimed.append(
-                    Item(
-                        row.id,
-                        row.channel,
-                        row.lane,
-                        row.payload,
-                        row.attempts,
-                        row.deliver_until,
-                        row.message_id,
-                        resent,
-                    )
-                )
-        return claimed
+        return [_item(row) for row in rows if row.lane not in busy][:limit]
 
-    async def release_all(self) -> int:
-        """At the start of the only process (SQLite): nothing is being sent, so whatever is
-        marked "sending" was cut off by a stop and is due now, counted as a resend."""
-        item = models.OutboxItem
+    async def begin(self, item: Item, lease: timedelta) -> Item | None:
+        """Mark one item "sending", committed just before its request goes out: if the
+        process dies now, the item is known to be cut off mid-send. None if another
+        process took it first."""
         async with self.store.sessions.begin() as session:
             result = await session.execute(
-                update(item)
-                .where(item.status == SENDING)
+                update(models.OutboxItem)
+                .where(models.OutboxItem.id == item.id, models.OutboxItem.status == PENDING)
                 .values(
-                    status=PENDING,
-                    next_attempt_at=models.utcnow(),
-                    resent_after_restart=item.resent_after_restart + 1,
+                    status=SENDING,
+                    lease_until=models.utcnow() + lease,
+                    attempts=models.OutboxItem.attempts + 1,
                 )
             )
-        return int(result.rowcount or 0)
+        if not result.rowcount:
+            return None
+        return replace(item, attempts=item.attempts + 1)
+
+    async def cut_off(self, everything: bool = False) -> list[Item]:
+        """Items whose sender stopped mid-send (a crash, a kill): their lease ran out, or,
+        at the start of the only process (SQLite), everything still marked sending."""
+        item = models.OutboxItem
+        query = select(item).where(item.status == SENDING).order_by(item.id).limit(500)
+        if not everything:
+            query = query.where(item.lease_until < models.utcnow())
+        async with self.store.sessions() as session:
+            return [_item(row) for row in await session.scalars(query)]
 
     async def sent(self, item: Item, delivered: Delivered) -> None:
         async with self.store.sessions.begin() as session:
@@ -260,7 +256,8 @@ class Outbox:
         """Undelivered (refused, or out of time) or unconfirmed (no answer came back); the
         report for the desk, if any, commits with it."""
         async with self.store.sessions.begin() as session:
-            await self._finish(session, item, status, reason, None)
+            if not await self._finish(session, item, status, reason, None):
+                return  # another process already settled it
             if report is not None:
                 now = models.utcnow()
                 await session.execute(
@@ -287,10 +284,10 @@ class Outbox:
     @staticmethod
     async def _finish(
         session: AsyncSession, item: Item, status: str, reason: str | None, external: str | None
-    ) -> None:
-        await session.execute(
+    ) -> bool:
+        result = await session.execute(
             update(models.OutboxItem)
-            .where(models.OutboxItem.id == item.id)
+            .where(models.OutboxItem.id == item.id, models.OutboxItem.status == SENDING)
             .values(
                 status=status,
                 lease_until=None,
@@ -299,6 +296,7 @@ class Outbox:
                 external_id=external,
             )
         )
+        return bool(result.rowcount)
 
     async def counts(self) -> dict[str, tuple[int, datetime | None]]:
         item = models.OutboxItem
@@ -312,11 +310,6 @@ class Outbox:
         for status in (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED):
             found.setdefault(status, (0, None))
         return found
-
-    async def resends(self) -> int:
-        async with self.store.sessions() as session:
-            total = await session.scalar(select(func.sum(models.OutboxItem.resent_after_restart)))
-        return int(total or 0)
 
     async def next_due(self) -> datetime | None:
         """When the earliest waiting item falls due (to sleep until then)."""

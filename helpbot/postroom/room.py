@@ -36,7 +36,13 @@ class PostRoom:
         self.store = store
         self.inbox = inbox or Inbox(store, retry_policy)
         self.outbox = Outbox(store, staff_chat=staff_chat, deliver_for=deliver_for)
-        self.sender = Sender(self.outbox, self.inbox, switchboard.perform, send_policy)
+        self.sender = Sender(
+            self.outbox,
+            self.inbox,
+            switchboard.perform,
+            send_policy,
+            single_process=not store.postgres,
+        )
         # SQLite has one connection, so one worker; PostgreSQL takes several side by side.
         count = workers if workers is not None else (4 if store.postgres else 1)
         self.worker = Worker(
@@ -49,9 +55,6 @@ class PostRoom:
         )
 
     async def start(self) -> None:
-        if not self.store.postgres:
-            # The only process: whatever was mid-send when it stopped is due again now.
-            await self.outbox.release_all()
         self.worker.start()
         self.sender.start()
 

@@ -125,6 +125,9 @@ class InboxEvent(Base):
     channel: Mapped[str] = mapped_column(String(32))
     event_key: Mapped[str] = mapped_column(String(128))
     conversation: Mapped[str] = mapped_column(String(160))
+    # The platform's own order within a conversation (Telegram's update_id), when it has
+    # one: two updates POSTed at once are still handled in the order Telegram made them.
+    position: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # done / parked
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -170,7 +173,6 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(64))
-    resent_after_restart: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):

@@ -65,11 +65,6 @@ class StoreMetrics:
             ["status"],
             registry=self.registry,
         )
-        self.resent = Gauge(
-            "helpbot_outbox_resent_after_stop",
-            "Sends taken up again after a process stopped mid-send (each may have doubled)",
-            registry=self.registry,
-        )
         self.messages = Gauge(
             "helpbot_messages", "Messages stored", ["direction", "status"], registry=self.registry
         )
@@ -125,8 +120,6 @@ class StoreMetrics:
                     if status in waiting:
                         age = (now - _aware(oldest)).total_seconds() if oldest else 0.0
                         oldest_gauge.labels(status=status).set(max(0.0, age))
-            resent = await session.scalar(select(func.sum(models.OutboxItem.resent_after_restart)))
-            self.resent.set(resent or 0)
             self.messages.clear()
             message = models.Message
             rows = await session.execute(

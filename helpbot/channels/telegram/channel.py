@@ -292,7 +292,9 @@ class TelegramChannel:
     async def accept(self, payload: dict[str, Any]) -> bool:
         """Store an update in the inbox; False (and nothing done) for a repeat."""
         key = str(payload["update_id"])
-        stored = await self.inbox.accept(CHANNEL, key, conversation_of(payload), payload)
+        stored = await self.inbox.accept(
+            CHANNEL, key, conversation_of(payload), payload, position=int(payload["update_id"])
+        )
         if not stored:
             log.info("duplicate update %s ignored", key)
         return stored

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("event_key", sa.String(length=128), nullable=False),
         sa.Column("conversation", sa.String(length=160), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -65,7 +66,6 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("finished_at", WHEN, nullable=True),
         sa.Column("last_error", sa.String(length=64), nullable=True),
-        sa.Column("resent_after_restart", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_outbox_status_lane", "outbox", ["status", "lane", "id"])
