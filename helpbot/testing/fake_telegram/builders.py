@@ -31,7 +31,7 @@ JSON = dict[str, Any]
 
 def _stable_number(*parts: object, digits: int = 18) -> int:
     digest = hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
-    return int(digest, 16) % 10**digits
+    return int(int(digest, 16) % 10**digits)
 
 
 class UpdateBuilders:
@@ -44,12 +44,13 @@ class UpdateBuilders:
 
     # --- messages -------------------------------------------------------------------------
 
-    def private_message(self, user: FakeUser, text: str, **extra: Any) -> JSON:
+    def private_message(self, /, user: FakeUser, text: str, **extra: Any) -> JSON:
         """The user writes to the bot privately (this also counts as starting the bot)."""
         return self._user_message(user, user, _text_content(text, extra), extra=_rest(extra))
 
     def group_message(
         self,
+        /,
         group: ChatLike,
         user: FakeUser,
         text: str,
@@ -63,6 +64,7 @@ class UpdateBuilders:
 
     def topic_message(
         self,
+        /,
         group: ChatLike,
         thread_id: int,
         user: FakeUser,
@@ -100,6 +102,7 @@ class UpdateBuilders:
 
     def sticker(
         self,
+        /,
         chat: ChatLike,
         user: FakeUser,
         *,
@@ -115,6 +118,7 @@ class UpdateBuilders:
 
     def photo(
         self,
+        /,
         chat: ChatLike,
         user: FakeUser,
         caption: str | None = None,
@@ -131,6 +135,7 @@ class UpdateBuilders:
 
     def voice(
         self,
+        /,
         chat: ChatLike,
         user: FakeUser,
         *,
@@ -147,6 +152,7 @@ class UpdateBuilders:
 
     def document(
         self,
+        /,
         chat: ChatLike,
         user: FakeUser,
         *,
@@ -165,7 +171,7 @@ class UpdateBuilders:
             chat, user, body, thread_id=thread_id, reply_to=reply_to, extra=extra
         )
 
-    def edited_message(self, original_message: MessageLike, new_text: str, **extra: Any) -> JSON:
+    def edited_message(self, /, original_message: MessageLike, new_text: str, **extra: Any) -> JSON:
         """The user edits an earlier message (text, or caption for media)."""
         current = self.world.current(original_message)
         edited = copy.deepcopy(current)
@@ -211,7 +217,7 @@ class UpdateBuilders:
         world.start_user(user)
         return world.update("chat_join_request", request)
 
-    def callback(self, user: FakeUser, message: MessageLike, data: str, **extra: Any) -> JSON:
+    def callback(self, /, user: FakeUser, message: MessageLike, data: str, **extra: Any) -> JSON:
         """The user presses an inline button on ``message`` (often one the bot sent)."""
         self.world.users.setdefault(user.id, user)
         current = copy.deepcopy(self.world.current(message))

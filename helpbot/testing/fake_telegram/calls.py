@@ -165,7 +165,9 @@ class CallLog:
                 c for c in self.calls if c.method == name and (predicate is None or predicate(c))
             ]
 
-        found = await self._wait(lambda: matching() if len(matching()) >= count else None, timeout)
+        found: list[ApiCall] | None = await self._wait(
+            lambda: matching() if len(matching()) >= count else None, timeout
+        )
         if found is None:
             got = matching()
             what = f"{count} x {name}" + (" matching the predicate" if predicate else "")
@@ -193,7 +195,9 @@ class CallLog:
                 if predicate is None or predicate(m)
             ]
 
-        found = await self._wait(lambda: matching() if len(matching()) >= count else None, timeout)
+        found: list[JSON] | None = await self._wait(
+            lambda: matching() if len(matching()) >= count else None, timeout
+        )
         if found is None:
             where = "" if chat_id is None else f" to chat {chat_id}"
             raise AssertionError(

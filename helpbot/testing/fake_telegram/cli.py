@@ -1,8 +1,8 @@
 """Command line: the fake as a server of its own (demo, benchmark, crash tests).
 
 The first line on stdout is the base_url to give the bot (``http://HOST:PORT/bot``),
-so ``--port 0`` can be used and the port read back by a parent process; everything
-else goes to stderr.
+or with ``--print-port`` just the port, so ``--port 0`` can be used and the port read
+back by a parent process; everything else goes to stderr.
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds the bot's webhook has to answer a POST (default 10)",
     )
+    parser.add_argument(
+        "--print-port",
+        action="store_true",
+        help="make the first stdout line the port bound, not the base_url (for --port 0)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print each API call")
     return parser
 
@@ -72,7 +77,7 @@ async def _serve(args: argparse.Namespace) -> None:
     if not args.quiet:
         tg.on_call = lambda call: print(call.brief(), file=sys.stderr, flush=True)
     await tg.start()
-    print(tg.base_url, flush=True)
+    print(tg.port if args.print_port else tg.base_url, flush=True)
     print(
         f"fake Telegram for @{args.bot_username}: token {args.token}; "
         f"control API POST {tg.url}/_fake/updates, GET {tg.url}/_fake/calls",

@@ -161,7 +161,8 @@ class ControlApi:
     # --- faults -----------------------------------------------------------------------------
 
     async def _get_faults(self, request: web.Request) -> web.Response:
-        return json_response({"ok": True, "result": self.tg.faults.to_json()})
+        faults = self.tg.faults
+        return json_response({"ok": True, "result": faults.to_json(), "latency": faults.round_trip})
 
     async def _add_faults(self, request: web.Request) -> web.Response:
         try:
@@ -169,11 +170,9 @@ class ControlApi:
             bodies = body if isinstance(body, list) else [body]
             if not all(isinstance(item, dict) for item in bodies):
                 raise ValueError("body must be a fault object or a list of them")
-            added = [self.tg.faults.from_json(item) for item in bodies]
+            shown = [self.tg.faults.from_json(item) for item in bodies]
         except _BAD_BODY as error:
             return _refused(error)
-        now = self.tg.faults.monotonic()
-        shown = [fault.to_json(now) for fault in added]
         return json_response({"ok": True, "result": shown if isinstance(body, list) else shown[0]})
 
     async def _clear_faults(self, request: web.Request) -> web.Response:

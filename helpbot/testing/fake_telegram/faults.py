@@ -118,6 +118,8 @@ class FaultPlan:
         #: Seconds for windows; tests may replace it to move time without sleeping.
         self.monotonic = monotonic
         self.faults: list[Fault] = []
+        #: Seconds added to every call but getUpdates (``latency``).
+        self.round_trip = 0.0
         self._closing = asyncio.Event()
 
     # --- count-limited (as before time windows existed) -----------------------------------
@@ -237,9 +239,14 @@ class FaultPlan:
             match=match,
         )
 
-    def latency(self, seconds: float, methods: Iterable[str] | None = None) -> Fault:
-        """A round trip of ``seconds`` on every matching call, until cleared (benchmarks)."""
-        return self._add("delay", "latency", methods, seconds=seconds)
+    def latency(self, seconds: float) -> None:
+        """Add a simulated round trip of ``seconds`` to every call but getUpdates.
+
+        A setting of the network rather than a fault: ``clear()`` leaves it; set 0 to end.
+        """
+        if seconds < 0:
+            raise ValueError("latency must not be negative")
+        self.round_trip = float(seconds)
 
     # --- managing the plan ------------------------------------------------------------------
 
@@ -260,7 +267,10 @@ class FaultPlan:
     def take_seconds(self, kind: Literal["delay", "hold"], method: str, params: JSON) -> float:
         """Total delay (or hold) the matching rules add to this call (each counts a hit)."""
         now = self.monotonic()
-        return sum(fault.seconds for fault in self._matching(kind, method, params, now))
+        total = sum(fault.seconds for fault in self._matching(kind, method, params, now))
+        if kind == "delay" and method != "getUpdates":
+            total += self.round_trip
+        return total
 
     def to_json(self) -> list[JSON]:
         now = self.monotonic()
@@ -279,8 +289,9 @@ class FaultPlan:
     def close(self) -> None:
         self._closing.set()
 
-    def from_json(self, body: JSON) -> Fault:
-        """A fault from a control request: ``{"kind": "storm", "seconds": 35, ...}``.
+    def from_json(self, body: JSON) -> JSON:
+        """Add a fault from a control request (``{"kind": "storm", "seconds": 35, ...}``);
+        returns how GET /_fake/faults shows it.
 
         ``kind`` names one of fail_next, delay_next, storm, outage, hold, latency; the
         other keys are that method's keyword arguments, plus ``chat_id`` to narrow the
@@ -288,25 +299,30 @@ class FaultPlan:
         """
         options = dict(body)
         kind = options.pop("kind", None)
+        if kind == "latency":
+            if set(options) != {"seconds"}:
+                raise ValueError('latency takes only "seconds"')
+            self.latency(float(options["seconds"]))
+            return {"kind": "delay", "name": "latency", "seconds": self.round_trip}
         adders: dict[str, Callable[..., Fault]] = {
             "fail_next": self.fail_next,
             "delay_next": self.delay_next,
             "storm": self.storm,
             "outage": self.outage,
             "hold": self.hold,
-            "latency": self.latency,
         }
         if kind not in adders:
-            raise ValueError(f'"kind" must be one of {sorted(adders)}')
+            raise ValueError(f'"kind" must be one of {sorted([*adders, "latency"])}')
         if "chat_id" in options:
             chat_id = options.pop("chat_id")
             options["match"] = lambda params: params.get("chat_id") == chat_id
         if isinstance(options.get("methods"), list):
             options["methods"] = tuple(options["methods"])
         try:
-            return adders[kind](**options)
+            fault = adders[kind](**options)
         except TypeError as error:
             raise ValueError(f"bad options for {kind}: {error}") from None
+        return fault.to_json(self.monotonic())
 
     # --- internals ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import sys
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -112,39 +112,41 @@ class FakeTelegramProcess:
     async def deliver(
         self, update: JSON, *, deadline: float = 30.0, max_attempts: int | None = None
     ) -> JSON:
-        """Deliver until the bot's webhook accepts it (see POST /_fake/deliver)."""
+        """Deliver until the bot's webhook accepts it (see POST /_fake/deliver); the answer
+        says ``ok`` and, in ``result``, ``accepted``, ``attempts`` and the last ``status``."""
         body = {"update": update, "deadline": deadline, "max_attempts": max_attempts}
-        return await self._request("POST", "/_fake/deliver", body, accept=(200, 504))
+        return cast(JSON, await self._request("POST", "/_fake/deliver", body, (200, 504)))
 
     async def post_update(self, update: JSON) -> JSON:
         """One delivery attempt (POST /_fake/updates)."""
-        return await self._request("POST", "/_fake/updates", update)
+        return cast(JSON, await self._request("POST", "/_fake/updates", update))
 
     async def add_fault(self, fault: JSON) -> JSON:
-        return await self._request("POST", "/_fake/faults", fault)
+        """POST /_fake/faults: ``{"kind": "storm", "retry_after": 5, "seconds": 35}``..."""
+        return cast(JSON, await self._request("POST", "/_fake/faults", fault))
 
     async def faults(self) -> list[JSON]:
-        return (await self._request("GET", "/_fake/faults"))["result"]
+        return cast(list[JSON], (await self._request("GET", "/_fake/faults"))["result"])
 
     async def clear_faults(self) -> None:
         await self._request("DELETE", "/_fake/faults")
 
     async def calls(self, method: str | None = None, *, since: int = 0) -> list[JSON]:
         query = f"?since={since}" + (f"&method={method}" if method else "")
-        return await self._request("GET", "/_fake/calls" + query)
+        return cast(list[JSON], await self._request("GET", "/_fake/calls" + query))
 
     async def sent(self, chat_id: int | None = None) -> list[JSON]:
         query = f"?chat_id={chat_id}" if chat_id is not None else ""
-        return await self._request("GET", "/_fake/sent" + query)
+        return cast(list[JSON], await self._request("GET", "/_fake/sent" + query))
 
     async def counts(self) -> JSON:
-        return await self._request("GET", "/_fake/counts")
+        return cast(JSON, await self._request("GET", "/_fake/counts"))
 
     async def clear_calls(self) -> None:
         await self._request("DELETE", "/_fake/calls")
 
     async def _request(
-        self, verb: str, path: str, body: Any = None, *, accept: tuple[int, ...] = (200,)
+        self, verb: str, path: str, body: Any = None, accept: tuple[int, ...] = (200,)
     ) -> Any:
         if self._session is None:
             raise RuntimeError("the fake is not running; use `async with`")

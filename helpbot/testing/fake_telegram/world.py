@@ -396,9 +396,9 @@ class World:
             raise ApiError(400, CHAT_NOT_FOUND)
         if not isinstance(chat_id, int):
             raise ApiError(400, CHAT_NOT_FOUND)
-        chat = self.chats.get(chat_id)
-        if chat is not None:
-            return chat
+        known = self.chats.get(chat_id)
+        if known is not None:
+            return known
         if chat_id > 0:
             user = self.users.get(chat_id)
             if user is None and not self.require_start:
@@ -412,11 +412,12 @@ class World:
 def _as_message(value: MessageLike) -> JSON:
     if not isinstance(value, dict) and callable(getattr(value, "to_dict", None)):
         value = value.to_dict()
+    message: JSON = value
     for key in (*_MESSAGE_UPDATE_KEYS, "callback_query"):
         if key in value and "update_id" in value:
-            inner = value[key]
-            return inner["message"] if key == "callback_query" else inner
-    return value
+            message = value[key]["message"] if key == "callback_query" else value[key]
+            break
+    return message
 
 
 def _reply_copy(message: JSON) -> JSON:
