@@ -739,3 +739,28 @@ async def test_command_line_server_runs_and_prints_base_url() -> None:
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
+
+
+def test_the_fake_is_composed_not_inherited() -> None:
+    """Issue 9: the parts of the fake hold each other; none extends another, so each
+    file reads alone. (Exceptions and typing generics are not parts.)"""
+    import ast
+    from pathlib import Path
+
+    import helpbot.testing.fake_telegram as package
+
+    root = Path(package.__file__).parent
+    own_classes: set[str] = set()
+    bases: dict[str, list[str]] = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                own_classes.add(node.name)
+                bases[f"{path.name}:{node.name}"] = [ast.unparse(base) for base in node.bases]
+    inheriting = {
+        name: parents
+        for name, parents in bases.items()
+        if not name.endswith("Error")
+        and any(parent.split("[")[0] in own_classes for parent in parents)
+    }
+    assert inheriting == {}
