@@ -20,8 +20,9 @@ In its own process (benchmarks, crash tests)::
     python -m helpbot.testing.fake_telegram --port 0   # prints its base_url
     async with FakeTelegramProcess() as fake: ...       # the same, from Python
 
-The parts are in ``fake.py`` (how they fit), ``world``, ``builders``, ``methods/``,
-``faults``, ``calls``, ``polling``, ``delivery``, ``server``, ``control``, ``cli``.
+``fake.py`` shows how the parts fit: ``world``, ``media``, ``builders``, ``methods/``,
+``faults``, ``calls``, ``polling``, ``delivery``, ``server``, ``control``, ``cli``,
+``process``; ``text`` and ``markup`` treat message text as Telegram's server does.
 """
 
 from __future__ import annotations

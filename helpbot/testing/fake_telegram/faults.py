@@ -225,8 +225,9 @@ class FaultPlan:
     ) -> Fault:
         """Perform matching calls at once but answer them ``seconds`` later.
 
-        The message is recorded as sent when the call arrives; only the answer is late.
-        Limited by ``count`` calls and/or a ``window`` of seconds; neither: until cleared.
+        The message is recorded as sent when the call arrives; only the answer is late
+        (calls that fail are answered at once). Limited by ``count`` calls and/or a
+        ``window`` of seconds; with neither, until cleared.
         """
         return self._add(
             "hold",
