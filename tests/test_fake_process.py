@@ -92,6 +92,7 @@ async def test_deliver_re_posts_until_the_webhook_answers_2xx(
             assert response.status == 200
             result = (await response.json())["result"]
     assert result["accepted"] and result["attempts"] == 3 and result["status"] == 200
+    assert 0 < result["posted_at"] <= result["answered_at"]
     assert [u["update_id"] for u in hook.received] == [result["update_id"]] * 3
     assert hook.received[0]["message"]["text"] == "my boiler is broken"
 

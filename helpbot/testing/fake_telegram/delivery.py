@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,12 +58,15 @@ class WebhookDeliveryError(ConnectionError):
 @dataclass
 class DeliveryReport:
     """How ``deliver_until_accepted`` went: the last status (None: queued for getUpdates,
-    or never reached) and how many POSTs it took."""
+    or never reached), how many POSTs it took, and when (``time.time()``) the first POST
+    began and the last one was answered, to measure from POST to the bot's reply."""
 
     accepted: bool
     attempts: int
     status: int | None
     error: str | None = None
+    posted_at: float = 0.0
+    answered_at: float = 0.0
 
     def to_json(self) -> JSON:
         return {
@@ -70,6 +74,8 @@ class DeliveryReport:
             "attempts": self.attempts,
             "status": self.status,
             "error": self.error,
+            "posted_at": self.posted_at,
+            "answered_at": self.answered_at,
         }
 
 
@@ -129,6 +135,7 @@ class Delivery:
         attempts = 0
         status: int | None = None
         error: str | None = None
+        posted_at = time.time()
         while True:
             attempts += 1
             try:
@@ -136,12 +143,13 @@ class Delivery:
                 error = None
             except WebhookDeliveryError as exc:
                 status, error = None, str(exc)
+            answered_at = time.time()
             queued_or_skipped = status is None and error is None
             if queued_or_skipped or (status is not None and 200 <= status < 300):
-                return DeliveryReport(True, attempts, status)
+                return DeliveryReport(True, attempts, status, None, posted_at, answered_at)
             out_of_attempts = max_attempts is not None and attempts >= max_attempts
             if out_of_attempts or loop.time() + pause > give_up:
-                return DeliveryReport(False, attempts, status, error)
+                return DeliveryReport(False, attempts, status, error, posted_at, answered_at)
             await asyncio.sleep(pause)
             pause = min(pause * 2, max_pause)
 
