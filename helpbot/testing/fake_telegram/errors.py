@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CHAT_NOT_FOUND", "STATUS_DESCRIPTIONS", "THREAD_NOT_FOUND", "ApiError"]
+__all__ = [
+    "CHAT_NOT_FOUND",
+    "STATUS_DESCRIPTIONS",
+    "THREAD_NOT_FOUND",
+    "ApiError",
+    "describe_status",
+]
 
 JSON = dict[str, Any]
 

@@ -24,6 +24,7 @@ __all__ = [
     "formatted",
     "inline_keyboard",
     "int_param",
+    "message_text",
     "required",
     "required_int",
 ]
