@@ -675,7 +675,47 @@ def test_command_line_help() -> None:
         check=False,
     )
     assert result.returncode == 0
-    assert "--port" in result.stdout and "/_fake/updates" in result.stdout
+    for shown in ("--port", "--latency-ms", "/_fake/updates", "/_fake/deliver", "/_fake/faults"):
+        assert shown in result.stdout
+
+
+def test_old_module_names_still_import() -> None:
+    """Other tests and other people's bots import from where the fake used to live."""
+    from helpbot.testing import FakeChat as FromPackage
+    from helpbot.testing.fake_telegram import FakeTelegram as Facade
+    from helpbot.testing.fake_telegram_methods import THREAD_NOT_FOUND, int_param
+    from helpbot.testing.fake_telegram_objects import FakeChat, FakeUser
+    from helpbot.testing.fake_telegram_text import format_text as old_format_text
+    from helpbot.testing.fake_telegram_updates import ApiError, document_json
+
+    assert FromPackage is FakeChat and Facade is FakeTelegram
+    assert FakeUser(1, "Ann").to_dict()["first_name"] == "Ann"
+    assert old_format_text is format_text and callable(int_param) and callable(document_json)
+    assert THREAD_NOT_FOUND == ApiError(400, THREAD_NOT_FOUND).description
+
+
+async def test_command_line_prints_the_port_bound_when_asked() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "helpbot.testing.fake_telegram",
+        "--port",
+        "0",
+        "--print-port",
+        "--quiet",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()
+        assert line.isdigit() and int(line) > 0
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{line}/_fake/counts") as response:
+                assert (await response.json())["calls_total"] == 0
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
 
 
 async def test_command_line_server_runs_and_prints_base_url() -> None:
@@ -699,3 +739,28 @@ async def test_command_line_server_runs_and_prints_base_url() -> None:
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
+
+
+def test_the_fake_is_composed_not_inherited() -> None:
+    """Issue 9: the parts of the fake hold each other; none extends another, so each
+    file reads alone. (Exceptions and typing generics are not parts.)"""
+    import ast
+    from pathlib import Path
+
+    import helpbot.testing.fake_telegram as package
+
+    root = Path(package.__file__).parent
+    own_classes: set[str] = set()
+    bases: dict[str, list[str]] = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                own_classes.add(node.name)
+                bases[f"{path.name}:{node.name}"] = [ast.unparse(base) for base in node.bases]
+    inheriting = {
+        name: parents
+        for name, parents in bases.items()
+        if not name.endswith("Error")
+        and any(parent.split("[")[0] in own_classes for parent in parents)
+    }
+    assert inheriting == {}

@@ -1,7 +1,7 @@
 """Test support: a fake Telegram Bot API server that the real bot stack talks to.
 
-Imports are lazy so that ``python -m helpbot.testing.fake_telegram`` runs the module
-once, as ``__main__``, without a second copy imported through this package.
+The fake is the package ``helpbot.testing.fake_telegram``; imports here are lazy so
+that importing ``helpbot.testing`` (for the harness) costs nothing until used.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ if TYPE_CHECKING:
         SECRET_HEADER,
         ApiCall,
         ApiError,
+        FakeChat,
         FakeTelegram,
+        FakeTelegramProcess,
+        FakeUser,
         Webhook,
         WebhookDeliveryError,
     )
-    from helpbot.testing.fake_telegram_objects import FakeChat, FakeUser
 
 __all__ = [
     "SECRET_HEADER",
@@ -26,25 +28,14 @@ __all__ = [
     "ApiError",
     "FakeChat",
     "FakeTelegram",
+    "FakeTelegramProcess",
     "FakeUser",
     "Webhook",
     "WebhookDeliveryError",
 ]
 
-_HOMES = {
-    "SECRET_HEADER": "fake_telegram",
-    "ApiCall": "fake_telegram",
-    "ApiError": "fake_telegram",
-    "FakeTelegram": "fake_telegram",
-    "Webhook": "fake_telegram",
-    "WebhookDeliveryError": "fake_telegram",
-    "FakeChat": "fake_telegram_objects",
-    "FakeUser": "fake_telegram_objects",
-}
-
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    return getattr(importlib.import_module(f"{__name__}.fake_telegram"), name)
