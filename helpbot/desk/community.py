@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from helpbot.desk.actions import Action, AnswerButton, DeleteMessage, PostToStaff
 from helpbot.desk.events import Content
-from helpbot.desk.front_desk import MODERATION_COMMANDS, STAFF_COMMANDS, Visit, reply
 from helpbot.desk.private_thread import topic_name
+from helpbot.desk.visit import MODERATION_COMMANDS, STAFF_COMMANDS, Visit, reply
 from helpbot.nlu.intents import PRIVATE_INTENTS
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class CommunityGroup:
                 # Never argue; end an argument once (3.10).
                 actions += await self.desk.heat.group_message(visit)
         if exposed:
-            await self.desk.store.audit(
+            await self.desk.audit(
                 actor="bot",
                 action="removed_personal_data",
                 subject=f"{inbound.channel}:{inbound.chat.external_id}",

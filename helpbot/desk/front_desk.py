@@ -8,149 +8,45 @@ the kind of chat it came from: a tenant's private thread, a community group
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
-from helpbot.desk.actions import Action, Button, PostToStaff, SendText, split_long_text
-from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound
+from helpbot.desk.actions import Action, Button, PostToStaff
+from helpbot.desk.community import CommunityGroup
+from helpbot.desk.events import ChatKind, Content, Inbound
 from helpbot.desk.group_rules import GroupRules
+from helpbot.desk.heated_discussions import HeatedDiscussions
+from helpbot.desk.join_screening import JoinScreening
+from helpbot.desk.moderation import Moderation
+from helpbot.desk.ports import Classified, Records, Understanding
+from helpbot.desk.private_thread import PrivateThread, topic_name
+from helpbot.desk.records import Person
+from helpbot.desk.settings import CommunitySettings, DeskSettings
+from helpbot.desk.staff_room import StaffRoom
+from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
 from helpbot.desk.wording import Wording
-from helpbot.nlu.intents import Classification
-from helpbot.store import models
-from helpbot.store.casebook import Casebook
-from helpbot.store.membership import Membership
-from helpbot.store.moderation_log import ModerationLog
-from helpbot.store.records import Store
-from helpbot.store.tenancy_register import TenancyRegister
+
+__all__ = ["CommunitySettings", "Desk", "DeskSettings"]
 
 log = logging.getLogger(__name__)
-
-# Commands staff use in the staff group; anyone else sending one is refused and audited.
-STAFF_COMMANDS = frozenset(
-    {
-        "claim",
-        "release",
-        "note",
-        "history",
-        "resolve",
-        "close",
-        "reopen",
-        "escalate",
-        "extend",
-        "publish",
-        "warn",
-        "remove",
-        "block",
-        "unblock",
-    }
-)
-
-# Classification looks at the start of very long messages only; the whole text is stored.
-CLASSIFY_LIMIT = 2000
-
-
-class KnowledgeAnswerLike(Protocol):
-    entry_id: str
-    answer: str
-    score: float
-
-
-class PersonalDatumLike(Protocol):
-    kind: str
-
-
-class UnderstandingLike(Protocol):
-    """What the desk needs from nlu: kept narrow so the desk depends on behaviour, not spaCy."""
-
-    def classify(self, text: str) -> Classification: ...
-
-    def answer(self, text: str) -> KnowledgeAnswerLike | None: ...
-
-    def find_personal_data(self, text: str) -> Sequence[PersonalDatumLike]: ...
-
-
-# Commands for moderating community groups (3.7): from the staff group, or by a colleague
-# replying to a member's message in a community group.
-MODERATION_COMMANDS = frozenset({"warn", "remove", "block", "unblock"})
-
-
-@dataclass(frozen=True, slots=True)
-class CommunitySettings:
-    """How the community groups are run (3.5-3.11); from HELPBOT_* settings (config.py)."""
-
-    join_answer_minutes: int = 60  # to answer the questions and accept the rules
-    new_member_days: int = 7  # links and mass mentions from newer members are held
-    mass_mention_limit: int = 5
-    flood_messages: int = 6  # more than this many ...
-    flood_seconds: int = 10  # ... in this many seconds is flooding
-    flood_pause_minutes: int = 5
-    argument_window_minutes: int = 10  # an exchange counts while replies keep coming
-    argument_quiet_minutes: int = 60  # an ended discussion stays ended until quiet this long
-    argument_cooldown_minutes: int = 0  # 0: don't pause those involved
-    argument_cooldown_group_ids: tuple[str, ...] = ()  # empty: every group (if minutes > 0)
-    private_hostile_limit: int = 2  # hostile messages in an hour before a private chat is ended
-    private_cooldown_minutes: int = 60
-    warnings_before_removal: int = 3  # 0: never propose a removal
-
-    def cooldown_for(self, group_id: str) -> int:
-        if self.argument_cooldown_minutes <= 0:
-            return 0
-        groups = self.argument_cooldown_group_ids
-        return self.argument_cooldown_minutes if not groups or group_id in groups else 0
-
-
-@dataclass(frozen=True, slots=True)
-class DeskSettings:
-    bot_username: str | None = None  # for t.me deep links from groups
-    staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
-    staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
-    community: CommunitySettings = field(default_factory=CommunitySettings)
-    web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
-
-    @property
-    def staff_room(self) -> bool:
-        return self.staff_chat is not None
-
-
-@dataclass(slots=True)
-class Visit:
-    """One inbound event with what the desk worked out about it."""
-
-    inbound: Inbound
-    person: models.Person
-    chat: models.Chat
-    classification: Classification | None
-    message: models.Message
-
-    @property
-    def intent(self) -> str | None:
-        return self.classification.intent if self.classification else None
 
 
 class Desk:
     def __init__(
         self,
-        store: Store,
-        understanding: UnderstandingLike,
+        records: Records,
+        understanding: Understanding,
         wording: Wording,
         settings: DeskSettings | None = None,
         rules: GroupRules | None = None,
     ) -> None:
-        # Imported here: the policies import this module for Visit and helpers.
-        from helpbot.desk.community import CommunityGroup
-        from helpbot.desk.heated_discussions import HeatedDiscussions
-        from helpbot.desk.join_screening import JoinScreening
-        from helpbot.desk.moderation import Moderation
-        from helpbot.desk.private_thread import PrivateThread
-        from helpbot.desk.staff_room import StaffRoom
-
-        self.store = store
-        self.casebook = Casebook(store)
-        self.membership = Membership(store)
-        self.moderation_log = ModerationLog(store)
-        self.register = TenancyRegister(store)
+        self.records = records
+        self.people = records.people
+        self.audit = records.audit.audit
+        self.casebook = records.cases
+        self.membership = records.members
+        self.moderation_log = records.moderation
+        self.register = records.register
+        self.clock = records.clock
         self.understanding = understanding
         self.say = wording
         self.settings = settings or DeskSettings()
@@ -164,13 +60,13 @@ class Desk:
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
-        person = await self.store.person(inbound.sender)
-        chat = await self.store.chat(inbound.chat)
-        classification: Classification | None = None
+        person = await self.people.person(inbound.sender)
+        chat = await self.people.chat(inbound.chat)
+        classification: Classified | None = None
         if inbound.content is Content.TEXT and inbound.text.strip() and not inbound.edited:
             if inbound.chat.kind is not ChatKind.STAFF:
                 classification = self.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
-        message = await self.store.record_inbound(
+        message = await self.people.record_inbound(
             inbound,
             classification.intent if classification else None,
             chat_id=chat.id,
@@ -213,8 +109,6 @@ class Desk:
         case = await self.casebook.by_id(case_id)
         if case is None:
             return []
-        from helpbot.desk.private_thread import topic_name
-
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
         text = self.say("staff", key, name=author)
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
@@ -235,7 +129,7 @@ class Desk:
         allowed = self.settings.staff_user_ids
         return not allowed or inbound.sender.external_id in allowed
 
-    def is_colleague(self, person: models.Person) -> bool:
+    def is_colleague(self, person: Person) -> bool:
         """A colleague anywhere (e.g. moderating a community group): on the staff list if
         one is set, otherwise someone seen in the staff group who hasn't left it."""
         staff_chat = self.settings.staff_chat
@@ -248,7 +142,7 @@ class Desk:
 
     async def refuse_staff_command(self, visit: Visit, key: str = "staff_only") -> list[Action]:
         inbound = visit.inbound
-        await self.store.audit(
+        await self.audit(
             actor=f"{inbound.channel}:{inbound.sender.external_id}",
             action="refused_staff_command",
             subject=inbound.command,
@@ -264,46 +158,3 @@ class Desk:
         if start:
             url += f"?start={start}"
         return ((Button(self.say("group", "move_private_button"), url=url),),)
-
-
-def reply(
-    inbound: Inbound,
-    text: str,
-    *,
-    intent: str | None = None,
-    buttons: tuple[tuple[Button, ...], ...] = (),
-    case_id: int | None = None,
-) -> SendText:
-    """A reply in the same chat (and topic); in groups it quotes the message it answers."""
-    in_group = inbound.chat.kind is not ChatKind.PRIVATE
-    return SendText(
-        chat=inbound.chat,
-        text=split_long_text(text)[0],
-        buttons=buttons,
-        reply_to_message_id=inbound.message_id if in_group else None,
-        thread_id=inbound.chat.thread_id,
-        intent=intent,
-        case_id=case_id,
-    )
-
-
-def chat_ref(chat: models.Chat) -> ChatRef:
-    return ChatRef(
-        channel=chat.channel,
-        external_id=chat.external_id,
-        kind=ChatKind(chat.kind),
-        title=chat.title,
-    )
-
-
-def private_chat(person: models.Person) -> ChatRef:
-    """A person's private chat with the bot: on Telegram its id is the user's id, and the
-    bot may write there once they have written to it, or for 5 minutes after a join
-    request."""
-    return ChatRef(channel=person.channel, external_id=person.external_id, kind=ChatKind.PRIVATE)
-
-
-def who(person: models.Person) -> str:
-    """How colleagues see a member in the staff group: first name, @username, id."""
-    handle = f"@{person.username}, " if person.username else ""
-    return f"{person.first_name or 'Someone'} ({handle}id {person.external_id})"

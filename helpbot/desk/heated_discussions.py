@@ -8,26 +8,27 @@ never send those here.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from helpbot.desk.actions import Action, Button, RestrictMember, StaffNotice
-from helpbot.desk.front_desk import Visit, reply, who
-from helpbot.nlu.intents import Classification
-from helpbot.store import models
+from helpbot.desk.ports import Classified
+from helpbot.desk.records import SHAL, Discussion, Exchange
+from helpbot.desk.visit import Visit, reply, who
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
 
 MODERATION_TOPIC = "Moderation"
-SHAL = 0  # stands for the association (the bot and colleagues) as a participant
 HOSTILE = 0.5  # a message's hostility score from this is counted as hostile
 MIN_EXCHANGES = 3  # replies or mentions between the same members within the window
 MIN_HOSTILE = 2  # of which at least this many are hostile
 PRIVATE_WINDOW = timedelta(hours=1)
 
 
-def hostility(classification: Classification | None) -> float:
+def hostility(classification: Classified | None) -> float:
     """How hostile one message reads: the classifier's hostile score (not its primary
     label, which a short, plain message can get by default). One message alone never
     makes an argument."""
@@ -36,7 +37,7 @@ def hostility(classification: Classification | None) -> float:
     return float(classification.scores.get("hostile", 0.0))
 
 
-def is_heated(exchanges: list[dict[str, Any]]) -> bool:
+def is_heated(exchanges: Sequence[Exchange]) -> bool:
     """An argument: members replying to (or mentioning) each other, both ways, at least
     MIN_EXCHANGES times in the window, at least MIN_HOSTILE of them hostile, and the
     latest hostile too (it is getting worse, not calming down). Hostility aimed at SHAL
@@ -44,21 +45,17 @@ def is_heated(exchanges: list[dict[str, Any]]) -> bool:
     if not exchanges:
         return False
     latest = exchanges[-1]
-    hostile = [e for e in exchanges if e["h"] >= HOSTILE]
-    if latest["h"] < HOSTILE or len(hostile) < MIN_HOSTILE:
+    hostile = [e for e in exchanges if e.heat >= HOSTILE]
+    if latest.heat < HOSTILE or len(hostile) < MIN_HOSTILE:
         return False
-    if latest["to"] == SHAL:
+    if latest.target == SHAL:
         return True
-    directions = {(e["from"], e["to"]) for e in exchanges}
-    both_ways = (latest["from"], latest["to"]) in directions and (
-        latest["to"],
-        latest["from"],
+    directions = {(e.sender, e.target) for e in exchanges}
+    both_ways = (latest.sender, latest.target) in directions and (
+        latest.target,
+        latest.sender,
     ) in directions
     return both_ways and len(exchanges) >= MIN_EXCHANGES
-
-
-def _at(exchange: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(exchange["at"])
 
 
 class HeatedDiscussions:
@@ -100,45 +97,53 @@ class HeatedDiscussions:
             )
             if ended is not None:
                 # The same discussion going on: stay out of it, and keep it ended.
-                ended.participants = sorted(set(ended.participants) | pair)
-                ended.last_at = now
-                ended.quiet_until = now + quiet
-                await self.log.save_discussion(ended)
+                saved = await self.log.save_discussion(
+                    replace(
+                        ended,
+                        participants=tuple(sorted(set(ended.participants) | pair)),
+                        last_at=now,
+                        quiet_until=now + quiet,
+                    )
+                )
+                recent = [saved if d.id == saved.id else d for d in recent]
                 continue
             watching = next(
                 (d for d in recent if d.status == "watching" and set(d.participants) == pair),
                 None,
             )
             if watching is None:
-                watching = models.Discussion(
+                watching = Discussion(
                     chat_id=visit.chat.id,
                     kind="group",
                     status="watching",
-                    participants=sorted(pair),
-                    exchanges=[],
+                    participants=tuple(sorted(pair)),
+                    exchanges=(),
                     started_at=now,
                     last_at=now,
                 )
-            exchange = {"from": sender, "to": target, "h": round(heat, 3), "at": now.isoformat()}
-            watching.exchanges = [e for e in watching.exchanges if _at(e) >= now - window] + [
-                exchange
-            ]
-            watching.last_at = now
+            exchange = Exchange(sender, target, round(heat, 3), now)
+            kept = tuple(e for e in watching.exchanges if e.at >= now - window)
+            watching = replace(watching, exchanges=(*kept, exchange), last_at=now)
             if is_heated(watching.exchanges):
-                watching.status = "closed"
-                watching.closed_at = now
-                watching.quiet_until = now + quiet
-                watching.closing_reply_to = inbound.message_id
-                watching = await self.log.save_discussion(watching)
-                return await self._end_in_group(visit, watching)
-            await self.log.save_discussion(watching)
+                ended_now = await self.log.save_discussion(
+                    replace(
+                        watching,
+                        status="closed",
+                        closed_at=now,
+                        quiet_until=now + quiet,
+                        closing_reply_to=inbound.message_id,
+                    )
+                )
+                return await self._end_in_group(visit, ended_now)
+            saved = await self.log.save_discussion(watching)
+            recent = [saved if d.id == saved.id else d for d in recent]
         return []
 
     async def _targets(self, visit: Visit) -> list[int]:
         """Who a message is aimed at: the author of the message it replies to, people it
         mentions, or SHAL when it replies to or mentions the bot."""
         inbound = visit.inbound
-        members = self.desk.membership
+        members = self.desk.people
         targets: list[int] = []
         if inbound.addressed_to_bot:
             targets.append(SHAL)
@@ -151,14 +156,14 @@ class HeatedDiscussions:
                 targets.append(person.id)
         return [t for t in dict.fromkeys(targets) if t != visit.person.id]
 
-    async def _end_in_group(self, visit: Visit, discussion: models.Discussion) -> list[Action]:
+    async def _end_in_group(self, visit: Visit, discussion: Discussion) -> list[Action]:
         inbound = visit.inbound
         config = self.desk.settings.community
         now = inbound.received_at
         people = [
             person
             for pid in discussion.participants
-            if pid != SHAL and (person := await self.desk.membership.person(pid)) is not None
+            if pid != SHAL and (person := await self.desk.people.person_by_id(pid)) is not None
         ]
         buttons: tuple[tuple[Button, ...], ...] = ()
         links = self.desk.private_link()
@@ -200,7 +205,7 @@ class HeatedDiscussions:
             },
             at=now,
         )
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor="bot",
             action="argument_ended",
             subject=f"{inbound.channel}:{inbound.chat.external_id}",
@@ -245,37 +250,39 @@ class HeatedDiscussions:
         current = found[-1] if found else None
         if current is not None and current.status == "closed":
             if current.quiet_until is not None and current.quiet_until > now:
-                current.last_at = now
-                await self.log.save_discussion(current)
+                await self.log.save_discussion(replace(current, last_at=now))
                 return []
             current = None
         if current is None:
-            current = models.Discussion(
+            current = Discussion(
                 chat_id=visit.chat.id,
                 kind="private",
                 status="watching",
-                participants=[visit.person.id, SHAL],
-                exchanges=[],
+                participants=(visit.person.id, SHAL),
+                exchanges=(),
                 started_at=now,
                 last_at=now,
             )
         heat = round(hostility(visit.classification), 3)
-        exchange = {"from": visit.person.id, "to": SHAL, "h": heat, "at": now.isoformat()}
-        recent = [e for e in current.exchanges if _at(e) >= now - PRIVATE_WINDOW]
-        current.exchanges = [*recent, exchange]
-        current.last_at = now
-        hostile = [e for e in current.exchanges if e["h"] >= HOSTILE]
+        exchange = Exchange(visit.person.id, SHAL, heat, now)
+        recent = tuple(e for e in current.exchanges if e.at >= now - PRIVATE_WINDOW)
+        current = replace(current, exchanges=(*recent, exchange), last_at=now)
+        hostile = [e for e in current.exchanges if e.heat >= HOSTILE]
         if heat < HOSTILE or len(hostile) < config.private_hostile_limit:
             await self.log.save_discussion(current)
             return [
                 reply(inbound, self.say("intents", "hostile"), intent="hostile", case_id=case_id)
             ]
         minutes = config.private_cooldown_minutes
-        current.status = "closed"
-        current.closed_at = now
-        current.quiet_until = now + timedelta(minutes=minutes)
-        await self.log.save_discussion(current)
-        await self.desk.store.audit(
+        await self.log.save_discussion(
+            replace(
+                current,
+                status="closed",
+                closed_at=now,
+                quiet_until=now + timedelta(minutes=minutes),
+            )
+        )
+        await self.desk.audit(
             actor="bot",
             action="private_chat_ended",
             subject=f"person:{visit.person.id}",

@@ -22,10 +22,15 @@ from helpbot.desk.actions import (
     split_long_text,
 )
 from helpbot.desk.events import Content
-from helpbot.desk.front_desk import Visit, chat_ref, private_chat, reply, who
 from helpbot.desk.group_rules import JoinQuestion
-from helpbot.store import models
-from helpbot.store.tenancy_register import normalise_postcode, normalise_reference
+from helpbot.desk.records import (
+    Chat,
+    JoinRequest,
+    Tenancy,
+    normalise_postcode,
+    normalise_reference,
+)
+from helpbot.desk.visit import Visit, chat_ref, private_chat, reply, who
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
@@ -85,12 +90,12 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def is_current(tenancy: models.Tenancy, today: date) -> bool:
+def is_current(tenancy: Tenancy, today: date) -> bool:
     return tenancy.start_date <= today and (tenancy.end_date is None or tenancy.end_date >= today)
 
 
 def match_register(
-    tenancies: Sequence[models.Tenancy],
+    tenancies: Sequence[Tenancy],
     *,
     reference: str | None,
     postcode: str | None,
@@ -105,7 +110,7 @@ def match_register(
     current = [t for t in tenancies if is_current(t, today)]
     key = _name_key(name or "")
 
-    def named(tenancy: models.Tenancy) -> bool:
+    def named(tenancy: Tenancy) -> bool:
         people = [*tenancy.tenant_names, *tenancy.occupant_names]
         return bool(key) and any(_name_key(person) == key for person in people)
 
@@ -161,7 +166,7 @@ class JoinScreening:
         request = await self.members.open_request(
             visit.chat.id, visit.person.id, now=now, answer_by=now + timedelta(minutes=minutes)
         )
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor=f"{inbound.channel}:{inbound.sender.external_id}",
             action="join_requested",
             subject=f"join_request:{request.id}",
@@ -195,7 +200,7 @@ class JoinScreening:
         request = await self.members.current_request(visit.person.id)
         if request is None:
             return None
-        group = await self.members.chat(request.chat_id)
+        group = await self.desk.people.chat_by_id(request.chat_id)
         assert group is not None
         questions = self._questions(group)
         question = questions[min(request.step, len(questions) - 1)] if questions else None
@@ -265,7 +270,7 @@ class JoinScreening:
         )
         if not moved:
             return [*actions, reply(inbound, self.say("joining", "closed"))]
-        group = await self.members.chat(request.chat_id)
+        group = await self.desk.people.chat_by_id(request.chat_id)
         assert group is not None
         name = f", {visit.person.first_name}" if visit.person.first_name else ""
         actions.append(reply(inbound, self.say("joining", "accepted", name=name)))
@@ -320,10 +325,10 @@ class JoinScreening:
             holder = (current.decided_by_name if current else None) or "someone else"
             text = self.say("community_staff", "join_decided", name=holder)
             return [AnswerButton(inbound.callback_id, text)] if inbound.callback_id else []
-        applicant = await self.members.person(request.person_id)
-        group = await self.members.chat(request.chat_id)
+        applicant = await self.desk.people.person_by_id(request.person_id)
+        group = await self.desk.people.chat_by_id(request.chat_id)
         assert applicant is not None and group is not None
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor=f"staff:{inbound.channel}:{inbound.sender.external_id}",
             action="join_approved" if approve else "join_declined",
             subject=f"join_request:{request.id}",
@@ -399,19 +404,17 @@ class JoinScreening:
 
     # -- helpers --------------------------------------------------------------------------
 
-    async def _decline(
-        self, request: models.JoinRequest, why: str, *, now: datetime
-    ) -> list[Action]:
+    async def _decline(self, request: JoinRequest, why: str, *, now: datetime) -> list[Action]:
         """Decline at once, tell the applicant kindly why, and note it for colleagues."""
         moved = await self.members.move_request(
             request.id, ("asking", "rules"), status="declined", decision=why, decided_at=now
         )
         if not moved:
             return []
-        applicant = await self.members.person(request.person_id)
-        group = await self.members.chat(request.chat_id)
+        applicant = await self.desk.people.person_by_id(request.person_id)
+        group = await self.desk.people.chat_by_id(request.chat_id)
         assert applicant is not None and group is not None
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor="bot",
             action="join_declined",
             subject=f"join_request:{request.id}",
@@ -445,7 +448,7 @@ class JoinScreening:
             ),
         ]
 
-    def _rules(self, request: models.JoinRequest, visit: Visit) -> list[Action]:
+    def _rules(self, request: JoinRequest, visit: Visit) -> list[Action]:
         """The guidelines and rules (Appendices 1 and 2) with the two buttons (3.11)."""
         rules = self.desk.rules
         text = f"{self.say('joining', 'rules_intro')}\n\n{rules.text}"
@@ -460,8 +463,8 @@ class JoinScreening:
             for i, part in enumerate(parts)
         ]
 
-    async def _check_register(self, request: models.JoinRequest, today: date) -> RegisterMatch:
-        group = await self.members.chat(request.chat_id)
+    async def _check_register(self, request: JoinRequest, today: date) -> RegisterMatch:
+        group = await self.desk.people.chat_by_id(request.chat_id)
         assert group is not None
         kinds = {q.kind: q.id for q in self._questions(group)}
         reference = request.answers.get(kinds.get("tenancy_ref", ""))
@@ -477,7 +480,7 @@ class JoinScreening:
             tenancies, reference=reference, postcode=postcode, name=name, today=today
         )
 
-    def _questions(self, group: models.Chat) -> tuple[JoinQuestion, ...]:
+    def _questions(self, group: Chat) -> tuple[JoinQuestion, ...]:
         return self.desk.rules.questions_for(group.external_id)
 
     def _ask(self, questions: Sequence[JoinQuestion], step: int) -> str:
@@ -487,5 +490,5 @@ class JoinScreening:
         )
 
     @staticmethod
-    def _title(group: models.Chat) -> str:
+    def _title(group: Chat) -> str:
         return group.title or "the SHAL tenants' group"

@@ -26,9 +26,9 @@ from helpbot.desk.actions import (
     UnblockMember,
 )
 from helpbot.desk.events import Content
-from helpbot.desk.front_desk import Visit, chat_ref, private_chat, reply, who
 from helpbot.desk.heated_discussions import MODERATION_TOPIC
-from helpbot.store import models
+from helpbot.desk.records import Chat, ModerationEntry, Person
+from helpbot.desk.visit import Visit, chat_ref, private_chat, reply, who
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
@@ -65,7 +65,7 @@ class Moderation:
                     self.say("community_staff", "needs_reason", command=command, target=""),
                 )
             ]
-        target = await self.members.find_person(inbound.channel, target_id)
+        target = await self.desk.people.find_person(inbound.channel, target_id)
         if target is None:
             text = self.say("community_staff", "unknown_member", target=f"(id {target_id})")
             return [reply(inbound, text)]
@@ -94,7 +94,7 @@ class Moderation:
                 "community_staff", "needs_reason", command=command, target=f"{target_text} "
             )
             return [reply(inbound, text)]
-        target = await self.members.find_person(inbound.channel, target_text)
+        target = await self.desk.people.find_person(inbound.channel, target_text)
         if target is None:
             shown = re.sub(r"[^\w@]", "", target_text)[:40]
             return [reply(inbound, self.say("community_staff", "unknown_member", target=shown))]
@@ -106,7 +106,7 @@ class Moderation:
         outcome = await self.apply(command, target, reason, visit, groups)
         return [reply(inbound, a.text) if isinstance(a, _Report) else a for a in outcome]
 
-    async def _groups_for(self, command: str, target: models.Person) -> list[models.Chat]:
+    async def _groups_for(self, command: str, target: Person) -> list[Chat]:
         """/block and /unblock cover every community group (blocked "from the page",
         3.7.1); /warn and /remove the groups the member is in, else every group."""
         everywhere = await self.members.community_chats(target.channel)
@@ -120,10 +120,10 @@ class Moderation:
     async def apply(
         self,
         command: str,
-        target: models.Person,
+        target: Person,
         reason: str,
         visit: Visit,
-        groups: list[models.Chat],
+        groups: list[Chat],
     ) -> list[Action | _Report]:
         """Carry out one moderation command: record it, act on the groups, tell the member
         privately if we can, and report back to colleagues."""
@@ -131,7 +131,7 @@ class Moderation:
         actor = (inbound.sender.first_name or "A colleague").split()[0]
         now = inbound.received_at
         single = groups[0] if len(groups) == 1 else None
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor=f"staff:{inbound.channel}:{inbound.sender.external_id}",
             action=f"moderation_{command}",
             subject=f"person:{target.id}",
@@ -150,7 +150,7 @@ class Moderation:
         )
         names = ", ".join(f"“{g.title or g.external_id}”" for g in groups)
         group_title = single.title if single and single.title else "SHAL's tenants' group"
-        can_tell = await self.members.has_written_privately(target.id)
+        can_tell = await self.desk.people.has_written_privately(target.id)
         hello = f" {target.first_name}" if target.first_name else ""
         actions: list[Action | _Report] = []
         tell: str | None = None
@@ -195,7 +195,7 @@ class Moderation:
         return actions
 
     async def _propose_removal(
-        self, target: models.Person, warning: models.ModerationAction, groups: list[models.Chat]
+        self, target: Person, warning: ModerationEntry, groups: list[Chat]
     ) -> list[Action | _Report]:
         """After the configured number of warnings, ask colleagues: remove, or keep?"""
         limit = self.desk.settings.community.warnings_before_removal
@@ -232,7 +232,7 @@ class Moderation:
         staff may press them; anyone else is refused and the attempt recorded."""
         inbound = visit.inbound
         if not self.desk.is_staff(inbound):
-            await self.desk.store.audit(
+            await self.desk.audit(
                 actor=f"{inbound.channel}:{inbound.sender.external_id}",
                 action="refused_staff_button",
                 subject=(inbound.callback_data or "")[:64],
@@ -274,14 +274,14 @@ class Moderation:
             person_id=entry.person_id,
             reason=f"held post #{entry.id}",
         )
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor=f"staff:{inbound.channel}:{inbound.sender.external_id}",
             action=f"held_{choice}",
             subject=f"moderation:{entry.id}",
         )
-        author = await self.members.person(entry.person_id) if entry.person_id else None
-        group = await self.members.chat(entry.chat_id) if entry.chat_id else None
-        message = await self.members.message(entry.message_id) if entry.message_id else None
+        author = await self.desk.people.person_by_id(entry.person_id) if entry.person_id else None
+        group = await self.desk.people.chat_by_id(entry.chat_id) if entry.chat_id else None
+        message = await self.desk.people.message(entry.message_id) if entry.message_id else None
         key = "reposted" if choice == "repost" else "discarded"
         actions = [*done, reply(inbound, self.say("community_staff", key, id=entry.id, name=actor))]
         if group is None or author is None:
@@ -291,7 +291,7 @@ class Moderation:
                 "moderation", "reposted", name=author.first_name or "A member", text=message.text
             )
             actions.append(SendText(chat_ref(group), text[:4096]))
-        elif choice == "discard" and await self.members.has_written_privately(author.id):
+        elif choice == "discard" and await self.desk.people.has_written_privately(author.id):
             hello = f" {author.first_name}" if author.first_name else ""
             title = group.title or "the group"
             actions.append(
@@ -315,7 +315,7 @@ class Moderation:
                 if inbound.callback_id
                 else []
             )
-        target = await self.members.person(entry.person_id)
+        target = await self.desk.people.person_by_id(entry.person_id)
         if target is None:
             return done
         if choice == "keep":
@@ -380,7 +380,7 @@ class Moderation:
             detail={"messages": count, "seconds": config.flood_seconds},
             at=now,
         )
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor="bot", action="flood_paused", subject=f"person:{visit.person.id}"
         )
         group = inbound.chat.title or visit.chat.title or "a community group"
@@ -430,7 +430,7 @@ class Moderation:
             message_id=visit.message.id,
             at=inbound.received_at,
         )
-        await self.desk.store.audit(
+        await self.desk.audit(
             actor="bot", action="held_for_review", subject=f"moderation:{entry.id}"
         )
         days = (inbound.received_at - member.joined_at).days
@@ -459,7 +459,7 @@ class Moderation:
             DeleteMessage(inbound.chat, inbound.message_id),
             StaffNotice(HELD_TOPIC, text[:4000], buttons),
         ]
-        if await self.members.has_written_privately(visit.person.id):
+        if await self.desk.people.has_written_privately(visit.person.id):
             hello = f" {visit.person.first_name}" if visit.person.first_name else ""
             actions.append(
                 SendText(
@@ -475,8 +475,10 @@ class Moderation:
         for entry in await self.log.restrictions_due(now):
             if not await self.log.mark_lifted(entry.id, now):
                 continue
-            group = await self.members.chat(entry.chat_id) if entry.chat_id else None
-            member = await self.members.person(entry.person_id) if entry.person_id else None
+            group = await self.desk.people.chat_by_id(entry.chat_id) if entry.chat_id else None
+            member = (
+                await self.desk.people.person_by_id(entry.person_id) if entry.person_id else None
+            )
             if group is None or member is None:
                 continue
             actions.append(LiftRestriction(chat_ref(group), member.external_id))

@@ -17,10 +17,10 @@ from helpbot.desk.actions import (
 )
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content, Inbound
-from helpbot.desk.front_desk import CLASSIFY_LIMIT, STAFF_COMMANDS, Visit, reply
+from helpbot.desk.ports import Understanding
+from helpbot.desk.records import Case, NewCase
+from helpbot.desk.visit import CLASSIFY_LIMIT, STAFF_COMMANDS, Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
-from helpbot.nlu.personal_data import redact
-from helpbot.store import models
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
@@ -45,10 +45,19 @@ _BUTTON = re.compile(r"^(sat|pub):(\d{1,18}):(yes|no)$|^(esc):(\d{1,18})$")
 _NOT_NAMES = frozenset({"I", "I'm", "I've", "I'd", "I'll", "SHAL", "OK", "TV"})
 
 
-def case_summary(text: str) -> str:
+def redact(text: str, understanding: Understanding) -> str:
+    """``text`` with every personal datum replaced by ``[kind]``: fit for a topic name."""
+    out = text
+    found = understanding.find_personal_data(text)
+    for datum in sorted(found, key=lambda d: d.start, reverse=True):
+        out = f"{out[: datum.start]}[{datum.kind}]{out[datum.end :]}"
+    return out
+
+
+def case_summary(text: str, understanding: Understanding) -> str:
     """A short summary for staff topic names: personal data removed, capitalised words
     after the first (most often names of people and streets) masked, first words only."""
-    words = redact(" ".join(text.split())).split()[:8]
+    words = redact(" ".join(text.split()), understanding).split()[:8]
     masked = [
         "[name]" if i and word[:1].isupper() and word.strip(".,!?") not in _NOT_NAMES else word
         for i, word in enumerate(words)
@@ -57,7 +66,7 @@ def case_summary(text: str) -> str:
     return summary if len(summary) <= 60 else summary[:57] + "..."
 
 
-def topic_name(case: models.Case) -> str:
+def topic_name(case: Case) -> str:
     """Topic names: reference, intent, non-personal summary (Telegram allows 128 chars)."""
     return f"{case.ref} · {case.kind} · {case.summary}"[:128]
 
@@ -133,7 +142,7 @@ class PrivateThread:
         since = inbound.received_at - timedelta(hours=1)
         return await self.casebook.opened_from(inbound.origin, since) >= limit
 
-    async def open_case(self, visit: Visit, intent: str, *, in_group: bool) -> models.Case:
+    async def open_case(self, visit: Visit, intent: str, *, in_group: bool) -> Case:
         """Open a case for what the tenant said; a complaint starts the complaints clock.
         A case from a group is linked to the group message and gets a private-chat link."""
         inbound = visit.inbound
@@ -142,25 +151,27 @@ class PrivateThread:
             deadlines = stage_deadlines(1, local_day(inbound.received_at))
             dates = (deadlines.acknowledge_by, deadlines.respond_by)
         return await self.casebook.open_case(
-            kind=intent,
-            tenant_id=visit.person.id,
-            chat_id=None if in_group else visit.chat.id,
-            summary=case_summary(inbound.text),
-            urgent=intent in URGENT_INTENTS,
-            origin_chat_id=visit.chat.id if in_group else None,
-            origin_message_id=inbound.message_id if in_group else None,
-            with_link=in_group,
-            complaint_dates=dates,
-            actor_name=visit.person.first_name,
-            now=inbound.received_at,
-            origin=inbound.origin,
+            NewCase(
+                kind=intent,
+                tenant_id=visit.person.id,
+                chat_id=None if in_group else visit.chat.id,
+                summary=case_summary(inbound.text, self.desk.understanding),
+                urgent=intent in URGENT_INTENTS,
+                origin_chat_id=visit.chat.id if in_group else None,
+                origin_message_id=inbound.message_id if in_group else None,
+                with_link=in_group,
+                complaint_dates=dates,
+                actor_name=visit.person.first_name,
+                now=inbound.received_at,
+                origin=inbound.origin,
+            )
         )
 
     async def file_message(
         self, case_id: int, visit: Visit, *, kind: str = "tenant_message", **detail: object
     ) -> None:
         """Put the tenant's message on the case: linked in the history and on the timeline."""
-        await self.desk.store.link_message(visit.message.id, case_id)
+        await self.desk.people.link_message(visit.message.id, case_id)
         await self.casebook.log(
             case_id,
             kind,
@@ -243,7 +254,7 @@ class PrivateThread:
             )
         return actions
 
-    def to_staff(self, case: models.Case, visit: Visit, *, new: bool) -> list[Action]:
+    def to_staff(self, case: Case, visit: Visit, *, new: bool) -> list[Action]:
         if not self.desk.settings.staff_room:
             return []
         inbound = visit.inbound
@@ -269,7 +280,7 @@ class PrivateThread:
             )
         return actions
 
-    def new_case_header(self, case: models.Case, origin: str) -> str:
+    def new_case_header(self, case: Case, origin: str) -> str:
         deadlines = "n/a"
         if case.kind == "complaint" and case.acknowledge_by and case.respond_by:
             deadlines = (

@@ -23,16 +23,16 @@ from helpbot.desk.complaints_clock import (
     stage_deadlines,
     working_days_between,
 )
-from helpbot.desk.events import Content
-from helpbot.desk.front_desk import (
+from helpbot.desk.events import ChatRef, Content
+from helpbot.desk.private_thread import topic_name
+from helpbot.desk.records import Case
+from helpbot.desk.visit import (
     MODERATION_COMMANDS,
     STAFF_COMMANDS,
     Visit,
     chat_ref,
     reply,
 )
-from helpbot.desk.private_thread import topic_name
-from helpbot.store import models
 
 if TYPE_CHECKING:
     from helpbot.desk.front_desk import Desk
@@ -75,7 +75,7 @@ class StaffRoom:
                 return []
             if case is None:
                 return [reply(inbound, self.say("staff", "unknown_case"))]
-            await self.desk.store.audit(
+            await self.desk.audit(
                 actor=f"staff:{inbound.channel}:{inbound.sender.external_id}",
                 action=f"case_{command}",
                 subject=case.ref,
@@ -95,12 +95,11 @@ class StaffRoom:
         if left == (visit.person.staff_since is None):
             return
         since = None if left else visit.inbound.received_at
-        await self.desk.membership.set_staff_since(visit.person.id, since)
-        visit.person.staff_since = since  # the store remembers people between messages
+        await self.desk.people.set_staff_since(visit.person.id, since)
 
     # -- talking to the tenant --------------------------------------------------
 
-    async def relay_to_tenant(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def relay_to_tenant(self, case: Case, visit: Visit) -> list[Action]:
         """A colleague's reply goes to the tenant from the bot, signed with their first name
         only (3.3: no personal profiles). Replying also takes the case if nobody has."""
         inbound = visit.inbound
@@ -131,7 +130,7 @@ class StaffRoom:
             actions += await self._acknowledge(case, visit)
         return actions
 
-    async def _acknowledge(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def _acknowledge(self, case: Case, visit: Visit) -> list[Action]:
         """A colleague's first reply on a complaint is its acknowledgement (Code: within 5
         working days); the response clock then runs from that day."""
         today = local_day(visit.inbound.received_at)
@@ -167,7 +166,7 @@ class StaffRoom:
 
     # -- commands -----------------------------------------------------------------
 
-    async def do_claim(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_claim(self, case: Case, visit: Visit) -> list[Action]:
         name = self._first_name(visit)
         if await self.casebook.claim(case.id, visit.person.id, name):
             await self.casebook.log(
@@ -178,7 +177,7 @@ class StaffRoom:
         holder = (current.assignee_name if current else None) or "Someone"
         return [reply(visit.inbound, self.say("staff", "claim_lost", name=holder))]
 
-    async def do_release(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_release(self, case: Case, visit: Visit) -> list[Action]:
         name = self._first_name(visit)
         if not await self.casebook.release(case.id, visit.person.id):
             return [reply(visit.inbound, self.say("staff", "not_claimed_by_you"))]
@@ -187,7 +186,7 @@ class StaffRoom:
         )
         return [reply(visit.inbound, self.say("staff", "released", name=name))]
 
-    async def do_note(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_note(self, case: Case, visit: Visit) -> list[Action]:
         text = visit.inbound.command_args
         if not text:
             return [reply(visit.inbound, self.say("staff", "needs_text", command="note"))]
@@ -201,7 +200,7 @@ class StaffRoom:
         )
         return [reply(visit.inbound, self.say("staff", "note_added"))]
 
-    async def do_history(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_history(self, case: Case, visit: Visit) -> list[Action]:
         lines = [
             self.say("staff", "history_header", ref=case.ref, kind=case.kind, status=case.status)
         ]
@@ -213,7 +212,7 @@ class StaffRoom:
             lines.append(line)
         return [reply(visit.inbound, part) for part in split_long_text("\n".join(lines))]
 
-    async def do_resolve(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_resolve(self, case: Case, visit: Visit) -> list[Action]:
         text = visit.inbound.command_args
         if not text:
             return [reply(visit.inbound, self.say("staff", "needs_text", command="resolve"))]
@@ -250,8 +249,8 @@ class StaffRoom:
             actions.append(reply(visit.inbound, self.say("staff", "relayed_later")))
         return actions
 
-    async def do_close(self, case: models.Case, visit: Visit) -> list[Action]:
-        await self.casebook.change(case.id, status="closed", closed_at=models.utcnow())
+    async def do_close(self, case: Case, visit: Visit) -> list[Action]:
+        await self.casebook.change(case.id, status="closed", closed_at=self.desk.clock.now())
         await self.casebook.log(
             case.id,
             "closed",
@@ -265,7 +264,7 @@ class StaffRoom:
             actions.append(SetTopicOpen(case.id, visit.inbound.chat.thread_id, open=False))
         return actions
 
-    async def do_reopen(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_reopen(self, case: Case, visit: Visit) -> list[Action]:
         await self.casebook.change(case.id, status="open", closed_at=None)
         await self.casebook.log(
             case.id,
@@ -281,10 +280,10 @@ class StaffRoom:
         actions += await self._tell_tenant(case, self.say("cases", "reopened", ref=case.ref))
         return actions
 
-    async def do_escalate(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_escalate(self, case: Case, visit: Visit) -> list[Action]:
         return await self.escalate(case, actor=visit, by_tenant=False)
 
-    async def do_extend(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_extend(self, case: Case, visit: Visit) -> list[Action]:
         if case.kind != "complaint" or case.respond_by is None:
             return [reply(visit.inbound, self.say("staff", "not_a_complaint"))]
         match = _EXTEND.match(visit.inbound.command_args.strip())
@@ -311,7 +310,7 @@ class StaffRoom:
         )
         return actions
 
-    async def do_publish(self, case: models.Case, visit: Visit) -> list[Action]:
+    async def do_publish(self, case: Case, visit: Visit) -> list[Action]:
         """3.13: a resolution may be published, linked to the original complaint, only with
         the complainant's consent. Ask first; nothing is posted before a Yes."""
         text = visit.inbound.command_args
@@ -352,9 +351,7 @@ class StaffRoom:
 
     # -- the tenant's answers -------------------------------------------------
 
-    async def tenant_satisfaction(
-        self, case: models.Case, visit: Visit, satisfied: bool
-    ) -> list[Action]:
+    async def tenant_satisfaction(self, case: Case, visit: Visit, satisfied: bool) -> list[Action]:
         if case.status != "resolved":
             return []
         await self.casebook.log(
@@ -366,7 +363,7 @@ class StaffRoom:
         )
         if satisfied:
             await self.casebook.change(
-                case.id, satisfied=True, status="closed", closed_at=models.utcnow()
+                case.id, satisfied=True, status="closed", closed_at=self.desk.clock.now()
             )
             actions: list[Action] = [
                 reply(
@@ -391,13 +388,13 @@ class StaffRoom:
         actions += self._to_topic(case, self.say("staff", "satisfied_no"))
         return actions
 
-    async def tenant_consent(self, case: models.Case, visit: Visit, yes: bool) -> list[Action]:
+    async def tenant_consent(self, case: Case, visit: Visit, yes: bool) -> list[Action]:
         if case.publication_consent != "asked" or not case.publication_text:
             return []
         await self.casebook.change(
             case.id,
             publication_consent="yes" if yes else "no",
-            publication_consent_at=models.utcnow(),
+            publication_consent_at=self.desk.clock.now(),
         )
         await self.casebook.log(
             case.id,
@@ -411,7 +408,11 @@ class StaffRoom:
                 reply(visit.inbound, self.say("cases", "consent_no"), case_id=case.id),
                 *self._to_topic(case, self.say("staff", "consent_no")),
             ]
-        origin = await self.casebook.origin_of(case)
+        origin = (
+            await self.desk.people.chat_by_id(case.origin_chat_id)
+            if case.origin_chat_id is not None
+            else None
+        )
         actions: list[Action] = []
         if origin is not None:
             actions.append(
@@ -430,7 +431,7 @@ class StaffRoom:
         actions += self._to_topic(case, self.say("staff", "consent_yes"))
         return actions
 
-    async def escalate(self, case: models.Case, *, actor: Visit, by_tenant: bool) -> list[Action]:
+    async def escalate(self, case: Case, *, actor: Visit, by_tenant: bool) -> list[Action]:
         """Stage 2: a new clock (acknowledge in 5 working days, respond in 20)."""
         if case.kind != "complaint":
             return [] if by_tenant else [reply(actor.inbound, self.say("staff", "not_a_complaint"))]
@@ -510,7 +511,7 @@ class StaffRoom:
         return [summary, *actions]
 
     @staticmethod
-    def _next_deadline(case: models.Case, horizon: date) -> tuple[str, date]:
+    def _next_deadline(case: Case, horizon: date) -> tuple[str, date]:
         if case.acknowledged_on is None and case.acknowledge_by and case.acknowledge_by <= horizon:
             return "acknowledgement", case.acknowledge_by
         assert case.respond_by is not None
@@ -522,17 +523,19 @@ class StaffRoom:
     def _first_name(visit: Visit) -> str:
         return (visit.inbound.sender.first_name or "A colleague").split()[0]
 
-    async def _tenant_chat(self, case: models.Case):  # type: ignore[no-untyped-def]
-        chat = await self.casebook.chat_of(case)
+    async def _tenant_chat(self, case: Case) -> ChatRef | None:
+        if case.chat_id is None:
+            return None
+        chat = await self.desk.people.chat_by_id(case.chat_id)
         return chat_ref(chat) if chat is not None else None
 
-    async def _tell_tenant(self, case: models.Case, text: str) -> list[Action]:
+    async def _tell_tenant(self, case: Case, text: str) -> list[Action]:
         tenant = await self._tenant_chat(case)
         if tenant is None:
             return []
         return [SendText(chat=tenant, text=text, case_id=case.id)]
 
-    def _to_topic(self, case: models.Case, text: str) -> list[Action]:
+    def _to_topic(self, case: Case, text: str) -> list[Action]:
         if not self.desk.settings.staff_room:
             return []
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
