@@ -1,8 +1,9 @@
 """The front desk: takes one Inbound event, decides, and returns the actions to take.
 
-It records every message for the case history, then hands over to the policy for
-the kind of chat it came from: a tenant's private thread, a community group
-(3.12) or the staff room. It knows nothing of Telegram or the web (DESIGN.md).
+It records every message for the case history, works out who the sender is in that chat,
+and hands the event to the feature the routing table names (``routing.py``): cases/,
+complaints/, community/, joining/, moderation/, arguments/. It knows nothing of Telegram,
+the web or the database: it works through the ports in ``ports.py`` (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -10,19 +11,31 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from helpbot.desk.actions import Action, Button, PostToStaff
-from helpbot.desk.community import CommunityGroup
+from helpbot.desk.actions import Action, AnswerButton, PostToStaff
+from helpbot.desk.buttons import read_button
+from helpbot.desk.cases.private_chat import private_message
+from helpbot.desk.cases.staff_room import note_colleague, staff_message
+from helpbot.desk.cases.tenant_commands import unknown
+from helpbot.desk.cases.topics import staff_note, topic_name
+from helpbot.desk.community.group_chat import group_message
+from helpbot.desk.complaints.reminders import complaint_reminders
 from helpbot.desk.events import ChatKind, Content, Inbound
 from helpbot.desk.group_rules import GroupRules
-from helpbot.desk.heated_discussions import HeatedDiscussions
-from helpbot.desk.join_screening import JoinScreening
-from helpbot.desk.moderation import Moderation
+from helpbot.desk.joining.conversation import conversation as joining_conversation
+from helpbot.desk.joining.declines import timeouts
+from helpbot.desk.moderation.group_care import lift_due
+from helpbot.desk.office import Office
 from helpbot.desk.ports import Classified, Records, Understanding
-from helpbot.desk.private_thread import PrivateThread, topic_name
-from helpbot.desk.records import Person
+from helpbot.desk.routing import (
+    CHATS,
+    Role,
+    button_route,
+    command_route,
+    is_staff_command,
+    role_of,
+)
 from helpbot.desk.settings import CommunitySettings, DeskSettings
-from helpbot.desk.staff_room import StaffRoom
-from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
+from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply, sender_actor
 from helpbot.desk.wording import Wording
 
 __all__ = ["CommunitySettings", "Desk", "DeskSettings"]
@@ -39,39 +52,38 @@ class Desk:
         settings: DeskSettings | None = None,
         rules: GroupRules | None = None,
     ) -> None:
-        self.records = records
-        self.people = records.people
-        self.audit = records.audit.audit
-        self.casebook = records.cases
-        self.membership = records.members
-        self.moderation_log = records.moderation
-        self.register = records.register
-        self.clock = records.clock
-        self.understanding = understanding
-        self.say = wording
-        self.settings = settings or DeskSettings()
-        self.rules = rules or GroupRules.load()
-        self.private = PrivateThread(self)
-        self.community = CommunityGroup(self)
-        self.staff = StaffRoom(self)
-        self.joining = JoinScreening(self)
-        self.heat = HeatedDiscussions(self)
-        self.moderation = Moderation(self)
+        self.office = Office(
+            records, understanding, wording, rules or GroupRules.load(), settings or DeskSettings()
+        )
+
+    @property
+    def settings(self) -> DeskSettings:
+        return self.office.settings
+
+    @settings.setter
+    def settings(self, value: DeskSettings) -> None:
+        self.office.settings = value
+
+    @property
+    def say(self) -> Wording:
+        return self.office.say
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
-        person = await self.people.person(inbound.sender)
-        chat = await self.people.chat(inbound.chat)
+        people = self.office.people
+        person = await people.person(inbound.sender)
+        chat = await people.chat(inbound.chat)
         classification: Classified | None = None
-        if inbound.content is Content.TEXT and inbound.text.strip() and not inbound.edited:
-            if inbound.chat.kind is not ChatKind.STAFF:
-                classification = self.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
-        message = await self.people.record_inbound(
-            inbound,
-            classification.intent if classification else None,
-            chat_id=chat.id,
-            person_id=person.id,
-        )
+        # Colleagues' words in the staff room are theirs to the tenant, never classified.
+        if (
+            inbound.content is Content.TEXT
+            and inbound.text.strip()
+            and not inbound.edited
+            and inbound.chat.kind is not ChatKind.STAFF
+        ):
+            classification = self.office.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
+        intent = classification.intent if classification else None
+        message = await people.record_inbound(inbound, intent, chat_id=chat.id, person_id=person.id)
         # Ids and labels only: message text and names never go to the log (Privacy).
         log.info(
             "inbound channel=%s chat=%s kind=%s content=%s intent=%s",
@@ -79,16 +91,83 @@ class Desk:
             chat.id,
             inbound.chat.kind.value,
             inbound.content.value,
-            classification.intent if classification else "-",
+            intent or "-",
         )
-        visit = Visit(inbound, person, chat, classification, message)
-        if inbound.chat.kind is ChatKind.PRIVATE:
-            return await self.private.handle(visit)
-        if inbound.chat.kind is ChatKind.COMMUNITY:
-            return await self.community.handle(visit)
-        if inbound.chat.kind is ChatKind.STAFF:
-            return await self.staff.handle(visit)
+        return await self.route(Visit(inbound, person, chat, classification, message))
+
+    async def route(self, visit: Visit) -> list[Action]:
+        office = self.office
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        chat = CHATS[kind]
+        if not chat.roles or (chat.ignore_bots and inbound.sender.is_bot):
+            return []
+        role = role_of(office, visit)
+        if inbound.content is Content.BUTTON:
+            return await self.press(visit, role)
+        if kind is ChatKind.PRIVATE and not inbound.edited:
+            # Someone asking to join a community group is answering its questions (3.5);
+            # an emergency or safeguarding message still gets help (joining lets it by).
+            joining = await joining_conversation(office, visit)
+            if joining is not None:
+                return joining
+        if role is Role.COLLEAGUE:
+            await note_colleague(office, visit)
+        if inbound.content is Content.COMMAND:
+            return await self.command(visit, role)
+        if role not in chat.roles:
+            return []
+        if kind is ChatKind.PRIVATE:
+            return await private_message(office, visit)
+        if kind is ChatKind.COMMUNITY:
+            return await group_message(office, visit, colleague=role is Role.MODERATOR)
+        return await staff_message(office, visit)
+
+    async def command(self, visit: Visit, role: Role) -> list[Action]:
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        route = command_route(inbound.command, kind, role)
+        if route is not None:
+            return await route.run(self.office, visit)
+        if is_staff_command(inbound.command):
+            return await self.refuse(visit)
+        if kind is ChatKind.PRIVATE:
+            return await unknown(self.office, visit)
         return []
+
+    async def refuse(self, visit: Visit) -> list[Action]:
+        """A colleagues' command from someone else: refused politely, and recorded."""
+        inbound = visit.inbound
+        await self.office.audit(
+            actor=sender_actor(inbound),
+            action="refused_staff_command",
+            subject=inbound.command,
+            detail={"chat_kind": inbound.chat.kind.value},
+        )
+        if inbound.chat.kind is ChatKind.STAFF:
+            text = self.say("staff", "not_staff", command=inbound.command or "")
+        else:
+            text = self.say("commands", "staff_only", command=inbound.command or "")
+        return [reply(inbound, text)]
+
+    async def press(self, visit: Visit, role: Role) -> list[Action]:
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        callback = inbound.callback_id
+        if role not in CHATS[kind].roles and kind is ChatKind.STAFF:
+            # Buttons in the staff group are colleagues' decisions (3.5, 3.7).
+            await self.office.audit(
+                actor=sender_actor(inbound),
+                action="refused_staff_button",
+                subject=(inbound.callback_data or "")[:64],
+            )
+            text = self.say("community_staff", "only_staff")
+            return [AnswerButton(callback, text)] if callback else []
+        button = read_button(inbound.callback_data)
+        route = button_route(button, kind, role)
+        if route is None:
+            return [AnswerButton(callback)] if callback else []
+        return await route.run(self.office, visit, button)
 
     async def delivery_failed(
         self, case_id: int | None, author: str | None, status: str, reason: str
@@ -98,7 +177,8 @@ class Desk:
         so a reply that never arrived never looks sent."""
         if case_id is None:
             return []
-        await self.casebook.log(
+        cases = self.office.cases
+        await cases.log(
             case_id,
             "undelivered" if status == "undelivered" else "unconfirmed",
             actor_kind="system",
@@ -106,55 +186,17 @@ class Desk:
         )
         if author is None or not self.settings.staff_room:
             return []
-        case = await self.casebook.by_id(case_id)
+        case = await cases.by_id(case_id)
         if case is None:
             return []
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
-        text = self.say("staff", key, name=author)
+        text = staff_note(self.say("staff", key, name=author))
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
 
     async def complaint_reminders(self, today: date) -> list[Action]:
-        return await self.staff.complaint_reminders(today)
+        return await complaint_reminders(self.office, today)
 
     async def community_sweep(self, now: datetime) -> list[Action]:
         """Run every minute or so: declines join requests left unanswered (3.6.2) and
         lifts cool-downs that have run out."""
-        return await self.joining.timeouts(now) + await self.moderation.lift_due(now)
-
-    # -- shared helpers ---------------------------------------------------------
-
-    def is_staff(self, inbound: Inbound) -> bool:
-        if inbound.chat.kind is not ChatKind.STAFF or inbound.sender.is_bot:
-            return False
-        allowed = self.settings.staff_user_ids
-        return not allowed or inbound.sender.external_id in allowed
-
-    def is_colleague(self, person: Person) -> bool:
-        """A colleague anywhere (e.g. moderating a community group): on the staff list if
-        one is set, otherwise someone seen in the staff group who hasn't left it."""
-        staff_chat = self.settings.staff_chat
-        if staff_chat is None or person.channel != staff_chat.channel:
-            return False
-        allowed = self.settings.staff_user_ids
-        if allowed:
-            return person.external_id in allowed
-        return person.staff_since is not None
-
-    async def refuse_staff_command(self, visit: Visit, key: str = "staff_only") -> list[Action]:
-        inbound = visit.inbound
-        await self.audit(
-            actor=f"{inbound.channel}:{inbound.sender.external_id}",
-            action="refused_staff_command",
-            subject=inbound.command,
-            detail={"chat_kind": inbound.chat.kind.value},
-        )
-        section = "staff" if key == "not_staff" else "commands"
-        return [reply(inbound, self.say(section, key, command=inbound.command or ""))]
-
-    def private_link(self, start: str = "") -> tuple[tuple[Button, ...], ...]:
-        if not self.settings.bot_username:
-            return ()
-        url = f"https://t.me/{self.settings.bot_username}"
-        if start:
-            url += f"?start={start}"
-        return ((Button(self.say("group", "move_private_button"), url=url),),)
+        return await timeouts(self.office, now) + await lift_due(self.office, now)

@@ -10,36 +10,14 @@ from helpbot.desk.events import ChatKind, ChatRef, Inbound
 from helpbot.desk.ports import Classified
 from helpbot.desk.records import Chat, Person, StoredMessage
 
-# Commands staff use in the staff group; anyone else sending one is refused and audited.
-STAFF_COMMANDS = frozenset(
-    {
-        "claim",
-        "release",
-        "note",
-        "history",
-        "resolve",
-        "close",
-        "reopen",
-        "escalate",
-        "extend",
-        "publish",
-        "warn",
-        "remove",
-        "block",
-        "unblock",
-    }
-)
-
 # Classification looks at the start of very long messages only; the whole text is stored.
 CLASSIFY_LIMIT = 2000
+# Safety first: these are answered whatever else is going on (a taken case, a join
+# conversation, an ended chat, too many new cases from one address).
+URGENT_INTENTS = frozenset({"emergency", "safeguarding"})
 
 
-# Commands for moderating community groups (3.7): from the staff group, or by a colleague
-# replying to a member's message in a community group.
-MODERATION_COMMANDS = frozenset({"warn", "remove", "block", "unblock"})
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Visit:
     """One inbound event with what the desk worked out about it."""
 
@@ -95,3 +73,23 @@ def who(person: Person) -> str:
     """How colleagues see a member in the staff group: first name, @username, id."""
     handle = f"@{person.username}, " if person.username else ""
     return f"{person.first_name or 'Someone'} ({handle}id {person.external_id})"
+
+
+def hello(person: Person, lead: str = " ") -> str:
+    """ " Ann" for a greeting, or nothing when we don't know their name."""
+    return f"{lead}{person.first_name}" if person.first_name else ""
+
+
+def colleague_name(inbound: Inbound) -> str:
+    """How a colleague signs to tenants and appears in records: first name only (3.3)."""
+    return (inbound.sender.first_name or "A colleague").split()[0]
+
+
+def staff_actor(inbound: Inbound) -> str:
+    """A colleague as the audit log names them: their channel id, never their name."""
+    return f"staff:{inbound.channel}:{inbound.sender.external_id}"
+
+
+def sender_actor(inbound: Inbound) -> str:
+    """Anyone else as the audit log names them."""
+    return f"{inbound.channel}:{inbound.sender.external_id}"
