@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from helpbot.desk.records import normalise_postcode, normalise_reference
 from helpbot.store import models
@@ -192,7 +192,7 @@ class TenancyRegister:
         self, references: Sequence[str], postcode: str | None
     ) -> list[models.Tenancy]:
         """Tenancies with one of these references or at this postcode."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if references:
             conditions.append(models.Tenancy.reference.in_(list(references)))
         if postcode:
