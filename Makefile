@@ -24,7 +24,7 @@ run: $(INSTALLED)
 test: $(INSTALLED) machine
 	$(BIN)/ruff check helpbot tests
 	$(BIN)/ruff format --check helpbot tests
-	$(BIN)/mypy --strict helpbot/desk helpbot/store
+	$(BIN)/mypy --strict helpbot/desk helpbot/store tests/desk_fakes.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 machine:
@@ -33,7 +33,7 @@ machine:
 lint: $(INSTALLED)
 	$(BIN)/ruff check helpbot tests
 	$(BIN)/ruff format --check helpbot tests
-	$(BIN)/mypy --strict helpbot/desk helpbot/store
+	$(BIN)/mypy --strict helpbot/desk helpbot/store tests/desk_fakes.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix helpbot tests

@@ -97,7 +97,7 @@ class FakePeople:
     async def record_inbound(
         self, inbound: events.Inbound, intent: str | None, *, chat_id: int, person_id: int
     ) -> StoredMessage:
-        row = {
+        row: dict[str, Any] = {
             "id": next(self.m.ids),
             "chat_id": chat_id,
             "person_id": person_id,

@@ -304,3 +304,72 @@ def test_one_rude_word_is_not_an_argument_but_a_heated_back_and_forth_is() -> No
     assert not is_heated(one_way)
     at_shal = [Exchange(1, SHAL, 0.9, at(0)), Exchange(1, SHAL, 0.9, at(1))]
     assert is_heated(at_shal)
+
+
+# -- more of each feature ----------------------------------------------------------------
+
+
+async def test_a_resolution_is_published_in_the_group_only_after_the_tenant_says_yes() -> None:
+    office = Office()
+    await office.send(ANN, GROUP, text="I want to complain about the bins")
+    (case,) = office.memory.cases.values()
+    await office.desk.office.cases.change(case.id, staff_topic_id=77)
+    # Ann follows the group's "message us privately" link.
+    await office.command(ANN, private(ANN), f"/start {case.link_token}")
+    asked = await office.command(SAM, topic(77), "/publish The bins are now collected weekly.")
+    assert texts(asked, GROUP) == []  # nothing public before consent (3.13)
+    (question,) = [a for a in asked if isinstance(a, SendText) and a.buttons]
+    yes = question.buttons[0][0].data
+    published = await office.press(ANN, question.chat, yes or "")
+    assert texts(published, GROUP) == ["The bins are now collected weekly."]
+
+
+async def test_a_heated_back_and_forth_is_ended_once_however_long_it_goes_on() -> None:
+    office = Office()
+    for person in (ANN, CY):
+        await office.send(person, GROUP, content=Content.MEMBER_JOINED)
+    closings = 0
+    for turn in range(8):
+        sender, other = (ANN, CY) if turn % 2 == 0 else (CY, ANN)
+        actions = await office.send(
+            sender, GROUP, text="you idiot", reply_to_sender_id=other.external_id
+        )
+        closings += sum(1 for a in actions if isinstance(a, SendText) and a.chat == GROUP)
+        office.clock.moment += timedelta(seconds=30)
+    assert closings == 1
+    assert [e.action for e in office.memory.moderation.values()] == ["argument_ended"]
+
+
+async def test_a_new_members_link_is_held_for_a_colleague_and_not_posted() -> None:
+    office = Office()
+    await office.send(CY, GROUP, content=Content.MEMBER_JOINED)
+    actions = await office.send(CY, GROUP, text="cheap loans at example.com", has_link=True)
+    assert any(isinstance(a, DeleteMessage) for a in actions)
+    (held,) = [a for a in actions if isinstance(a, StaffNotice)]
+    assert held.topic == "Held for review" and held.buttons
+    (entry,) = office.memory.moderation.values()
+    assert (entry.action, entry.state) == ("hold", "pending")
+
+
+async def test_flooding_pauses_a_member_once_and_the_pause_is_lifted_on_time() -> None:
+    office = Office()
+    notices = 0
+    for _ in range(9):
+        actions = await office.send(CY, GROUP, text="hello hello")
+        notices += sum(1 for a in actions if isinstance(a, StaffNotice))
+    assert notices == 1
+    office.clock.moment += timedelta(minutes=6)
+    lifted = await office.desk.community_sweep(office.clock.now())
+    assert [type(a).__name__ for a in lifted] == ["LiftRestriction"]
+    assert await office.desk.community_sweep(office.clock.now()) == []
+
+
+async def test_a_tenant_takes_an_unresolved_complaint_to_stage_two() -> None:
+    office = Office()
+    case_id = await opened_complaint(office)
+    await office.command(SAM, topic(77), "/resolve We replaced the lift motor.")
+    not_satisfied = await office.press(ANN, private(ANN), Satisfied(case_id, yes=False).data)
+    (offer,) = [a for a in not_satisfied if isinstance(a, SendText) and a.buttons]
+    await office.press(ANN, private(ANN), offer.buttons[0][0].data or "")
+    case = office.memory.cases[case_id]
+    assert (case.stage, case.status, case.acknowledged_on) == (2, "open", None)

@@ -8,7 +8,7 @@ chat platform, so policy can be read and tested alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -36,7 +36,7 @@ class Classified(Protocol):
     def intent(self) -> str: ...
 
     @property
-    def scores(self) -> Any: ...
+    def scores(self) -> Mapping[str, float]: ...
 
 
 class KnowledgeAnswer(Protocol):
