@@ -19,10 +19,12 @@ run: $(INSTALLED)
 	$(BIN)/helpbot db upgrade
 	$(BIN)/helpbot serve
 
-## test: install, make sure Chromium and PostgreSQL are there, lint, run the whole suite
+## test: install, make sure Chromium and PostgreSQL are there, lint, type-check the
+## policy and the records strictly, run the whole suite
 test: $(INSTALLED) machine
 	$(BIN)/ruff check helpbot tests
 	$(BIN)/ruff format --check helpbot tests
+	$(BIN)/mypy --strict helpbot/desk helpbot/store tests/desk_fakes.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 machine:
@@ -31,6 +33,7 @@ machine:
 lint: $(INSTALLED)
 	$(BIN)/ruff check helpbot tests
 	$(BIN)/ruff format --check helpbot tests
+	$(BIN)/mypy --strict helpbot/desk helpbot/store tests/desk_fakes.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix helpbot tests

@@ -212,7 +212,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             settings.pipeline_dir, settings.intents_dir, plot=args.plot, speed=args.speed
         )
     if args.command == "cases":
-        from helpbot.casefile import list_cases, show_case
+        from helpbot.printouts.casefile import list_cases, show_case
         from helpbot.store.database import upgrade
 
         upgrade(settings.database_url)
@@ -220,7 +220,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(list_cases(settings.database_url, sys.stdout, args.status))
         return asyncio.run(show_case(settings.database_url, args.ref, sys.stdout))
     if args.command in ("tenants", "moderation"):
-        from helpbot.community_records import import_tenancies, print_moderation_log
+        from helpbot.printouts.community_records import import_tenancies, print_moderation_log
         from helpbot.store.database import upgrade
 
         upgrade(settings.database_url)

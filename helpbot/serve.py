@@ -35,6 +35,7 @@ from helpbot.postroom.reception import Reception
 from helpbot.postroom.room import PostRoom
 from helpbot.postroom.sender import SendPolicy
 from helpbot.store.database import upgrade_async
+from helpbot.store.desk_records import desk_records
 from helpbot.store.records import Store
 from helpbot.store.staff_topics import StaffTopics
 from helpbot.web.app import WEBHOOK_PATH, build_app
@@ -59,7 +60,7 @@ def build_desk(
     staff room and who is staff come from settings and the channel's getMe."""
     directory = telegram.directory if telegram is not None else None
     return Desk(
-        store,
+        desk_records(store),
         understanding,
         Wording.load(settings.intents_dir),
         DeskSettings(

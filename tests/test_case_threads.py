@@ -8,7 +8,7 @@ import asyncio
 import io
 from datetime import UTC, date, datetime
 
-from helpbot.casefile import show_case
+from helpbot.printouts.casefile import show_case
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant

@@ -691,7 +691,7 @@ def test_old_module_names_still_import() -> None:
     assert FromPackage is FakeChat and Facade is FakeTelegram
     assert FakeUser(1, "Ann").to_dict()["first_name"] == "Ann"
     assert old_format_text is format_text and callable(int_param) and callable(document_json)
-    assert THREAD_NOT_FOUND == ApiError(400, THREAD_NOT_FOUND).description
+    assert ApiError(400, THREAD_NOT_FOUND).description == THREAD_NOT_FOUND
 
 
 async def test_command_line_prints_the_port_bound_when_asked() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from helpbot.desk.join_screening import match_register
+from helpbot.desk.joining.register_matching import match_register
+from helpbot.desk.records import Tenancy
 from helpbot.store import models
 from helpbot.store.membership import Membership
 from helpbot.store.tenancy_register import TenancyRegister
@@ -231,19 +232,19 @@ async def test_only_staff_can_approve_and_the_attempt_is_recorded(
 
 def test_the_register_check_tells_exact_near_and_none_apart() -> None:
     today = date(2026, 11, 24)
-    current = models.Tenancy(
+    current = Tenancy(
         reference="SH-000123",
         postcode="TA6 4SY",
-        tenant_names=["Ann Smith"],
-        occupant_names=["Jo Smith"],
+        tenant_names=("Ann Smith",),
+        occupant_names=("Jo Smith",),
         start_date=date(2019, 4, 1),
         end_date=None,
     )
-    ended = models.Tenancy(
+    ended = Tenancy(
         reference="SH-000456",
         postcode="TA6 5AB",
-        tenant_names=["Bob Jones"],
-        occupant_names=[],
+        tenant_names=("Bob Jones",),
+        occupant_names=(),
         start_date=date(2015, 1, 12),
         end_date=date(2024, 6, 30),
     )

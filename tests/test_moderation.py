@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from helpbot.community_records import print_moderation_log
+from helpbot.printouts.community_records import print_moderation_log
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.testing.fake_telegram_objects import FakeUser

@@ -1,181 +1,89 @@
 """The front desk: takes one Inbound event, decides, and returns the actions to take.
 
-It records every message for the case history, then hands over to the policy for
-the kind of chat it came from: a tenant's private thread, a community group
-(3.12) or the staff room. It knows nothing of Telegram or the web (DESIGN.md).
+It records every message for the case history, works out who the sender is in that chat,
+and hands the event to the feature the routing table names (``routing.py``): cases/,
+complaints/, community/, joining/, moderation/, arguments/. It knows nothing of Telegram,
+the web or the database: it works through the ports in ``ports.py`` (DESIGN.md).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
-from helpbot.desk.actions import Action, Button, PostToStaff, SendText, split_long_text
-from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound
+from helpbot.desk.actions import Action, AnswerButton, PostToStaff
+from helpbot.desk.buttons import read_button
+from helpbot.desk.cases.private_chat import private_message
+from helpbot.desk.cases.staff_room import note_colleague, staff_message
+from helpbot.desk.cases.tenant_commands import unknown
+from helpbot.desk.cases.topics import staff_note, topic_name
+from helpbot.desk.community.group_chat import group_message
+from helpbot.desk.complaints.reminders import complaint_reminders
+from helpbot.desk.events import ChatKind, Content, Inbound
 from helpbot.desk.group_rules import GroupRules
+from helpbot.desk.joining.conversation import conversation as joining_conversation
+from helpbot.desk.joining.declines import timeouts
+from helpbot.desk.moderation.group_care import lift_due
+from helpbot.desk.office import Office
+from helpbot.desk.ports import Classified, Records, Understanding
+from helpbot.desk.routing import (
+    CHATS,
+    Role,
+    button_route,
+    command_route,
+    is_staff_command,
+    role_of,
+)
+from helpbot.desk.settings import CommunitySettings, DeskSettings
+from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply, sender_actor
 from helpbot.desk.wording import Wording
-from helpbot.nlu.intents import Classification
-from helpbot.store import models
-from helpbot.store.casebook import Casebook
-from helpbot.store.membership import Membership
-from helpbot.store.moderation_log import ModerationLog
-from helpbot.store.records import Store
-from helpbot.store.tenancy_register import TenancyRegister
+
+__all__ = ["CommunitySettings", "Desk", "DeskSettings"]
 
 log = logging.getLogger(__name__)
-
-# Commands staff use in the staff group; anyone else sending one is refused and audited.
-STAFF_COMMANDS = frozenset(
-    {
-        "claim",
-        "release",
-        "note",
-        "history",
-        "resolve",
-        "close",
-        "reopen",
-        "escalate",
-        "extend",
-        "publish",
-        "warn",
-        "remove",
-        "block",
-        "unblock",
-    }
-)
-
-# Classification looks at the start of very long messages only; the whole text is stored.
-CLASSIFY_LIMIT = 2000
-
-
-class KnowledgeAnswerLike(Protocol):
-    entry_id: str
-    answer: str
-    score: float
-
-
-class PersonalDatumLike(Protocol):
-    kind: str
-
-
-class UnderstandingLike(Protocol):
-    """What the desk needs from nlu: kept narrow so the desk depends on behaviour, not spaCy."""
-
-    def classify(self, text: str) -> Classification: ...
-
-    def answer(self, text: str) -> KnowledgeAnswerLike | None: ...
-
-    def find_personal_data(self, text: str) -> Sequence[PersonalDatumLike]: ...
-
-
-# Commands for moderating community groups (3.7): from the staff group, or by a colleague
-# replying to a member's message in a community group.
-MODERATION_COMMANDS = frozenset({"warn", "remove", "block", "unblock"})
-
-
-@dataclass(frozen=True, slots=True)
-class CommunitySettings:
-    """How the community groups are run (3.5-3.11); from HELPBOT_* settings (config.py)."""
-
-    join_answer_minutes: int = 60  # to answer the questions and accept the rules
-    new_member_days: int = 7  # links and mass mentions from newer members are held
-    mass_mention_limit: int = 5
-    flood_messages: int = 6  # more than this many ...
-    flood_seconds: int = 10  # ... in this many seconds is flooding
-    flood_pause_minutes: int = 5
-    argument_window_minutes: int = 10  # an exchange counts while replies keep coming
-    argument_quiet_minutes: int = 60  # an ended discussion stays ended until quiet this long
-    argument_cooldown_minutes: int = 0  # 0: don't pause those involved
-    argument_cooldown_group_ids: tuple[str, ...] = ()  # empty: every group (if minutes > 0)
-    private_hostile_limit: int = 2  # hostile messages in an hour before a private chat is ended
-    private_cooldown_minutes: int = 60
-    warnings_before_removal: int = 3  # 0: never propose a removal
-
-    def cooldown_for(self, group_id: str) -> int:
-        if self.argument_cooldown_minutes <= 0:
-            return 0
-        groups = self.argument_cooldown_group_ids
-        return self.argument_cooldown_minutes if not groups or group_id in groups else 0
-
-
-@dataclass(frozen=True, slots=True)
-class DeskSettings:
-    bot_username: str | None = None  # for t.me deep links from groups
-    staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
-    staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
-    community: CommunitySettings = field(default_factory=CommunitySettings)
-    web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
-
-    @property
-    def staff_room(self) -> bool:
-        return self.staff_chat is not None
-
-
-@dataclass(slots=True)
-class Visit:
-    """One inbound event with what the desk worked out about it."""
-
-    inbound: Inbound
-    person: models.Person
-    chat: models.Chat
-    classification: Classification | None
-    message: models.Message
-
-    @property
-    def intent(self) -> str | None:
-        return self.classification.intent if self.classification else None
 
 
 class Desk:
     def __init__(
         self,
-        store: Store,
-        understanding: UnderstandingLike,
+        records: Records,
+        understanding: Understanding,
         wording: Wording,
         settings: DeskSettings | None = None,
         rules: GroupRules | None = None,
     ) -> None:
-        # Imported here: the policies import this module for Visit and helpers.
-        from helpbot.desk.community import CommunityGroup
-        from helpbot.desk.heated_discussions import HeatedDiscussions
-        from helpbot.desk.join_screening import JoinScreening
-        from helpbot.desk.moderation import Moderation
-        from helpbot.desk.private_thread import PrivateThread
-        from helpbot.desk.staff_room import StaffRoom
+        self.office = Office(
+            records, understanding, wording, rules or GroupRules.load(), settings or DeskSettings()
+        )
 
-        self.store = store
-        self.casebook = Casebook(store)
-        self.membership = Membership(store)
-        self.moderation_log = ModerationLog(store)
-        self.register = TenancyRegister(store)
-        self.understanding = understanding
-        self.say = wording
-        self.settings = settings or DeskSettings()
-        self.rules = rules or GroupRules.load()
-        self.private = PrivateThread(self)
-        self.community = CommunityGroup(self)
-        self.staff = StaffRoom(self)
-        self.joining = JoinScreening(self)
-        self.heat = HeatedDiscussions(self)
-        self.moderation = Moderation(self)
+    @property
+    def settings(self) -> DeskSettings:
+        return self.office.settings
+
+    @settings.setter
+    def settings(self, value: DeskSettings) -> None:
+        self.office.settings = value
+
+    @property
+    def say(self) -> Wording:
+        return self.office.say
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
-        person = await self.store.person(inbound.sender)
-        chat = await self.store.chat(inbound.chat)
-        classification: Classification | None = None
-        if inbound.content is Content.TEXT and inbound.text.strip() and not inbound.edited:
-            if inbound.chat.kind is not ChatKind.STAFF:
-                classification = self.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
-        message = await self.store.record_inbound(
-            inbound,
-            classification.intent if classification else None,
-            chat_id=chat.id,
-            person_id=person.id,
-        )
+        people = self.office.people
+        person = await people.person(inbound.sender)
+        chat = await people.chat(inbound.chat)
+        classification: Classified | None = None
+        # Colleagues' words in the staff room are theirs to the tenant, never classified.
+        if (
+            inbound.content is Content.TEXT
+            and inbound.text.strip()
+            and not inbound.edited
+            and inbound.chat.kind is not ChatKind.STAFF
+        ):
+            classification = self.office.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
+        intent = classification.intent if classification else None
+        message = await people.record_inbound(inbound, intent, chat_id=chat.id, person_id=person.id)
         # Ids and labels only: message text and names never go to the log (Privacy).
         log.info(
             "inbound channel=%s chat=%s kind=%s content=%s intent=%s",
@@ -183,16 +91,83 @@ class Desk:
             chat.id,
             inbound.chat.kind.value,
             inbound.content.value,
-            classification.intent if classification else "-",
+            intent or "-",
         )
-        visit = Visit(inbound, person, chat, classification, message)
-        if inbound.chat.kind is ChatKind.PRIVATE:
-            return await self.private.handle(visit)
-        if inbound.chat.kind is ChatKind.COMMUNITY:
-            return await self.community.handle(visit)
-        if inbound.chat.kind is ChatKind.STAFF:
-            return await self.staff.handle(visit)
+        return await self.route(Visit(inbound, person, chat, classification, message))
+
+    async def route(self, visit: Visit) -> list[Action]:
+        office = self.office
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        chat = CHATS[kind]
+        if not chat.roles or (chat.ignore_bots and inbound.sender.is_bot):
+            return []
+        role = role_of(office, visit)
+        if inbound.content is Content.BUTTON:
+            return await self.press(visit, role)
+        if kind is ChatKind.PRIVATE and not inbound.edited:
+            # Someone asking to join a community group is answering its questions (3.5);
+            # an emergency or safeguarding message still gets help (joining lets it by).
+            joining = await joining_conversation(office, visit)
+            if joining is not None:
+                return joining
+        if role is Role.COLLEAGUE:
+            await note_colleague(office, visit)
+        if inbound.content is Content.COMMAND:
+            return await self.command(visit, role)
+        if role not in chat.roles:
+            return []
+        if kind is ChatKind.PRIVATE:
+            return await private_message(office, visit)
+        if kind is ChatKind.COMMUNITY:
+            return await group_message(office, visit, colleague=role is Role.MODERATOR)
+        return await staff_message(office, visit)
+
+    async def command(self, visit: Visit, role: Role) -> list[Action]:
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        route = command_route(inbound.command, kind, role)
+        if route is not None:
+            return await route.run(self.office, visit)
+        if is_staff_command(inbound.command):
+            return await self.refuse(visit)
+        if kind is ChatKind.PRIVATE:
+            return await unknown(self.office, visit)
         return []
+
+    async def refuse(self, visit: Visit) -> list[Action]:
+        """A colleagues' command from someone else: refused politely, and recorded."""
+        inbound = visit.inbound
+        await self.office.audit(
+            actor=sender_actor(inbound),
+            action="refused_staff_command",
+            subject=inbound.command,
+            detail={"chat_kind": inbound.chat.kind.value},
+        )
+        if inbound.chat.kind is ChatKind.STAFF:
+            text = self.say("staff", "not_staff", command=inbound.command or "")
+        else:
+            text = self.say("commands", "staff_only", command=inbound.command or "")
+        return [reply(inbound, text)]
+
+    async def press(self, visit: Visit, role: Role) -> list[Action]:
+        inbound = visit.inbound
+        kind = inbound.chat.kind
+        callback = inbound.callback_id
+        if role not in CHATS[kind].roles and kind is ChatKind.STAFF:
+            # Buttons in the staff group are colleagues' decisions (3.5, 3.7).
+            await self.office.audit(
+                actor=sender_actor(inbound),
+                action="refused_staff_button",
+                subject=(inbound.callback_data or "")[:64],
+            )
+            text = self.say("community_staff", "only_staff")
+            return [AnswerButton(callback, text)] if callback else []
+        button = read_button(inbound.callback_data)
+        route = button_route(button, kind, role)
+        if route is None:
+            return [AnswerButton(callback)] if callback else []
+        return await route.run(self.office, visit, button)
 
     async def delivery_failed(
         self, case_id: int | None, author: str | None, status: str, reason: str
@@ -202,7 +177,8 @@ class Desk:
         so a reply that never arrived never looks sent."""
         if case_id is None:
             return []
-        await self.casebook.log(
+        cases = self.office.cases
+        await cases.log(
             case_id,
             "undelivered" if status == "undelivered" else "unconfirmed",
             actor_kind="system",
@@ -210,100 +186,17 @@ class Desk:
         )
         if author is None or not self.settings.staff_room:
             return []
-        case = await self.casebook.by_id(case_id)
+        case = await cases.by_id(case_id)
         if case is None:
             return []
-        from helpbot.desk.private_thread import topic_name
-
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
-        text = self.say("staff", key, name=author)
+        text = staff_note(self.say("staff", key, name=author))
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
 
     async def complaint_reminders(self, today: date) -> list[Action]:
-        return await self.staff.complaint_reminders(today)
+        return await complaint_reminders(self.office, today)
 
     async def community_sweep(self, now: datetime) -> list[Action]:
         """Run every minute or so: declines join requests left unanswered (3.6.2) and
         lifts cool-downs that have run out."""
-        return await self.joining.timeouts(now) + await self.moderation.lift_due(now)
-
-    # -- shared helpers ---------------------------------------------------------
-
-    def is_staff(self, inbound: Inbound) -> bool:
-        if inbound.chat.kind is not ChatKind.STAFF or inbound.sender.is_bot:
-            return False
-        allowed = self.settings.staff_user_ids
-        return not allowed or inbound.sender.external_id in allowed
-
-    def is_colleague(self, person: models.Person) -> bool:
-        """A colleague anywhere (e.g. moderating a community group): on the staff list if
-        one is set, otherwise someone seen in the staff group who hasn't left it."""
-        staff_chat = self.settings.staff_chat
-        if staff_chat is None or person.channel != staff_chat.channel:
-            return False
-        allowed = self.settings.staff_user_ids
-        if allowed:
-            return person.external_id in allowed
-        return person.staff_since is not None
-
-    async def refuse_staff_command(self, visit: Visit, key: str = "staff_only") -> list[Action]:
-        inbound = visit.inbound
-        await self.store.audit(
-            actor=f"{inbound.channel}:{inbound.sender.external_id}",
-            action="refused_staff_command",
-            subject=inbound.command,
-            detail={"chat_kind": inbound.chat.kind.value},
-        )
-        section = "staff" if key == "not_staff" else "commands"
-        return [reply(inbound, self.say(section, key, command=inbound.command or ""))]
-
-    def private_link(self, start: str = "") -> tuple[tuple[Button, ...], ...]:
-        if not self.settings.bot_username:
-            return ()
-        url = f"https://t.me/{self.settings.bot_username}"
-        if start:
-            url += f"?start={start}"
-        return ((Button(self.say("group", "move_private_button"), url=url),),)
-
-
-def reply(
-    inbound: Inbound,
-    text: str,
-    *,
-    intent: str | None = None,
-    buttons: tuple[tuple[Button, ...], ...] = (),
-    case_id: int | None = None,
-) -> SendText:
-    """A reply in the same chat (and topic); in groups it quotes the message it answers."""
-    in_group = inbound.chat.kind is not ChatKind.PRIVATE
-    return SendText(
-        chat=inbound.chat,
-        text=split_long_text(text)[0],
-        buttons=buttons,
-        reply_to_message_id=inbound.message_id if in_group else None,
-        thread_id=inbound.chat.thread_id,
-        intent=intent,
-        case_id=case_id,
-    )
-
-
-def chat_ref(chat: models.Chat) -> ChatRef:
-    return ChatRef(
-        channel=chat.channel,
-        external_id=chat.external_id,
-        kind=ChatKind(chat.kind),
-        title=chat.title,
-    )
-
-
-def private_chat(person: models.Person) -> ChatRef:
-    """A person's private chat with the bot: on Telegram its id is the user's id, and the
-    bot may write there once they have written to it, or for 5 minutes after a join
-    request."""
-    return ChatRef(channel=person.channel, external_id=person.external_id, kind=ChatKind.PRIVATE)
-
-
-def who(person: models.Person) -> str:
-    """How colleagues see a member in the staff group: first name, @username, id."""
-    handle = f"@{person.username}, " if person.username else ""
-    return f"{person.first_name or 'Someone'} ({handle}id {person.external_id})"
+        return await timeouts(self.office, now) + await lift_due(self.office, now)

@@ -77,7 +77,7 @@ def _item(row: Any) -> Item:
 
 def lane_of(action: Action, origin: str) -> tuple[str, str]:
     """(channel, lane) for an action; ``origin`` is the channel of the event behind it."""
-    if isinstance(action, SendText | DeleteMessage) or isinstance(action, MemberAction):
+    if isinstance(action, SendText | DeleteMessage | MemberAction):
         chat = action.chat
         return chat.channel, f"{chat.channel}:{chat.external_id}"
     if isinstance(action, PostToStaff | SetTopicOpen):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from helpbot.store import models
+from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
 
 OPEN_STATUSES = ("open",)
@@ -184,7 +185,7 @@ class Casebook:
                 .where(models.Case.id == case_id, models.Case.assignee_id.is_(None))
                 .values(assignee_id=staff_id, assignee_name=staff_name, updated_at=models.utcnow())
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     async def release(self, case_id: int, staff_id: int) -> bool:
         async with self.sessions.begin() as session:
@@ -193,7 +194,7 @@ class Casebook:
                 .where(models.Case.id == case_id, models.Case.assignee_id == staff_id)
                 .values(assignee_id=None, assignee_name=None, updated_at=models.utcnow())
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     async def log(
         self,

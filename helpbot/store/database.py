@@ -8,13 +8,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, make_url
+from sqlalchemy import CursorResult, Result, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from helpbot.store.inline_sqlite import creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed: a conditional update that changed one row won."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

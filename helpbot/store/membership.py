@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from helpbot.store import models
+from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
 
 OPEN_REQUEST = ("asking", "rules")
@@ -89,7 +90,7 @@ class Membership:
                 )
                 .values(**values)
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     async def overdue_requests(self, now: datetime) -> list[models.JoinRequest]:
         async with self.sessions() as session:

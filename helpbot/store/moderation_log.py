@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from helpbot.store import models
+from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
 
 
@@ -80,7 +81,7 @@ class ModerationLog:
                 )
                 .values(state=to_state)
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     async def count(self, person_id: int, action: str) -> int:
         async with self.sessions() as session:
@@ -131,7 +132,7 @@ class ModerationLog:
                 )
                 .values(lifted_at=now)
             )
-            return result.rowcount == 1
+            return rows_changed(result) == 1
 
     async def entries(self, limit: int = 200, action: str | None = None) -> list[LogLine]:
         member = aliased(models.Person)

@@ -126,6 +126,12 @@ class Store:
         self._people[key] = row
         return row
 
+    def forget_person(self, person_id: int) -> None:
+        """Drop a remembered person whose row just changed, so the next look-up reads it."""
+        for key, row in list(self._people.items()):
+            if row.id == person_id:
+                del self._people[key]
+
     async def _upsert_person(self, who: events.Person) -> models.Person:
         async with self.sessions.begin() as session:
             await session.execute(

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
+from helpbot.desk.records import normalise_postcode, normalise_reference
 from helpbot.store import models
 from helpbot.store.records import Store
 
@@ -32,7 +33,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("reference", "postcode", "tenants", "start_date")
 
 _REFERENCE = re.compile(r"^[A-Z0-9/-]{2,32}$")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+__all__ = [
+    "ImportResult",
+    "RegisterError",
+    "TenancyRegister",
+    "TenancyRow",
+    "normalise_postcode",
+    "normalise_reference",
+    "read_register",
+]
 
 
 class RegisterError(ValueError):
@@ -63,16 +74,6 @@ class ImportResult:
     @property
     def total(self) -> int:
         return self.added + self.updated + self.unchanged
-
-
-def normalise_reference(value: str) -> str:
-    return re.sub(r"\s+", "", value).upper()
-
-
-def normalise_postcode(value: str) -> str | None:
-    """ "ta64sy" -> "TA6 4SY"; None if it is not a UK postcode."""
-    match = _POSTCODE.match(re.sub(r"\s+", "", value).upper())
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -191,7 +192,7 @@ class TenancyRegister:
         self, references: Sequence[str], postcode: str | None
     ) -> list[models.Tenancy]:
         """Tenancies with one of these references or at this postcode."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if references:
             conditions.append(models.Tenancy.reference.in_(list(references)))
         if postcode:

@@ -1,0 +1,61 @@
+"""Everything a tenant says that is not a case: questions from the knowledge base, small
+talk, and the rest; if a colleague has the tenant's case, it goes to them instead."""
+
+from __future__ import annotations
+
+import re
+
+from helpbot.desk.actions import Action, Button
+from helpbot.desk.arguments.in_private import private_message
+from helpbot.desk.buttons import TalkToPerson
+from helpbot.desk.cases.tenant_thread import file_message, to_staff
+from helpbot.desk.office import Office
+from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
+
+_GREETING = re.compile(r"\b(hi|hello|hiya|hey|morning|afternoon|evening|yo)\b", re.I)
+_THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.I)
+_BYE = re.compile(r"\b(bye|goodbye|see you|see ya|cya|night|ttyl)\b", re.I)
+
+
+async def conversation(office: Office, visit: Visit) -> list[Action]:
+    """Questions, small talk and the rest. If a colleague has the tenant's case, the
+    message goes to them and the bot stays out of it."""
+    current = await office.cases.current_case(visit.person.id)
+    actions: list[Action] = []
+    if current is not None:
+        await file_message(office, current.id, visit, intent=visit.intent)
+        actions += to_staff(office, current, visit, new=False)
+        if current.assignee_id is not None:
+            return actions
+    case_id = current.id if current else None
+    if visit.intent == "hostile":
+        # Not argued with; ended once if it keeps coming (3.10).
+        return await private_message(office, visit, case_id) + actions
+    return answer(office, visit, case_id=case_id) + actions
+
+
+def answer(office: Office, visit: Visit, case_id: int | None = None) -> list[Action]:
+    inbound = visit.inbound
+    say = office.say
+    intent = visit.intent or "smalltalk"
+    if intent == "question":
+        found = office.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
+        if found is None:
+            person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
+            text = say("intents", "question_unsure")
+            return [reply(inbound, text, intent=intent, case_id=case_id, buttons=person)]
+        return [reply(inbound, found.answer, intent=intent, case_id=case_id)]
+    if intent == "smalltalk":
+        text = smalltalk(office, inbound.text)
+        return [reply(inbound, text, intent=intent, case_id=case_id)]
+    return [reply(inbound, say("intents", intent), intent=intent, case_id=case_id)]
+
+
+def smalltalk(office: Office, text: str) -> str:
+    if _BYE.search(text):
+        return office.say("intents", "smalltalk_bye")
+    if _THANKS.search(text):
+        return office.say("intents", "smalltalk_thanks")
+    if _GREETING.search(text):
+        return office.say("intents", "smalltalk_greeting")
+    return office.say("intents", "smalltalk")

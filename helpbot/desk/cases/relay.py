@@ -1,0 +1,69 @@
+"""A colleague's reply in a case's topic goes to the tenant from the bot, signed with
+their first name only (3.3: no personal profiles). Replying also takes the case if nobody
+has; on a complaint the first reply is its acknowledgement (Complaint Handling Code)."""
+
+from __future__ import annotations
+
+from helpbot.desk.actions import Action, SendText, split_long_text
+from helpbot.desk.cases.tenant_chat import tenant_chat
+from helpbot.desk.cases.topics import day
+from helpbot.desk.complaints_clock import local_day, stage_deadlines
+from helpbot.desk.office import Office
+from helpbot.desk.records import Case
+from helpbot.desk.visit import Visit, colleague_name, reply
+
+
+async def relay_to_tenant(office: Office, visit: Visit, case: Case) -> list[Action]:
+    inbound = visit.inbound
+    name = colleague_name(inbound)
+    say = office.say
+    actions: list[Action] = []
+    if case.assignee_id is None and await office.cases.claim(case.id, visit.person.id, name):
+        await office.cases.log(
+            case.id, "claimed", actor_kind="staff", actor_id=visit.person.id, actor_name=name
+        )
+        actions.append(reply(inbound, say("staff", "claimed", name=name)))
+    await office.cases.log(
+        case.id,
+        "staff_reply",
+        actor_kind="staff",
+        actor_id=visit.person.id,
+        actor_name=name,
+        text=inbound.text,
+    )
+    tenant = await tenant_chat(office, case)
+    if tenant is None:
+        return [*actions, reply(inbound, say("staff", "relayed_later"))]
+    signed = f"{inbound.text}\n\n{say('cases', 'staff_signature', name=name)}"
+    actions += [
+        SendText(chat=tenant, text=part, case_id=case.id, author=name)
+        for part in split_long_text(signed)
+    ]
+    if case.kind == "complaint" and case.acknowledged_on is None and case.stage:
+        actions += await acknowledge(office, visit, case)
+    return actions
+
+
+async def acknowledge(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """A colleague's first reply on a complaint acknowledges it (within 5 working days);
+    the response clock then runs from that day."""
+    today = local_day(visit.inbound.received_at)
+    received = case.received_on or today
+    respond_by = stage_deadlines(case.stage or 1, received, acknowledged=today).respond_by
+    await office.cases.change(case.id, acknowledged_on=today, respond_by=respond_by)
+    await office.cases.log(
+        case.id,
+        "acknowledged",
+        actor_kind="staff",
+        actor_id=visit.person.id,
+        actor_name=colleague_name(visit.inbound),
+        detail={"respond_by": respond_by.isoformat()},
+    )
+    say = office.say
+    text = say("staff", "acknowledged", today=day(today), respond_by=day(respond_by))
+    actions: list[Action] = [reply(visit.inbound, text)]
+    tenant = await tenant_chat(office, case)
+    if tenant is not None:
+        told = say("cases", "acknowledged", ref=case.ref, respond_by=day(respond_by))
+        actions.append(SendText(chat=tenant, text=told, case_id=case.id))
+    return actions

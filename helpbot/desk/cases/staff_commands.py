@@ -1,0 +1,176 @@
+"""Colleagues' commands in a case's topic (docs/staff-guide.md): take and hand back the
+case, notes, the timeline, resolve, close and reopen, and publishing a resolution with
+the complainant's consent (3.13). The router has checked who may use them and found the
+case; each command is recorded in the audit log there."""
+
+from __future__ import annotations
+
+import re
+
+from helpbot.desk.actions import Action, Button, SendText, SetTopicOpen, split_long_text
+from helpbot.desk.buttons import PublishConsent, Satisfied
+from helpbot.desk.cases.tenant_chat import tell_tenant, tenant_chat
+from helpbot.desk.cases.topics import day
+from helpbot.desk.complaints_clock import LONDON, add_working_days, local_day
+from helpbot.desk.office import Office
+from helpbot.desk.records import Case
+from helpbot.desk.visit import Visit, colleague_name, reply
+
+_EXTEND = re.compile(r"^(\d{1,2})\s+(.+)$", re.S)
+
+
+async def _log(
+    office: Office,
+    visit: Visit,
+    case: Case,
+    kind: str,
+    *,
+    text: str = "",
+    detail: dict[str, object] | None = None,
+) -> None:
+    """A colleague's step on the case's timeline, under their first name."""
+    await office.cases.log(
+        case.id,
+        kind,
+        actor_kind="staff",
+        actor_id=visit.person.id,
+        actor_name=colleague_name(visit.inbound),
+        text=text,
+        detail=detail,
+    )
+
+
+async def claim(office: Office, visit: Visit, case: Case) -> list[Action]:
+    name = colleague_name(visit.inbound)
+    if await office.cases.claim(case.id, visit.person.id, name):
+        await _log(office, visit, case, "claimed")
+        return [reply(visit.inbound, office.say("staff", "claimed", name=name))]
+    current = await office.cases.by_id(case.id)
+    holder = (current.assignee_name if current else None) or "Someone"
+    return [reply(visit.inbound, office.say("staff", "claim_lost", name=holder))]
+
+
+async def release(office: Office, visit: Visit, case: Case) -> list[Action]:
+    if not await office.cases.release(case.id, visit.person.id):
+        return [reply(visit.inbound, office.say("staff", "not_claimed_by_you"))]
+    await _log(office, visit, case, "released")
+    name = colleague_name(visit.inbound)
+    return [reply(visit.inbound, office.say("staff", "released", name=name))]
+
+
+async def note(office: Office, visit: Visit, case: Case) -> list[Action]:
+    text = visit.inbound.command_args
+    if not text:
+        return [reply(visit.inbound, office.say("staff", "needs_text", command="note"))]
+    await _log(office, visit, case, "note", text=text)
+    return [reply(visit.inbound, office.say("staff", "note_added"))]
+
+
+async def history(office: Office, visit: Visit, case: Case) -> list[Action]:
+    say = office.say
+    lines = [say("staff", "history_header", ref=case.ref, kind=case.kind, status=case.status)]
+    for event in await office.cases.timeline(case.id):
+        who = event.actor_name or event.actor_kind
+        line = f"{event.at.astimezone(LONDON):%d %b %H:%M} · {who} · {event.kind}"
+        if event.text:
+            line += f": {event.text}"
+        lines.append(line)
+    return [reply(visit.inbound, part) for part in split_long_text("\n".join(lines))]
+
+
+async def resolve(office: Office, visit: Visit, case: Case) -> list[Action]:
+    text = visit.inbound.command_args
+    say = office.say
+    if not text:
+        return [reply(visit.inbound, say("staff", "needs_text", command="resolve"))]
+    today = local_day(visit.inbound.received_at)
+    await office.cases.change(
+        case.id, status="resolved", resolution=text, responded_on=today, satisfied=None
+    )
+    await _log(office, visit, case, "resolved", text=text)
+    key = "resolved_stage2" if case.kind == "complaint" and case.stage == 2 else "resolved"
+    actions: list[Action] = [reply(visit.inbound, say("staff", "resolved"))]
+    tenant = await tenant_chat(office, case)
+    if tenant is None:
+        return [*actions, reply(visit.inbound, say("staff", "relayed_later"))]
+    buttons = (
+        (
+            Button(say("cases", "yes_button"), data=Satisfied(case.id, yes=True).data),
+            Button(say("cases", "no_button"), data=Satisfied(case.id, yes=False).data),
+        ),
+    )
+    text = say("cases", key, ref=case.ref, text=text)
+    actions.append(SendText(chat=tenant, text=text, buttons=buttons, case_id=case.id))
+    return actions
+
+
+async def close(office: Office, visit: Visit, case: Case) -> list[Action]:
+    await office.cases.change(case.id, status="closed", closed_at=office.clock.now())
+    await _log(office, visit, case, "closed")
+    actions: list[Action] = [reply(visit.inbound, office.say("staff", "closed"))]
+    actions += await tell_tenant(office, case, office.say("cases", "closed", ref=case.ref))
+    if visit.inbound.chat.thread_id:
+        actions.append(SetTopicOpen(case.id, visit.inbound.chat.thread_id, open=False))
+    return actions
+
+
+async def reopen(office: Office, visit: Visit, case: Case) -> list[Action]:
+    await office.cases.change(case.id, status="open", closed_at=None)
+    await _log(office, visit, case, "reopened")
+    actions: list[Action] = []
+    if visit.inbound.chat.thread_id:
+        actions.append(SetTopicOpen(case.id, visit.inbound.chat.thread_id, open=True))
+    actions.append(reply(visit.inbound, office.say("staff", "reopened")))
+    actions += await tell_tenant(office, case, office.say("cases", "reopened", ref=case.ref))
+    return actions
+
+
+async def extend(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """Move a complaint's response date by some working days; the tenant is told why."""
+    say = office.say
+    if case.kind != "complaint" or case.respond_by is None:
+        return [reply(visit.inbound, say("staff", "not_a_complaint"))]
+    match = _EXTEND.match(visit.inbound.command_args.strip())
+    if not match or int(match.group(1)) < 1:
+        return [reply(visit.inbound, say("staff", "extend_usage"))]
+    days, reason = int(match.group(1)), match.group(2).strip()
+    respond_by = add_working_days(case.respond_by, days)
+    await office.cases.change(case.id, respond_by=respond_by, extension_reason=reason)
+    detail = {"days": days, "respond_by": respond_by.isoformat()}
+    await _log(office, visit, case, "extended", text=reason, detail=detail)
+    told = say("cases", "extended", ref=case.ref, reason=reason, respond_by=day(respond_by))
+    return [
+        reply(visit.inbound, say("staff", "extended", respond_by=day(respond_by))),
+        *await tell_tenant(office, case, told),
+    ]
+
+
+async def publish(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """3.13: a resolution may be published, linked to the original complaint, only with
+    the complainant's consent. Ask first; nothing is posted before a Yes."""
+    text = visit.inbound.command_args
+    say = office.say
+    if case.kind != "complaint":
+        return [reply(visit.inbound, say("staff", "not_a_complaint"))]
+    if case.origin_chat_id is None or case.origin_message_id is None:
+        return [reply(visit.inbound, say("staff", "no_origin"))]
+    if not text:
+        return [reply(visit.inbound, say("staff", "needs_text", command="publish"))]
+    tenant = await tenant_chat(office, case)
+    if tenant is None:
+        return [reply(visit.inbound, say("staff", "relayed_later"))]
+    await office.cases.change(
+        case.id, publication_text=text, publication_consent="asked", publication_consent_at=None
+    )
+    await _log(office, visit, case, "consent_asked", text=text)
+    buttons = (
+        (
+            Button(say("cases", "yes_button"), data=PublishConsent(case.id, yes=True).data),
+            Button(say("cases", "no_button"), data=PublishConsent(case.id, yes=False).data),
+        ),
+    )
+    question = say("cases", "consent_question", ref=case.ref, text=text)
+    return [
+        reply(visit.inbound, say("staff", "consent_asked")),
+        SendText(chat=tenant, text=question, buttons=buttons, case_id=case.id),
+    ]

@@ -1,0 +1,251 @@
+"""What the desk needs from the world, as narrow typed ports it owns.
+
+Each port takes and returns the frozen values of ``records.py``. The store implements
+the record ports (``helpbot/store/desk_records.py``), nlu the understanding; tests use
+in-memory fakes (``tests/desk_fakes.py``). Nothing here imports a database, spaCy or a
+chat platform, so policy can be read and tested alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from helpbot.desk import events
+from helpbot.desk.records import (
+    Case,
+    CaseEvent,
+    Chat,
+    Discussion,
+    GroupMember,
+    JoinRequest,
+    ModerationEntry,
+    NewCase,
+    Person,
+    StoredMessage,
+    Tenancy,
+)
+
+
+class Classified(Protocol):
+    """What the classifier says about one message: the primary intent and every score."""
+
+    @property
+    def intent(self) -> str: ...
+
+    @property
+    def scores(self) -> Mapping[str, float]: ...
+
+
+class KnowledgeAnswer(Protocol):
+    @property
+    def answer(self) -> str: ...
+
+
+class PersonalDatum(Protocol):
+    """Where a piece of personal data sits in a text (never the datum itself)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+class Understanding(Protocol):
+    """Intents, knowledge-base answers and personal-data detection (nlu, spaCy)."""
+
+    def classify(self, text: str) -> Classified: ...
+
+    def answer(self, text: str) -> KnowledgeAnswer | None: ...
+
+    def find_personal_data(self, text: str) -> Sequence[PersonalDatum]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class People(Protocol):
+    """People, chats and the messages they send: recorded for every event."""
+
+    async def person(self, who: events.Person) -> Person: ...
+
+    async def chat(self, where: events.ChatRef) -> Chat: ...
+
+    async def record_inbound(
+        self, inbound: events.Inbound, intent: str | None, *, chat_id: int, person_id: int
+    ) -> StoredMessage: ...
+
+    async def link_message(self, message_id: int, case_id: int) -> None: ...
+
+    async def message(self, message_id: int) -> StoredMessage | None: ...
+
+    async def person_by_id(self, person_id: int) -> Person | None: ...
+
+    async def chat_by_id(self, chat_id: int) -> Chat | None: ...
+
+    async def find_person(self, channel: str, who: str) -> Person | None:
+        """By channel id, or by @username compared without case."""
+        ...
+
+    async def find_people(self, channel: str, names: Sequence[str]) -> list[Person]: ...
+
+    async def set_staff_since(self, person_id: int, value: datetime | None) -> None: ...
+
+    async def has_written_privately(self, person_id: int) -> bool:
+        """Whether the bot may write to them: they have started a private chat."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """Who did what, when: colleagues' actions and refused attempts (Privacy promise)."""
+
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+class Cases(Protocol):
+    """The casebook (3.12, 3.13): cases, their claim and their timeline."""
+
+    async def open_case(self, new: NewCase) -> Case: ...
+
+    async def opened_from(self, origin: str, since: datetime) -> int: ...
+
+    async def by_id(self, case_id: int) -> Case | None: ...
+
+    async def by_topic(self, thread_id: int) -> Case | None: ...
+
+    async def by_link(self, token: str) -> Case | None: ...
+
+    async def open_case_of_kind(self, tenant_id: int, kind: str) -> Case | None: ...
+
+    async def current_case(self, tenant_id: int) -> Case | None: ...
+
+    async def tenant_cases(self, tenant_id: int) -> list[Case]: ...
+
+    async def complaints_due(self, by: date) -> list[Case]: ...
+
+    async def change(self, case_id: int, **values: Any) -> None: ...
+
+    async def claim(self, case_id: int, staff_id: int, staff_name: str) -> bool:
+        """Exactly one of two colleagues claiming at once wins."""
+        ...
+
+    async def release(self, case_id: int, staff_id: int) -> bool: ...
+
+    async def log(
+        self,
+        case_id: int,
+        kind: str,
+        *,
+        actor_kind: str,
+        actor_id: int | None = None,
+        actor_name: str = "",
+        text: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    async def timeline(self, case_id: int) -> list[CaseEvent]: ...
+
+
+class Members(Protocol):
+    """Join requests and group membership (3.5, 3.6, 3.7, 3.11)."""
+
+    async def open_request(
+        self, chat_id: int, person_id: int, *, now: datetime, answer_by: datetime
+    ) -> JoinRequest: ...
+
+    async def request(self, request_id: int) -> JoinRequest | None: ...
+
+    async def current_request(self, person_id: int) -> JoinRequest | None: ...
+
+    async def change_request(self, request_id: int, **values: Any) -> None: ...
+
+    async def move_request(
+        self, request_id: int, from_statuses: tuple[str, ...], **values: Any
+    ) -> bool:
+        """Only one of two deciders at once moves a request on."""
+        ...
+
+    async def overdue_requests(self, now: datetime) -> list[JoinRequest]: ...
+
+    async def member(self, chat_id: int, person_id: int) -> GroupMember | None: ...
+
+    async def set_member(self, chat_id: int, person_id: int, **values: Any) -> None: ...
+
+    async def memberships(self, person_id: int) -> list[GroupMember]: ...
+
+    async def community_chats(self, channel: str) -> list[Chat]: ...
+
+    async def messages_since(self, chat_id: int, person_id: int, since: datetime) -> int: ...
+
+
+class ModerationRecord(Protocol):
+    """The moderation log and the discussions being watched (3.7, 3.10)."""
+
+    async def record(
+        self,
+        action: str,
+        *,
+        actor_kind: str,
+        chat_id: int | None = None,
+        person_id: int | None = None,
+        reason: str = "",
+        actor_id: int | None = None,
+        actor_name: str = "",
+        until: datetime | None = None,
+        state: str | None = None,
+        message_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> ModerationEntry: ...
+
+    async def get(self, entry_id: int) -> ModerationEntry | None: ...
+
+    async def settle(self, entry_id: int, from_state: str, to_state: str) -> bool: ...
+
+    async def count(self, person_id: int, action: str) -> int: ...
+
+    async def active_restriction(self, chat_id: int, person_id: int, now: datetime) -> bool: ...
+
+    async def restrictions_due(self, now: datetime) -> list[ModerationEntry]: ...
+
+    async def mark_lifted(self, entry_id: int, now: datetime) -> bool: ...
+
+    async def discussions(self, chat_id: int, kind: str, since: datetime) -> list[Discussion]: ...
+
+    async def save_discussion(self, discussion: Discussion) -> Discussion: ...
+
+
+class TenancyRegister(Protocol):
+    """The association's register of current tenancies (3.5, 3.6.1)."""
+
+    async def references(self) -> list[str]: ...
+
+    async def candidates(
+        self, references: Sequence[str], postcode: str | None
+    ) -> list[Tenancy]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Every record port the desk uses, handed over in one piece at start-up."""
+
+    people: People
+    audit: AuditTrail
+    cases: Cases
+    members: Members
+    moderation: ModerationRecord
+    register: TenancyRegister
+    clock: Clock

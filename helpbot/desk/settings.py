@@ -1,0 +1,46 @@
+"""How the desk is set up, fixed once at start-up (serve.build_desk): who the bot is,
+which chat is the staff room, who is staff, and how the community groups are run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from helpbot.desk.events import ChatRef
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySettings:
+    """How the community groups are run (3.5-3.11); from HELPBOT_* settings (config.py)."""
+
+    join_answer_minutes: int = 60  # to answer the questions and accept the rules
+    new_member_days: int = 7  # links and mass mentions from newer members are held
+    mass_mention_limit: int = 5
+    flood_messages: int = 6  # more than this many ...
+    flood_seconds: int = 10  # ... in this many seconds is flooding
+    flood_pause_minutes: int = 5
+    argument_window_minutes: int = 10  # an exchange counts while replies keep coming
+    argument_quiet_minutes: int = 60  # an ended discussion stays ended until quiet this long
+    argument_cooldown_minutes: int = 0  # 0: don't pause those involved
+    argument_cooldown_group_ids: tuple[str, ...] = ()  # empty: every group (if minutes > 0)
+    private_hostile_limit: int = 2  # hostile messages in an hour before a private chat is ended
+    private_cooldown_minutes: int = 60
+    warnings_before_removal: int = 3  # 0: never propose a removal
+
+    def cooldown_for(self, group_id: str) -> int:
+        if self.argument_cooldown_minutes <= 0:
+            return 0
+        groups = self.argument_cooldown_group_ids
+        return self.argument_cooldown_minutes if not groups or group_id in groups else 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    bot_username: str | None = None  # for t.me deep links from groups
+    staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
+    staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
+    community: CommunitySettings = field(default_factory=CommunitySettings)
+    web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
+
+    @property
+    def staff_room(self) -> bool:
+        return self.staff_chat is not None
