@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from helpbot.desk import safety_net
 from helpbot.desk.actions import Action, AnswerButton, DeleteMessage, PostToStaff
 from helpbot.desk.events import Content
 from helpbot.desk.front_desk import MODERATION_COMMANDS, STAFF_COMMANDS, Visit, reply
@@ -55,6 +56,9 @@ class CommunityGroup:
             if not colleague:
                 # Never argue; end an argument once (3.10).
                 actions += await self.desk.heat.group_message(visit)
+        # A sign of risk the intent did not cover: the safety line (never the message
+        # itself) and a colleague told, even where the bot would otherwise stay quiet.
+        actions += await safety_net.catch(self.desk, visit, where="community group")
         if exposed:
             await self.desk.store.audit(
                 actor="bot",

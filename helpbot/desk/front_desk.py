@@ -47,7 +47,9 @@ STAFF_COMMANDS = frozenset(
     }
 )
 
-# Classification looks at the start of very long messages only; the whole text is stored.
+# Knowledge-base answers look at the start of a very long message only. Classification
+# reads the whole message: nlu reads long ones in a bounded number of sentence windows,
+# so an urgent sentence at the end of a ramble is not missed and latency stays bounded.
 CLASSIFY_LIMIT = 2000
 
 
@@ -168,7 +170,7 @@ class Desk:
         classification: Classification | None = None
         if inbound.content is Content.TEXT and inbound.text.strip() and not inbound.edited:
             if inbound.chat.kind is not ChatKind.STAFF:
-                classification = self.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
+                classification = self.understanding.classify(inbound.text)
         message = await self.store.record_inbound(
             inbound,
             classification.intent if classification else None,

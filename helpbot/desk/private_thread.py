@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from helpbot.desk import safety_net
 from helpbot.desk.actions import (
     MAX_MESSAGE_LENGTH,
     Action,
@@ -91,6 +92,9 @@ class PrivateThread:
             actions = await self.case_message(visit, visit.intent or "human")
         else:
             actions = await self.conversation(visit)
+        # A sign of risk the intent did not cover still gets the safety line and a
+        # colleague's look (issue 13).
+        actions += await safety_net.catch(self.desk, visit, where="private chat")
         if len(inbound.text) > MAX_MESSAGE_LENGTH:
             actions.append(reply(inbound, self.say("content", "too_long")))
         return actions
@@ -189,6 +193,21 @@ class PrivateThread:
             return [reply(inbound, found.answer, intent=intent, case_id=case_id)]
         if intent == "smalltalk":
             return [reply(inbound, self.smalltalk(inbound.text), intent=intent, case_id=case_id)]
+        if intent == "unclear":
+            # Honest when unsure: say so and offer a person; never a case on a guess. A
+            # question in words the model does not know may still match the knowledge base.
+            found = self.desk.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
+            if found is not None:
+                return [reply(inbound, found.answer, intent="question", case_id=case_id)]
+            return [
+                reply(
+                    inbound,
+                    self.say("intents", "unclear"),
+                    intent=intent,
+                    case_id=case_id,
+                    buttons=((Button(self.say("buttons", "talk_to_person"), data="human"),),),
+                )
+            ]
         return [reply(inbound, self.say("intents", intent), intent=intent, case_id=case_id)]
 
     def smalltalk(self, text: str) -> str:
