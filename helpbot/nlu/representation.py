@@ -230,7 +230,11 @@ class IntentHead:
             [[float(doc.cats.get(label, 0.0)) for label in self.labels] for doc in docs],
             dtype=np.float64,
         ).reshape(len(docs), len(self.labels))
-        bow = bow / np.maximum(bow.sum(axis=1, keepdims=True), 1e-9)
+        # The textcat's labels are independent sigmoids. When none is confident their
+        # sum is small, and dividing by it would turn "no idea" into a confident guess,
+        # so they are only scaled down when they add up to more than 1: an unsure bag
+        # of words then leaves the decision to the embeddings in the mix.
+        bow = bow / np.maximum(bow.sum(axis=1, keepdims=True), 1.0)
         for doc, row in zip(docs, bow, strict=True):
             doc.user_data["bow"] = dict(zip(self.labels, row.round(4).tolist(), strict=True))
         if not self.uses_embeddings or self.weights is None:
