@@ -311,10 +311,34 @@ def load_split(intents_dir: Path, split: Split | str) -> list[LabelledMessage]:
     return messages
 
 
+def training_messages(intents_dir: Path) -> list[LabelledMessage]:
+    """What the model learns from: the examples, plus every phrasing of every
+    knowledge-base entry as a ``question`` (each is, by definition, a general question
+    the bot can answer; without them "how to complain" or "phone number please" read as
+    a complaint or a request for a person and never reached the knowledge base). A
+    phrasing already in the examples keeps its example label; one that is also an
+    evaluation message is left out (evaluation messages are never trained on)."""
+    from helpbot.nlu.knowledge import load_entries
+
+    messages = load_split(intents_dir, "examples")
+    seen = {normalise(m.text) for m in messages}
+    for split in available_evaluation_splits(intents_dir):
+        seen |= {normalise(m.text) for m in load_split(intents_dir, split)}
+    knowledge_dir = Path(intents_dir) / "knowledge"
+    if knowledge_dir.is_dir():
+        for entry in load_entries(knowledge_dir):
+            for question in entry.questions:
+                if normalise(question) not in seen:
+                    seen.add(normalise(question))
+                    messages.append(LabelledMessage(question, "question"))
+    return messages
+
+
 def data_hash(intents_dir: Path) -> str:
     """Fingerprint of everything the trained model depends on."""
     digest = hashlib.sha256(TRAINING_VERSION.encode())
     paths = [intents_dir / "config.cfg", *sorted((intents_dir / "examples").glob("*.txt"))]
+    paths += sorted((intents_dir / "knowledge").glob("*.toml"))
     paths += [p for p in [intents_dir / "safety_cues.toml"] if p.exists()]
     for path in paths:
         digest.update(path.relative_to(intents_dir).as_posix().encode())
@@ -720,7 +744,7 @@ def train(
     _VERBOSE = verbose
     intents_dir, output_dir = Path(intents_dir), Path(output_dir)
     started = time.perf_counter()
-    everything = load_split(intents_dir, "examples")
+    everything = training_messages(intents_dir)
     _check_no_leak(intents_dir, everything)
     _log(f"{len(everything)} examples, {FOLDS}-fold cross-validation, seed {seed}")
 
