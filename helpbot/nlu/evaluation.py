@@ -160,6 +160,7 @@ class OfftopicResult:
     messages: int
     urgent: int
     dissatisfaction_f1: float
+    flagged: int = 0  # flagged by the safety net (a safety line and a colleague's look)
 
     @property
     def urgent_rate(self) -> float:
@@ -182,6 +183,13 @@ class SplitResult:
     ece: float = 0.0
     reliability: list[tuple[float, float, int]] | None = None
     offtopic: OfftopicResult | None = None
+    urgent: int = 0  # urgent messages in the split...
+    netted: int = 0  # ...of which called urgent or caught by the safety net
+    flagged: int = 0  # other messages the safety net flags for a colleague
+
+    @property
+    def net_recall(self) -> float:
+        return self.netted / self.urgent if self.urgent else 0.0
 
     @property
     def false_alarm_rate(self) -> float:
@@ -211,7 +219,8 @@ def load_offtopic(path: Path) -> list[tuple[str, str]]:
 
 def score_offtopic(understanding: Understanding, path: Path) -> OfftopicResult:
     rows = load_offtopic(path)
-    predicted = [c.intent for c in understanding.classify_many(text for _, text in rows)]
+    results = understanding.classify_many(text for _, text in rows)
+    predicted = [c.intent for c in results]
     gold = ["dissatisfied" if label == "dissatisfied" else "neutral" for label, _ in rows]
     read = ["dissatisfied" if p in DISSATISFIED else "neutral" for p in predicted]
     f1s = []
@@ -224,6 +233,7 @@ def score_offtopic(understanding: Understanding, path: Path) -> OfftopicResult:
         messages=len(rows),
         urgent=sum(p in URGENT for p in predicted),
         dissatisfaction_f1=sum(f1s) / 2,
+        flagged=sum(bool(c.risk) and c.intent not in URGENT for c in results),
     )
 
 
@@ -295,6 +305,15 @@ def score_split(understanding: Understanding, intents_dir: Path, split: str) -> 
         ece=ece,
         reliability=bins,
         offtopic=score_offtopic(understanding, offtopic_path) if offtopic_path.exists() else None,
+        urgent=sum(g in URGENT for g in gold),
+        netted=sum(
+            g in URGENT and (c.intent in URGENT or bool(c.risk))
+            for g, c in zip(gold, results, strict=True)
+        ),
+        flagged=sum(
+            g not in URGENT and c.intent not in URGENT and bool(c.risk)
+            for g, c in zip(gold, results, strict=True)
+        ),
     )
 
 
@@ -343,10 +362,17 @@ def _print_split(result: SplitResult, out: TextIO) -> None:
         f" ({result.false_alarm_rate:.3f}); calibration: ECE {result.ece:.3f}",
         file=out,
     )
+    print(
+        f"safety net: urgent messages called urgent or caught {result.netted}/{result.urgent}"
+        f" ({result.net_recall:.3f}); other messages flagged for a colleague"
+        f" {result.flagged}/{result.non_urgent}",
+        file=out,
+    )
     if result.offtopic is not None:
         off = result.offtopic
         print(
             f"off-topic posts ({off.messages}): urgent {off.urgent} ({off.urgent_rate:.3f}),"
+            f" flagged by the safety net {off.flagged},"
             f" dissatisfaction macro-F1 {off.dissatisfaction_f1:.3f}",
             file=out,
         )
@@ -455,7 +481,10 @@ def evaluate(
         safety = ", ".join(
             f"{label} recall {result.table[label]['recall']:.3f}" for label in SAFETY
         )
-        extra = f", false alarms {result.false_alarm_rate:.3f}, ECE {result.ece:.3f}"
+        extra = (
+            f", with safety net {result.net_recall:.3f},"
+            f" false alarms {result.false_alarm_rate:.3f}, ECE {result.ece:.3f}"
+        )
         if result.offtopic is not None:
             extra += (
                 f", off-topic urgent {result.offtopic.urgent_rate:.3f}"
