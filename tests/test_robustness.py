@@ -182,16 +182,18 @@ def test_has_words_sees_through_placeholders_but_keeps_emoji() -> None:
     assert has_words("hi {name}")
 
 
-def test_scores_are_calibrated_probabilities_and_decide(understanding: Understanding) -> None:
+def test_scores_are_calibrated_probabilities_and_explained(understanding: Understanding) -> None:
     for text in ["gas smell!!", "my tap drips", "hello", "asdf", "what is your email"]:
         result = understanding.classify(text)
         assert set(result.scores) == set(LABELS)
         assert abs(sum(result.scores.values()) - 1.0) < 1e-3, text
-        if result.intent != UNCLEAR or result.scores[UNCLEAR] > 0:
-            assert result.scores[result.intent] == max(
-                result.scores[result.intent], 0.0
-            )  # the decided intent's own score is what is reported
+        assert all(0.0 <= v <= 1.0 for v in result.scores.values())
         assert result.why
+
+
+def test_why_names_the_cue_or_the_model(understanding: Understanding) -> None:
+    assert understanding.classify("I can smell gas in my kitchen").why.startswith("cue")
+    assert understanding.classify("my kitchen tap is dripping").why.startswith("model")
 
 
 def test_an_urgent_intent_is_never_chosen_below_its_threshold(
