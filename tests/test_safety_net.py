@@ -84,3 +84,33 @@ async def test_a_long_message_with_an_urgent_sentence_at_the_end_is_urgent(
     assert "0800 111 999" in replies and "999" in replies
     (case,) = await Casebook(bot.store).all_cases()
     assert case.kind == "emergency" and case.urgent
+
+
+async def test_an_urgent_photo_caption_opens_an_urgent_case_with_the_photo(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    photo = bot.tg.photo(ann, ann, caption="water pouring through the light fitting, it's sparking")
+    await bot.send(photo)
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "999" in replies
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "emergency" and case.urgent
+    (copy,) = bot.tg.calls_to("copyMessage")
+    assert copy.params["message_id"] == photo["message"]["message_id"]
+
+
+async def test_an_urgent_caption_in_the_group_moves_to_a_private_case(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.photo(bot.community, ann, caption="smoke coming out of the socket in the hall!!")
+    )
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "emergency"
+    assert bot.tg.sent_messages(bot.community.id)
+
+
+async def test_a_photo_with_a_plain_caption_in_the_group_gets_no_reply(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.photo(bot.community, ann, caption="lovely sunset over the estate"))
+    assert bot.tg.sent_messages(bot.community.id) == []

@@ -38,8 +38,14 @@ class CommunityGroup:
             screened = await self.desk.moderation.screen(visit)
             if screened is not None:
                 return screened
-        if inbound.content is not Content.TEXT or visit.classification is None:
+        if visit.classification is None:
             return []
+        if inbound.content is not Content.TEXT:
+            # A captioned photo or file: an emergency or a private matter still moves
+            # to a private case; anything else is left alone, bar the safety net.
+            if visit.intent == "emergency" or visit.intent in PRIVATE_INTENTS:
+                return await self.move_to_private(visit, visit.intent or "repair", quote=True)
+            return await safety_net.catch(self.desk, visit, where="community group")
         intent = visit.intent or "smalltalk"
         actions: list[Action] = []
         exposed = self.desk.understanding.find_personal_data(inbound.text)

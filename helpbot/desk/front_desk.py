@@ -51,6 +51,11 @@ STAFF_COMMANDS = frozenset(
 # reads the whole message: nlu reads long ones in a bounded number of sentence windows,
 # so an urgent sentence at the end of a ramble is not missed and latency stays bounded.
 CLASSIFY_LIMIT = 2000
+# What is classified: text, and the caption of a photo, video, file or voice note (a
+# photo captioned "water pouring through the light" is an emergency like the words).
+READ_CONTENT = frozenset(
+    {Content.TEXT, Content.PHOTO, Content.VIDEO, Content.DOCUMENT, Content.VOICE}
+)
 
 
 class KnowledgeAnswerLike(Protocol):
@@ -168,7 +173,7 @@ class Desk:
         person = await self.store.person(inbound.sender)
         chat = await self.store.chat(inbound.chat)
         classification: Classification | None = None
-        if inbound.content is Content.TEXT and inbound.text.strip() and not inbound.edited:
+        if inbound.content in READ_CONTENT and inbound.text.strip() and not inbound.edited:
             if inbound.chat.kind is not ChatKind.STAFF:
                 classification = self.understanding.classify(inbound.text)
         message = await self.store.record_inbound(

@@ -85,7 +85,7 @@ class PrivateThread:
         if inbound.content in (Content.JOIN_REQUEST, Content.MEMBER_JOINED, Content.MEMBER_LEFT):
             return []
         if inbound.content is not Content.TEXT:
-            return await self.attachment(visit)
+            return await self.captioned(visit)
         if visit.classification is None:
             return [reply(inbound, self.say("content", "empty"))]
         if visit.intent in CASE_INTENTS:
@@ -218,6 +218,19 @@ class PrivateThread:
         if _GREETING.search(text):
             return self.say("intents", "smalltalk_greeting")
         return self.say("intents", "smalltalk")
+
+    async def captioned(self, visit: Visit) -> list[Action]:
+        """A photo, file or voice note, read by its caption when it has one: an urgent
+        caption, or a case matter when no case is open, opens a case (with the file);
+        anything else goes to the open case as before. The safety net applies too."""
+        intent = visit.intent
+        if intent in URGENT_INTENTS or (
+            intent in CASE_INTENTS and await self.casebook.current_case(visit.person.id) is None
+        ):
+            actions = await self.case_message(visit, intent or "human")
+        else:
+            actions = await self.attachment(visit)
+        return actions + await safety_net.catch(self.desk, visit, where="private chat")
 
     async def attachment(self, visit: Visit) -> list[Action]:
         """Photos, files and voice notes go to the tenant's open case for staff to see."""
