@@ -416,6 +416,7 @@ def fit(
     for label in labels:
         textcat.add_label(label)
     examples = _examples(nlp, messages, labels)
+    key = _bow_key(intents_dir, messages, seed) if BOW_CACHE is not None else ""
     spacy_logger = logging.getLogger("spacy")
     level = spacy_logger.level
     spacy_logger.setLevel(logging.WARNING)  # "Created vocabulary" x 6 is not news
@@ -427,6 +428,9 @@ def fit(
     dropout = float(training.get("dropout", 0.1))
     shuffler = random.Random(seed)
     order = list(examples)
+    if BOW_CACHE is not None and key in BOW_CACHE:
+        textcat.from_bytes(BOW_CACHE[key])
+        epochs = 0  # the same bag of words was fitted already (comparison runs)
     for epoch in range(epochs):
         shuffler.shuffle(order)
         losses: dict[str, float] = {}
@@ -434,6 +438,8 @@ def fit(
             nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
         if epoch == 0 or (epoch + 1) % 5 == 0 or epoch + 1 == epochs:
             _log(f"epoch {epoch + 1}/{epochs} loss {losses.get(textcat_name, 0.0):.3f}")
+    if BOW_CACHE is not None and key not in BOW_CACHE:
+        BOW_CACHE[key] = textcat.to_bytes()
     head = intent_head(nlp)
     if head is not None:
         if bow_weight is not None:
@@ -442,6 +448,20 @@ def fit(
             head.embedding = embedding
         head.fit([normalise(m.text) for m in messages], [m.intent for m in messages], labels)
     return nlp
+
+
+# Set to a dict by the representation comparison: variants differ only in what
+# reads the text after the bag of words, so each fold's bag of words is fitted once
+# (deterministic: same messages, seed and config give the same weights).
+BOW_CACHE: dict[str, bytes] | None = None
+
+
+def _bow_key(intents_dir: Path, messages: Sequence[LabelledMessage], seed: int) -> str:
+    digest = hashlib.sha256((Path(intents_dir) / "config.cfg").read_bytes())
+    digest.update(str(seed).encode())
+    for message in messages:
+        digest.update(f"{message.intent}\t{message.text}\n".encode())
+    return digest.hexdigest()
 
 
 def raw_scores(nlp: Language, texts: Iterable[str]) -> list[dict[str, float]]:
