@@ -44,9 +44,9 @@ class WordLlamaEmbedder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
-        self.matrix = np.ascontiguousarray(
-            load_file(str(weights))["embedding.weight"], dtype=np.float32
-        )
+        # Kept as shipped (float16, 16 MB); rows are widened to float32 when averaged,
+        # which gives exactly the same vectors as widening the whole table first.
+        self.matrix = np.ascontiguousarray(load_file(str(weights))["embedding.weight"])
 
     @staticmethod
     def files() -> tuple[Path, Path]:
@@ -82,7 +82,7 @@ class WordLlamaEmbedder:
             ids = encoding.ids
             if not ids:
                 continue
-            vector = self.matrix[ids].mean(axis=0)
+            vector = self.matrix[ids].astype(np.float32).mean(axis=0)
             norm = float(np.linalg.norm(vector))
             if norm > 0:
                 out[row] = vector / norm
