@@ -8,7 +8,10 @@ and writes ``intents/representations.json``, which ``helpbot evaluate`` prints a
 intents/README.md quotes.
 
 Memory, load time and latency are measured in a fresh process per variant, on one
-thread (``OMP_NUM_THREADS=1``), so variants do not share loaded models.
+thread (``OMP_NUM_THREADS=1``), so variants do not share loaded models. Latency is
+the CPU time of the classifying thread per message (``time.thread_time``), so other
+work on a shared machine does not inflate it; memory is resident memory (VmRSS)
+after loading and classifying.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from helpbot.nlu.training import METADATA_FILE, MODEL_DIR, available_evaluation_splits, train
+# Nothing from spaCy is imported at module level: the probe (``python -m``) decides
+# first whether PyTorch may be loaded (see _probe_main).
+MODEL_DIR = "model"  # as training.MODEL_DIR
+METADATA_FILE = "thresholds.json"  # as training.METADATA_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +84,28 @@ def _probe(pipeline_dir: Path, intents_dir: Path) -> dict[str, float]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _probe_main(pipeline_dir: Path, intents_dir: Path) -> None:
+def _resident_mb() -> float:
+    """Resident memory now (VmRSS). Not ru_maxrss: a child started from a big process
+    reports the parent's peak there."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
     import resource
 
-    try:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _probe_main(pipeline_dir: Path, intents_dir: Path) -> None:
+    head = json.loads((pipeline_dir / MODEL_DIR / "intent_head" / "head.json").read_text())
+    if head.get("embedding") == "minilm" and float(head.get("bow_weight", 1.0)) < 1.0:
         import torch
 
         torch.set_num_threads(1)
-    except ImportError:
-        pass
+    else:
+        # spaCy's thinc imports PyTorch whenever it is installed (it is, where the
+        # MiniLM variant is measured); the bot without MiniLM never needs it, so it is
+        # kept out of this process to measure what the bot itself would hold.
+        sys.modules["torch"] = None  # type: ignore[assignment]
     from helpbot.nlu.training import load_split
     from helpbot.nlu.understanding import Understanding
 
@@ -100,12 +119,12 @@ def _probe_main(pipeline_dir: Path, intents_dir: Path) -> None:
         understanding.classify(text)
     for _ in range(2):
         for text in texts:
-            begun = time.perf_counter()
+            begun = time.thread_time()
             understanding.classify(text)
-            timings.append((time.perf_counter() - begun) * 1000)
+            timings.append((time.thread_time() - begun) * 1000)
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = _resident_mb()
     print(json.dumps({"load_s": round(load, 2), "rss_mb": round(rss), "p99_ms": round(p99, 2)}))
 
 
@@ -127,6 +146,7 @@ def compare(intents_dir: Path, work_dir: Path, seed: int = 0, out: TextIO = sys.
     """Trains every available variant into ``work_dir`` and measures it."""
     from helpbot.nlu import training
     from helpbot.nlu.evaluation import COMPARISON_FILE, score_split
+    from helpbot.nlu.training import available_evaluation_splits, train
     from helpbot.nlu.understanding import Understanding
 
     intents_dir, work_dir = Path(intents_dir), Path(work_dir)
