@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "classify",
-        help="read messages one per line on stdin; write JSON lines with intent and scores",
+        help="read messages one per line on stdin; write JSON lines with intent, scores, why",
     )
 
     ask = commands.add_parser(
@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--plot", type=Path, help="save the confusion matrix as a PNG")
     evaluate.add_argument(
         "--speed", action="store_true", help="also measure latency, throughput, size, load time"
+    )
+    evaluate.add_argument(
+        "--reliability", type=Path, help="where to save the reliability diagram (PNG)"
+    )
+    evaluate.add_argument(
+        "--compare",
+        action="store_true",
+        help="first retrain every representation side by side (minutes) and record the table",
     )
 
     cases = commands.add_parser("cases", help="case history for staff")
@@ -125,7 +133,12 @@ def _classify(settings: Settings) -> int:
     understanding = load_understanding(settings)
     lines = _stdin_lines()
     for text, result in zip(lines, understanding.classify_many(lines), strict=True):
-        record = {"text": text, "intent": result.intent, "scores": dict(result.scores)}
+        record = {
+            "text": text,
+            "intent": result.intent,
+            "scores": dict(result.scores),
+            "why": result.why,
+        }
         print(json.dumps(record, ensure_ascii=False))
     return 0
 
@@ -150,12 +163,14 @@ async def _ask(settings: Settings, texts: list[str], jsonl: bool) -> int:
             replies = [a for a in actions if isinstance(a, SendText)]
             reply = "\n\n".join(a.text for a in replies)
             intent = next((a.intent for a in replies if a.intent), None)
-            if intent is None and text.strip() and not text.strip().startswith("/"):
-                intent = understanding.classify(text).intent
+            why = ""
+            if text.strip() and not text.strip().startswith("/"):
+                classification = understanding.classify(text)
+                intent = intent or classification.intent
+                why = classification.why
             if jsonl:
-                print(
-                    json.dumps({"text": text, "intent": intent, "reply": reply}, ensure_ascii=False)
-                )
+                record = {"text": text, "intent": intent, "reply": reply, "why": why}
+                print(json.dumps(record, ensure_ascii=False))
             else:
                 print(reply)
     finally:
@@ -191,7 +206,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from helpbot.nlu.training import train
 
         output = args.output or settings.pipeline_dir
-        train(settings.intents_dir, output, seed=args.seed)
+        train(settings.intents_dir, output, seed=args.seed, verbose=True)
         print(f"trained pipeline written to {output}")
         return 0
     if args.command == "classify":
@@ -208,8 +223,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "evaluate":
         from helpbot.nlu.evaluation import evaluate
 
+        if args.compare:
+            from helpbot.nlu.comparison import compare
+
+            compare(settings.intents_dir, settings.pipeline_dir.parent / "representations")
         return evaluate(
-            settings.pipeline_dir, settings.intents_dir, plot=args.plot, speed=args.speed
+            settings.pipeline_dir,
+            settings.intents_dir,
+            plot=args.plot,
+            speed=args.speed,
+            reliability=args.reliability,
         )
     if args.command == "cases":
         from helpbot.printouts.casefile import list_cases, show_case

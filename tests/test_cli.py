@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpbot.nlu.intents import INTENTS
+from helpbot.nlu.intents import LABELS
 
 
 def _helpbot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
@@ -31,9 +31,10 @@ def test_classify_writes_one_json_object_per_message_with_all_ten_scores(tmp_pat
     rows = [json.loads(line) for line in out.splitlines()]
     assert [row["text"] for row in rows] == messages
     for row in rows:
-        assert set(row) == {"text", "intent", "scores"}
-        assert row["intent"] in INTENTS
-        assert set(row["scores"]) == set(INTENTS)
+        assert set(row) == {"text", "intent", "scores", "why"}
+        assert row["intent"] in LABELS
+        assert set(row["scores"]) == set(LABELS)
+        assert isinstance(row["why"], str) and row["why"]
         assert all(isinstance(score, float) for score in row["scores"].values())
     assert rows[0]["intent"] == "emergency"
     assert rows[1]["intent"] == "smalltalk"
@@ -52,8 +53,22 @@ def test_ask_prints_the_reply_a_tenant_would_get_and_touches_no_database(
             "ask", "--jsonl", stdin="/start\nmy toilet won't flush\n", env=env
         ).splitlines()
     ]
-    assert [set(row) for row in rows] == [{"text", "intent", "reply"}] * 2
+    assert [set(row) for row in rows] == [{"text", "intent", "reply", "why"}] * 2
     assert "automated assistant" in rows[0]["reply"]
     assert rows[1]["intent"] == "repair"
     assert "repairs team" in rows[1]["reply"]
     assert not database.exists()
+
+
+def test_classify_says_unclear_for_a_template_string_and_never_urgent() -> None:
+    out = _helpbot("classify", stdin="{0} {text} {name!r}\n")
+    row = json.loads(out)
+    assert row["intent"] == "unclear"
+    assert "placeholder" in row["why"]
+
+
+def test_ask_offers_a_person_when_it_does_not_understand(tmp_path: Path) -> None:
+    env = {"HELPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    row = json.loads(_helpbot("ask", "--jsonl", stdin="asdfghjkl qwerty\n", env=env))
+    assert row["intent"] == "unclear"
+    assert "didn't understand" in row["reply"]

@@ -35,7 +35,7 @@ from helpbot.desk.routing import (
     role_of,
 )
 from helpbot.desk.settings import CommunitySettings, DeskSettings
-from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply, sender_actor
+from helpbot.desk.visit import READ_CONTENT, Visit, reply, sender_actor
 from helpbot.desk.wording import Wording
 
 __all__ = ["CommunitySettings", "Desk", "DeskSettings"]
@@ -75,13 +75,16 @@ class Desk:
         chat = await people.chat(inbound.chat)
         classification: Classified | None = None
         # Colleagues' words in the staff room are theirs to the tenant, never classified.
+        # The whole message is read (nlu reads long ones in a bounded number of sentence
+        # windows, so an urgent sentence at the end of a ramble is not missed), and so is
+        # the caption of a photo, video, file or voice note.
         if (
-            inbound.content is Content.TEXT
+            inbound.content in READ_CONTENT
             and inbound.text.strip()
             and not inbound.edited
             and inbound.chat.kind is not ChatKind.STAFF
         ):
-            classification = self.office.understanding.classify(inbound.text[:CLASSIFY_LIMIT])
+            classification = self.office.understanding.classify(inbound.text)
         intent = classification.intent if classification else None
         message = await people.record_inbound(inbound, intent, chat_id=chat.id, person_id=person.id)
         # Ids and labels only: message text and names never go to the log (Privacy).

@@ -6,12 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helpbot.desk.actions import Button, SendText, split_long_text
-from helpbot.desk.events import ChatKind, ChatRef, Inbound
+from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound
 from helpbot.desk.ports import Classified
 from helpbot.desk.records import Chat, Person, StoredMessage
 
-# Classification looks at the start of very long messages only; the whole text is stored.
+# Knowledge-base answers look at the start of a very long message only; classification
+# reads it all (front_desk), and the whole text is stored.
 CLASSIFY_LIMIT = 2000
+# What is classified: text, and the caption of a photo, video, file or voice note (a
+# photo captioned "water pouring through the light" is an emergency like the words).
+READ_CONTENT = frozenset(
+    {Content.TEXT, Content.PHOTO, Content.VIDEO, Content.DOCUMENT, Content.VOICE}
+)
 # Safety first: these are answered whatever else is going on (a taken case, a join
 # conversation, an ended chat, too many new cases from one address).
 URGENT_INTENTS = frozenset({"emergency", "safeguarding"})

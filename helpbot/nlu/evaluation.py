@@ -1,14 +1,22 @@
 """Scores a trained pipeline on the evaluation splits, without retraining.
 
 The held-out messages (``intents/heldout/``) were written separately from the
-training examples but by the same author; the challenge sets (``intents/challenge/``,
-``intents/challenge2/``) were written by other authors with no sight of the
-examples. None is used for training or threshold tuning. The challenge figures are
-the more honest estimate of how the bot does on other people's messages.
+training examples but by the same author; the challenge sets (``intents/challenge*/``)
+were written by other authors with no sight of the examples. None is used for
+training or threshold tuning. The challenge figures are the more honest estimate of
+how the bot does on other people's messages.
+
+Besides intent figures, every split reports false urgent alarms (emergency or
+safeguarding decided for a message that is neither) and the calibration of the
+reported scores (expected calibration error and a reliability diagram). A split
+may have ``unclear.txt`` (messages that match no intent) and ``offtopic.txt``
+(``dissatisfied<TAB>text`` / ``neutral<TAB>text`` posts about other services: none
+may be urgent, and dissatisfaction should read as complaint, repair or hostile).
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -17,13 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from helpbot.nlu.intents import INTENTS
+from helpbot.nlu.intents import INTENTS, LABELS, UNCLEAR
 from helpbot.nlu.knowledge import load_heldout
 from helpbot.nlu.training import (
+    METADATA_FILE,
     MODEL_DIR,
     LabelledMessage,
     available_evaluation_splits,
+    expected_calibration_error,
     load_split,
+    read_messages,
 )
 from helpbot.nlu.understanding import Understanding
 
@@ -36,12 +47,34 @@ SAFETY = ("emergency", "safeguarding")
 # reported only: each has one strict expected entry, so an answer that also
 # serves the tenant (all contact details for "your contact number") counts wrong.
 KB_GATED_SPLITS = ("heldout",)
+# Splits the intent quality gate applies to. challenge3 (in other voices, with the
+# urgent sentence buried, Awaab's Law hazards and coercive control) is reported, and
+# its figures are in intents/README.md; it is not gated because it was never used to
+# tune anything and a gate on it would invite tuning to it.
+GATED_SPLITS = ("heldout", "challenge", "challenge2")
+URGENT = frozenset(SAFETY)
+DISSATISFIED = frozenset({"complaint", "repair", "hostile"})
+# The representation comparison written by ``helpbot evaluate --compare``.
+COMPARISON_FILE = "representations.json"
+
+
+def labels_in(gold: Sequence[str], predicted: Sequence[str] = ()) -> tuple[str, ...]:
+    """The ten intents, plus unclear when it is a gold label or was predicted."""
+    if UNCLEAR in gold or UNCLEAR in predicted:
+        return LABELS
+    return INTENTS
+
+
+def macro_f1(table: dict[str, dict[str, float]], gold: Sequence[str]) -> float:
+    """Mean F1 over the ten intents, plus unclear when the split has unclear messages."""
+    labels = [label for label in table if label in INTENTS or label in gold]
+    return sum(table[label]["f1"] for label in labels) / len(labels)
 
 
 def per_intent(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support for every intent."""
     table: dict[str, dict[str, float]] = {}
-    for label in INTENTS:
+    for label in labels_in(gold, predicted):
         pairs = list(zip(gold, predicted, strict=True))
         tp = sum(g == p == label for g, p in pairs)
         fp = sum(p == label != g for g, p in pairs)
@@ -54,9 +87,9 @@ def per_intent(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[
 
 
 def confusion(gold: Sequence[str], predicted: Sequence[str]) -> list[list[int]]:
-    """Rows are the true intent, columns the predicted one, in INTENTS order."""
-    index = {label: i for i, label in enumerate(INTENTS)}
-    matrix = [[0] * len(INTENTS) for _ in INTENTS]
+    """Rows are the true intent, columns the predicted one, in LABELS order."""
+    index = {label: i for i, label in enumerate(LABELS)}
+    matrix = [[0] * len(LABELS) for _ in LABELS]
     for g, p in zip(gold, predicted, strict=True):
         matrix[index[g]][index[p]] += 1
     return matrix
@@ -71,8 +104,8 @@ def save_confusion_plot(matrix: list[list[int]], path: Path, split: str = "heldo
 
     fig, ax = plt.subplots(figsize=(9, 8))
     ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(INTENTS)), labels=INTENTS, rotation=45, ha="right")
-    ax.set_yticks(range(len(INTENTS)), labels=INTENTS)
+    ax.set_xticks(range(len(LABELS)), labels=LABELS, rotation=45, ha="right")
+    ax.set_yticks(range(len(LABELS)), labels=LABELS)
     ax.set_xlabel("predicted intent")
     ax.set_ylabel("true intent")
     ax.set_title(f"Intent confusion on {split} messages")
@@ -89,10 +122,10 @@ def save_confusion_plot(matrix: list[list[int]], path: Path, split: str = "heldo
 
 
 def _print_confusion(matrix: list[list[int]], out: TextIO) -> None:
-    short = [label[:5] for label in INTENTS]
+    short = [label[:5] for label in LABELS]
     print("confusion (rows true, columns predicted):", file=out)
     print(" " * 13 + " ".join(f"{s:>5}" for s in short), file=out)
-    for label, row in zip(INTENTS, matrix, strict=True):
+    for label, row in zip(LABELS, matrix, strict=True):
         print(f"{label:>12} " + " ".join(f"{c:>5}" for c in row), file=out)
 
 
@@ -100,12 +133,12 @@ def _speed(understanding: Understanding, messages: Sequence[LabelledMessage], ou
     texts = [m.text for m in messages]
     for text in texts[:50]:
         understanding.classify(text)  # warm up
-    timings = []
+    timings = []  # CPU time of this thread per message: unaffected by other work
     for _ in range(3):
         for text in texts:
-            started = time.perf_counter()
+            started = time.thread_time()
             understanding.classify(text)
-            timings.append((time.perf_counter() - started) * 1000)
+            timings.append((time.thread_time() - started) * 1000)
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     batch = texts * 20
@@ -113,10 +146,26 @@ def _speed(understanding: Understanding, messages: Sequence[LabelledMessage], ou
     understanding.classify_many(batch)
     throughput = len(batch) / (time.perf_counter() - started)
     print(
-        f"latency per message: median {statistics.median(timings):.3f} ms, p99 {p99:.3f} ms",
+        f"latency per message (CPU time, one thread): median {statistics.median(timings):.3f} ms,"
+        f" p99 {p99:.3f} ms",
         file=out,
     )
     print(f"batch throughput (nlp.pipe): {throughput:,.0f} msgs/s", file=out)
+
+
+@dataclass(frozen=True, slots=True)
+class OfftopicResult:
+    """Posts about other services (offtopic.txt): false urgent alarms and whether
+    dissatisfaction is read as complaint/repair/hostile (macro-F1 over both classes)."""
+
+    messages: int
+    urgent: int
+    dissatisfaction_f1: float
+    flagged: int = 0  # flagged by the safety net (a safety line and a colleague's look)
+
+    @property
+    def urgent_rate(self) -> float:
+        return self.urgent / self.messages if self.messages else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +179,22 @@ class SplitResult:
     table: dict[str, dict[str, float]]
     matrix: list[list[int]]
     wrong: list[tuple[LabelledMessage, str]]
+    false_alarms: int = 0
+    non_urgent: int = 0
+    ece: float = 0.0
+    reliability: list[tuple[float, float, int]] | None = None
+    offtopic: OfftopicResult | None = None
+    urgent: int = 0  # urgent messages in the split...
+    netted: int = 0  # ...of which called urgent or caught by the safety net
+    flagged: int = 0  # other messages the safety net flags for a colleague
+
+    @property
+    def net_recall(self) -> float:
+        return self.netted / self.urgent if self.urgent else 0.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / self.non_urgent if self.non_urgent else 0.0
 
     def failures(self) -> list[str]:
         """Why this split fails the quality gate (empty when it passes)."""
@@ -141,6 +206,67 @@ class SplitResult:
             if recall < MIN_SAFETY_RECALL:
                 failures.append(f"{self.split} {label} recall {recall:.3f} < {MIN_SAFETY_RECALL}")
         return failures
+
+
+def load_offtopic(path: Path) -> list[tuple[str, str]]:
+    """(``dissatisfied`` or ``neutral``, text) rows of an offtopic.txt file."""
+    rows = []
+    for line in read_messages(path):
+        label, _, text = line.partition("\t")
+        if text.strip():
+            rows.append((label.strip(), text.strip()))
+    return rows
+
+
+def score_offtopic(understanding: Understanding, path: Path) -> OfftopicResult:
+    rows = load_offtopic(path)
+    results = understanding.classify_many(text for _, text in rows)
+    predicted = [c.intent for c in results]
+    gold = ["dissatisfied" if label == "dissatisfied" else "neutral" for label, _ in rows]
+    read = ["dissatisfied" if p in DISSATISFIED else "neutral" for p in predicted]
+    f1s = []
+    for label in ("dissatisfied", "neutral"):
+        tp = sum(g == r == label for g, r in zip(gold, read, strict=True))
+        fp = sum(r == label != g for g, r in zip(gold, read, strict=True))
+        fn = sum(g == label != r for g, r in zip(gold, read, strict=True))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return OfftopicResult(
+        messages=len(rows),
+        urgent=sum(p in URGENT for p in predicted),
+        dissatisfaction_f1=sum(f1s) / 2,
+        flagged=sum(bool(c.risk) and c.intent not in URGENT for c in results),
+    )
+
+
+def save_reliability_plot(
+    curves: Sequence[tuple[str, list[tuple[float, float, int]], float]], path: Path
+) -> None:
+    """Reliability diagram: the decided intent's score against how often it was right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 7))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    for name, bins, ece in curves:
+        points = [(c, a) for c, a, n in bins if n]
+        ax.plot(
+            [c for c, _ in points],
+            [a for _, a in points],
+            marker="o",
+            label=f"{name} (ECE {ece:.3f})",
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("score of the decided intent (mean in bin)")
+    ax.set_ylabel("share of decisions that were right")
+    ax.set_title("Reliability of intent scores")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,16 +286,35 @@ def score_split(understanding: Understanding, intents_dir: Path, split: str) -> 
     """Classifies every message of an evaluation split and tabulates the result."""
     messages = load_split(intents_dir, split)
     gold = [m.intent for m in messages]
-    predicted = [c.intent for c in understanding.classify_many(m.text for m in messages)]
+    results = understanding.classify_many(m.text for m in messages)
+    predicted = [c.intent for c in results]
     table = per_intent(gold, predicted)
+    ece, bins = expected_calibration_error([c.scores for c in results], gold, predicted)
+    offtopic_path = Path(intents_dir) / split / "offtopic.txt"
     return SplitResult(
         split=split,
         messages=len(messages),
-        macro_f1=sum(row["f1"] for row in table.values()) / len(table),
+        macro_f1=macro_f1(table, gold),
         accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
         table=table,
         matrix=confusion(gold, predicted),
         wrong=[(m, p) for m, p in zip(messages, predicted, strict=True) if m.intent != p],
+        false_alarms=sum(
+            p in URGENT and g not in URGENT for g, p in zip(gold, predicted, strict=True)
+        ),
+        non_urgent=sum(g not in URGENT for g in gold),
+        ece=ece,
+        reliability=bins,
+        offtopic=score_offtopic(understanding, offtopic_path) if offtopic_path.exists() else None,
+        urgent=sum(g in URGENT for g in gold),
+        netted=sum(
+            g in URGENT and (c.intent in URGENT or bool(c.risk))
+            for g, c in zip(gold, results, strict=True)
+        ),
+        flagged=sum(
+            g not in URGENT and c.intent not in URGENT and bool(c.risk)
+            for g, c in zip(gold, results, strict=True)
+        ),
     )
 
 
@@ -213,6 +358,25 @@ def _print_split(result: SplitResult, out: TextIO) -> None:
         f"{result.split} macro-F1 {result.macro_f1:.3f}  accuracy {result.accuracy:.3f}",
         file=out,
     )
+    print(
+        f"false urgent alarms: {result.false_alarms}/{result.non_urgent}"
+        f" ({result.false_alarm_rate:.3f}); calibration: ECE {result.ece:.3f}",
+        file=out,
+    )
+    print(
+        f"safety net: urgent messages called urgent or caught {result.netted}/{result.urgent}"
+        f" ({result.net_recall:.3f}); other messages flagged for a colleague"
+        f" {result.flagged}/{result.non_urgent}",
+        file=out,
+    )
+    if result.offtopic is not None:
+        off = result.offtopic
+        print(
+            f"off-topic posts ({off.messages}): urgent {off.urgent} ({off.urgent_rate:.3f}),"
+            f" flagged by the safety net {off.flagged},"
+            f" dissatisfaction macro-F1 {off.dissatisfaction_f1:.3f}",
+            file=out,
+        )
     _print_confusion(result.matrix, out)
     print(f"misclassified ({len(result.wrong)}):", file=out)
     for message, guess in result.wrong:
@@ -226,6 +390,20 @@ def _plot_path(plot: Path, split: str) -> Path:
     return plot.with_name(f"{plot.stem}-{split}{plot.suffix}")
 
 
+def print_comparison(intents_dir: Path, out: TextIO) -> None:
+    """The representation comparison recorded by ``helpbot evaluate --compare``."""
+    path = Path(intents_dir) / COMPARISON_FILE
+    if not path.exists():
+        print("representation comparison: not measured (helpbot evaluate --compare)", file=out)
+        return
+    data = json.loads(path.read_text())
+    print(f"representation comparison ({data.get('note', '')}):", file=out)
+    columns = data["columns"]
+    print(" | ".join(columns), file=out)
+    for row in data["rows"]:
+        print(" | ".join(str(row.get(column, "")) for column in columns), file=out)
+
+
 def evaluate(
     pipeline_dir: Path,
     intents_dir: Path,
@@ -233,18 +411,22 @@ def evaluate(
     speed: bool = False,
     out: TextIO = sys.stdout,
     splits: Sequence[str] | None = None,
+    reliability: Path | None = None,
 ) -> int:
     """Prints figures for every evaluation split; returns 0 if the quality gate passes, else 1.
 
-    The splits are ``heldout`` plus, when present, ``challenge`` and ``challenge2``
-    (messages written by other authors); each is reported separately and each must
-    meet the gate, because the held-out set shares its author with the examples and
-    overestimates how the bot does on other people's messages.
+    The splits are ``heldout`` plus, when present, the challenge sets (messages
+    written by other authors); each is reported separately and each must meet the
+    gate, because the held-out set shares its author with the examples and
+    overestimates how the bot does on other people's messages. The calibration of
+    the scores (ECE, out-of-fold and per split) is printed and drawn as a reliability
+    diagram (``reliability``, default next to the pipeline).
     """
     pipeline_dir, intents_dir = Path(pipeline_dir), Path(intents_dir)
     started = time.perf_counter()
     understanding = Understanding.load(pipeline_dir, intents_dir)
     load_seconds = time.perf_counter() - started
+    metadata = json.loads((pipeline_dir / METADATA_FILE).read_text())
     splits = list(splits) if splits is not None else available_evaluation_splits(intents_dir)
 
     results = [score_split(understanding, intents_dir, split) for split in splits]
@@ -271,10 +453,27 @@ def evaluate(
         for line in kb.wrong:
             print(line, file=out)
 
+    print(file=out)
+    print(
+        f"calibration: temperature {metadata.get('temperature', 1.0)}, out-of-fold ECE"
+        f" {metadata.get('cv_ece', float('nan')):.3f}; per split: "
+        + ", ".join(f"{r.split} {r.ece:.3f}" for r in results),
+        file=out,
+    )
+    reliability = reliability or pipeline_dir.parent / "reliability.png"
+    save_reliability_plot([(r.split, r.reliability or [], r.ece) for r in results], reliability)
+    print(f"reliability diagram saved to {reliability}", file=out)
+    print_comparison(intents_dir, out)
+
     if speed:
         size = sum(p.stat().st_size for p in (pipeline_dir / MODEL_DIR).rglob("*") if p.is_file())
+        embedder = _embedding_bytes(understanding)
         print(
-            f"pipeline size on disk: {size / 1e6:.1f} MB, load time {load_seconds:.2f} s", file=out
+            f"pipeline size on disk: {size / 1e6:.1f} MB (+ {embedder / 1e6:.1f} MB of"
+            f" WordLlama embeddings shipped in the wordllama package),"
+            f" load time {load_seconds:.2f} s,"
+            f" resident memory of this process {_resident_mb():.0f} MB",
+            file=out,
         )
         timed = [m for split in splits for m in load_split(intents_dir, split)]
         _speed(understanding, timed, out)
@@ -284,15 +483,26 @@ def evaluate(
         safety = ", ".join(
             f"{label} recall {result.table[label]['recall']:.3f}" for label in SAFETY
         )
-        print(f"  {result.split:>10}: macro-F1 {result.macro_f1:.3f}, {safety}", file=out)
+        extra = (
+            f", with safety net {result.net_recall:.3f},"
+            f" false alarms {result.false_alarm_rate:.3f}, ECE {result.ece:.3f}"
+        )
+        if result.offtopic is not None:
+            extra += (
+                f", off-topic urgent {result.offtopic.urgent_rate:.3f}"
+                f" / dissatisfaction F1 {result.offtopic.dissatisfaction_f1:.3f}"
+            )
+        print(f"  {result.split:>10}: macro-F1 {result.macro_f1:.3f}, {safety}{extra}", file=out)
     for kb in knowledge:
         gated = "" if kb.source in KB_GATED_SPLITS else " (reported, not gated)"
+        correct = round(kb.coverage * kb.answerable)
         print(
             f"  {'KB ' + kb.source:>10}: precision {kb.precision:.3f},"
-            f" coverage {kb.coverage:.3f}{gated}",
+            f" coverage {kb.coverage:.3f} ({correct}/{kb.answerable}){gated}",
             file=out,
         )
-    failures = [failure for result in results for failure in result.failures()]
+    gated = [result for result in results if result.split in GATED_SPLITS]
+    failures = [failure for result in gated for failure in result.failures()]
     for kb in knowledge:
         if kb.source in KB_GATED_SPLITS and kb.precision < MIN_KB_PRECISION:
             failures.append(
@@ -300,3 +510,19 @@ def evaluate(
             )
     print("quality gate: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)), file=out)
     return 0 if not failures else 1
+
+
+def _embedding_bytes(understanding: Understanding) -> int:
+    from helpbot.nlu.representation import WordLlamaEmbedder
+    from helpbot.nlu.training import intent_head
+
+    head = intent_head(understanding.nlp)
+    if head is None or not head.uses_embeddings:
+        return 0
+    return WordLlamaEmbedder.shared().size_bytes
+
+
+def _resident_mb() -> float:
+    from helpbot.nlu.comparison import _resident_mb as resident
+
+    return resident()

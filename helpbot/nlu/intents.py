@@ -20,6 +20,18 @@ INTENTS: tuple[str, ...] = (
     "smalltalk",
 )
 
+# Not one of the ten: the bot could not tell what the message is (gibberish, emoji
+# only, off-topic chatter, template strings like "{0} {name!r}", or no intent scored
+# well enough). The desk says so and offers a person in private, and says nothing in
+# a group; it never opens a case, least of all an urgent one, on a guess.
+UNCLEAR = "unclear"
+# Every label the model scores: the ten intents plus unclear.
+LABELS: tuple[str, ...] = (*INTENTS, UNCLEAR)
+SAFETY_LABELS: tuple[str, ...] = ("emergency", "safeguarding")
+
+# Below this calibrated probability the best non-urgent intent is a guess: unclear.
+UNSURE_BELOW = 0.35
+
 # Intents that are never discussed in a community group (3.12, TAXONOMY.md).
 PRIVATE_INTENTS: frozenset[str] = frozenset(
     {"complaint", "personal", "asb", "safeguarding", "repair"}
@@ -33,17 +45,44 @@ CASE_INTENTS: frozenset[str] = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Classification:
+    """What a message is.
+
+    ``scores`` are calibrated probabilities (they are what the decision compares with
+    each label's threshold); ``why`` says what decided it (a safety cue, the model,
+    a sentence of a long message, or that nothing scored well enough); ``risk`` names
+    the safety labels with a sign of risk that did *not* become the intent, for the
+    desk's safety net (a safety line in the reply and a colleague told).
+    """
+
     intent: str
     scores: Mapping[str, float] = field(default_factory=dict)
+    why: str = ""
+    risk: tuple[str, ...] = ()
 
 
 def primary_intent(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> str:
-    """The highest-priority label whose score passes its threshold.
+    """The highest-priority intent whose calibrated score passes its threshold.
 
-    If none passes, the best-scoring label wins, so every message gets exactly
-    one of the ten intents.
+    Emergency and safeguarding come first. Then a message the model reads as unclear
+    (its ``unclear`` score passes that threshold and beats every intent) is unclear.
+    Otherwise the priority order of TAXONOMY.md applies. If nothing passes, the best
+    non-urgent intent is used when its probability is at least ``UNSURE_BELOW``; else
+    the message is unclear. An urgent label never wins by default: a guess is not
+    enough to open an urgent case.
     """
-    for label in INTENTS:
+    for label in SAFETY_LABELS:
         if scores.get(label, 0.0) >= thresholds.get(label, 0.5):
             return label
-    return max(INTENTS, key=lambda label: scores.get(label, 0.0))
+    unclear = scores.get(UNCLEAR, 0.0)
+    if unclear >= thresholds.get(UNCLEAR, 0.5) and unclear >= max(
+        scores.get(label, 0.0) for label in INTENTS
+    ):
+        return UNCLEAR
+    for label in INTENTS:
+        if label in SAFETY_LABELS:
+            continue
+        if scores.get(label, 0.0) >= thresholds.get(label, 0.5):
+            return label
+    calm = [label for label in INTENTS if label not in SAFETY_LABELS]
+    best = max(calm, key=lambda label: scores.get(label, 0.0))
+    return best if scores.get(best, 0.0) >= UNSURE_BELOW else UNCLEAR

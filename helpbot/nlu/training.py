@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import re
 import sys
@@ -29,33 +30,37 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.training import Example
 from spacy.util import compounding, fix_random_seed, load_config, minibatch
 
-from helpbot.nlu.intents import INTENTS, primary_intent
+from helpbot.nlu.intents import INTENTS, LABELS, SAFETY_LABELS, UNCLEAR, primary_intent
+
+if TYPE_CHECKING:
+    from helpbot.nlu.representation import IntentHead
 
 # Bump when the way the pipeline is built changes, so ensure_trained rebuilds.
-TRAINING_VERSION = "4"
+TRAINING_VERSION = "5"
 METADATA_FILE = "thresholds.json"
 MODEL_DIR = "model"
-# Messages this long carry no extra signal and only cost time (understanding truncates too).
-MAX_CHARS = 2000
 # Emergencies and safeguarding must not be missed: their thresholds are tuned for F2
 # (recall weighted four times precision).
-SAFETY_LABELS: tuple[str, ...] = ("emergency", "safeguarding")
 SAFETY_BETA = 2.0
+# The safety net's threshold is set so that at least this share of urgent examples
+# (out of fold) get urgent help or at least the safety line and a colleague's look.
+URGENT_RECALL_TARGET = 0.98
 FOLDS = 5  # cross-validation folds for choosing thresholds; fold 0 is the dev split
 DEV_SHARE = FOLDS  # one message in five goes to dev
 
-Split = Literal["train", "dev", "examples", "heldout", "challenge", "challenge2"]
+Split = Literal["train", "dev", "examples", "heldout", "challenge", "challenge2", "challenge3"]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
 # with no sight of examples/) are optional. None is ever trained or tuned on.
-EVALUATION_SPLITS: tuple[str, ...] = ("heldout", "challenge", "challenge2")
+EVALUATION_SPLITS: tuple[str, ...] = ("heldout", "challenge", "challenge2", "challenge3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +156,7 @@ def normalise(text: str) -> str:
     lower-casing, squeezing repeated characters, folding spellings (``SPELLINGS``)
     and dropping emoji modifiers make each pair the same words.
     """
-    text = unicodedata.normalize("NFKC", text)[:MAX_CHARS]
+    text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = _EMOJI_MODIFIERS.sub("", text)
     text = re.sub(r"([!?.])\1+", r"\1\1", text)
@@ -179,16 +184,24 @@ def model_text(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SafetyCues:
-    """Hand-written phrases that force emergency/safeguarding (intents/safety_cues.toml).
+    """Hand-written phrases for emergency/safeguarding (intents/safety_cues.toml).
 
-    The model learns from ~150 examples a label and can miss a phrasing it has
-    never seen; these cues make sure the commonest signs of danger are never
-    missed. Thresholds are tuned with the cues applied, so both agree.
+    The model learns from ~200 examples a label and can miss a phrasing it has never
+    seen; a cue makes sure the commonest signs of danger are never missed. A cue is
+    evidence, not a verdict: when one fires, the label's probability is raised to the
+    cue's measured precision on the training examples (``scores``, set by training),
+    so the reported score is still a probability and is the one the decision uses.
+
+    ``risk`` patterns are weaker signs (a smell "like eggs", no heating with a baby
+    in the house, giving things away): they never choose the intent, they only make
+    the desk's safety net add the safety line and tell a colleague.
     """
 
     patterns: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
     guard: re.Pattern[str] | None = None
     score: float = 0.9
+    scores: dict[str, float] = field(default_factory=dict)
+    risk: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, intents_dir: Path) -> SafetyCues:
@@ -200,23 +213,63 @@ class SafetyCues:
         patterns = {
             label: tuple(re.compile(p) for p in data.get(label, [])) for label in SAFETY_LABELS
         }
+        risk = {
+            label: tuple(re.compile(p) for p in data.get(f"{label}_risk", []))
+            for label in SAFETY_LABELS
+        }
         guard = re.compile(data["question_guard"]) if data.get("question_guard") else None
-        return cls(patterns, guard, float(data.get("score", 0.9)))
+        return cls(patterns, guard, float(data.get("score", 0.9)), {}, risk)
+
+    def with_scores(self, scores: Mapping[str, float]) -> SafetyCues:
+        """The same cues with measured precisions as their scores."""
+        return SafetyCues(self.patterns, self.guard, self.score, dict(scores), self.risk)
+
+    def matching(self, normalised: str) -> dict[str, str]:
+        """Safety labels whose cues appear in an already normalised message, with the
+        matched words (for explanations)."""
+        if self.guard is not None and self.guard.search(normalised):
+            return {}
+        found: dict[str, str] = {}
+        for label, patterns in self.patterns.items():
+            for pattern in patterns:
+                match = pattern.search(normalised)
+                if match:
+                    found[label] = match.group(0).strip()[:60]
+                    break
+        return found
 
     def matches(self, normalised: str) -> list[str]:
         """Safety labels whose cues appear in an already normalised message."""
-        if self.guard is not None and self.guard.search(normalised):
-            return []
-        return [
-            label
-            for label, patterns in self.patterns.items()
-            if any(p.search(normalised) for p in patterns)
-        ]
+        return list(self.matching(normalised))
+
+    def risks(self, normalised: str) -> list[str]:
+        """Safety labels with a weaker sign of risk (questions included: "what if I
+        smell gas" still gets the gas line)."""
+        found = [label for label in SAFETY_LABELS if self.matching(normalised).get(label)]
+        for label, patterns in self.risk.items():
+            if label not in found and any(p.search(normalised) for p in patterns):
+                found.append(label)
+        return found
 
     def apply(self, normalised: str, scores: dict[str, float]) -> dict[str, float]:
-        for label in self.matches(normalised):
-            scores[label] = max(scores.get(label, 0.0), self.score)
+        for label in self.matching(normalised):
+            lift_to(scores, label, self.scores.get(label, self.score))
         return scores
+
+
+def lift_to(scores: dict[str, float], label: str, value: float) -> None:
+    """Raise one label's probability to ``value``, scaling the others so they still sum
+    to what they did (calibrated scores stay a distribution)."""
+    old = scores.get(label, 0.0)
+    if value <= old:
+        return
+    rest = sum(v for k, v in scores.items() if k != label)
+    total = old + rest
+    factor = (total - value) / rest if rest > 0 else 0.0
+    for key in scores:
+        if key != label:
+            scores[key] = max(0.0, scores[key] * factor)
+    scores[label] = value
 
 
 def read_messages(path: Path) -> list[str]:
@@ -237,14 +290,17 @@ def is_dev(text: str) -> bool:
 
 
 def load_split(intents_dir: Path, split: Split | str) -> list[LabelledMessage]:
-    """Messages of one split, in file order, for every intent."""
+    """Messages of one split, in file order, for every intent (and ``unclear``, whose
+    file is optional)."""
     if split not in ("train", "dev", "examples", *EVALUATION_SPLITS):
         raise ValueError(f"unknown split {split!r}")
     folder = split if split in EVALUATION_SPLITS else "examples"
     messages: list[LabelledMessage] = []
-    for intent in INTENTS:
+    for intent in LABELS:
         path = intents_dir / folder / f"{intent}.txt"
         if not path.exists():
+            if intent == UNCLEAR:
+                continue
             raise FileNotFoundError(f"missing {path}: every intent needs examples")
         for text in read_messages(path):
             if split == "train" and is_dev(text):
@@ -255,10 +311,34 @@ def load_split(intents_dir: Path, split: Split | str) -> list[LabelledMessage]:
     return messages
 
 
+def training_messages(intents_dir: Path) -> list[LabelledMessage]:
+    """What the model learns from: the examples, plus every phrasing of every
+    knowledge-base entry as a ``question`` (each is, by definition, a general question
+    the bot can answer; without them "how to complain" or "phone number please" read as
+    a complaint or a request for a person and never reached the knowledge base). A
+    phrasing already in the examples keeps its example label; one that is also an
+    evaluation message is left out (evaluation messages are never trained on)."""
+    from helpbot.nlu.knowledge import load_entries
+
+    messages = load_split(intents_dir, "examples")
+    seen = {normalise(m.text) for m in messages}
+    for split in available_evaluation_splits(intents_dir):
+        seen |= {normalise(m.text) for m in load_split(intents_dir, split)}
+    knowledge_dir = Path(intents_dir) / "knowledge"
+    if knowledge_dir.is_dir():
+        for entry in load_entries(knowledge_dir):
+            for question in entry.questions:
+                if normalise(question) not in seen:
+                    seen.add(normalise(question))
+                    messages.append(LabelledMessage(question, "question"))
+    return messages
+
+
 def data_hash(intents_dir: Path) -> str:
     """Fingerprint of everything the trained model depends on."""
     digest = hashlib.sha256(TRAINING_VERSION.encode())
     paths = [intents_dir / "config.cfg", *sorted((intents_dir / "examples").glob("*.txt"))]
+    paths += sorted((intents_dir / "knowledge").glob("*.toml"))
     paths += [p for p in [intents_dir / "safety_cues.toml"] if p.exists()]
     for path in paths:
         digest.update(path.relative_to(intents_dir).as_posix().encode())
@@ -266,37 +346,91 @@ def data_hash(intents_dir: Path) -> str:
     return digest.hexdigest()
 
 
+_logger = logging.getLogger("helpbot.train")
+
+
 def _log(message: str) -> None:
-    print(f"[train] {message}", file=sys.stderr, flush=True)
+    """Training progress: on screen for ``helpbot train``, in the log (DEBUG) otherwise,
+    so the first ``make run`` stays quiet."""
+    if _VERBOSE:
+        print(f"[train] {message}", file=sys.stderr, flush=True)
+    else:
+        _logger.debug(message)
+
+
+_VERBOSE = False
 
 
 def build_blank(intents_dir: Path) -> tuple[Language, dict[str, object]]:
-    """A blank English pipeline with the textcat described by intents/config.cfg."""
+    """A blank English pipeline with the components described by intents/config.cfg."""
+    import helpbot.nlu.representation  # noqa: F401  (registers helpbot_intent_head)
+
     config = load_config(intents_dir / "config.cfg")
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     return nlp, dict(config["training"])
 
 
-def _examples(nlp: Language, messages: Sequence[LabelledMessage]) -> list[Example]:
+def _labels_of(messages: Sequence[LabelledMessage]) -> tuple[str, ...]:
+    present = {m.intent for m in messages}
+    return tuple(label for label in LABELS if label in present or label in INTENTS)
+
+
+def _examples(
+    nlp: Language, messages: Sequence[LabelledMessage], labels: Sequence[str]
+) -> list[Example]:
     examples = []
     for message in messages:
         doc = nlp.make_doc(model_text(message.text))
-        cats = {label: float(label == message.intent) for label in INTENTS}
+        cats = {label: float(label == message.intent) for label in labels}
         examples.append(Example.from_dict(doc, {"cats": cats}))
     return examples
 
 
-def fit(intents_dir: Path, messages: Sequence[LabelledMessage], seed: int) -> Language:
-    """Fits a fresh pipeline on ``messages``; same messages and seed give the same weights."""
+def intent_head(nlp: Language) -> IntentHead | None:
+    from helpbot.nlu.representation import IntentHead
+
+    for _, component in nlp.pipeline:
+        if isinstance(component, IntentHead):
+            return component
+    return None
+
+
+def fit(
+    intents_dir: Path,
+    messages: Sequence[LabelledMessage],
+    seed: int,
+    bow_weight: float | None = None,
+    embedding: str | None = None,
+) -> Language:
+    """Fits a fresh pipeline on ``messages``; same messages and seed give the same weights.
+
+    The bag-of-words textcat is trained by spaCy; the intent head's regression on
+    WordLlama embeddings is then fitted on the same messages. ``bow_weight`` overrides
+    the config's mix (1.0: bag of words only; 0.0: embeddings only), for comparisons.
+    """
     fix_random_seed(seed)
     nlp, training = build_blank(intents_dir)
-    textcat_name = nlp.pipe_names[-1]
-    examples = _examples(nlp, messages)
-    optimizer = nlp.initialize(lambda: examples)
+    textcat_name = next(name for name in nlp.pipe_names if name.startswith("textcat"))
+    textcat = nlp.get_pipe(textcat_name)
+    labels = _labels_of(messages)
+    for label in labels:
+        textcat.add_label(label)
+    examples = _examples(nlp, messages, labels)
+    key = _bow_key(intents_dir, messages, seed) if BOW_CACHE is not None else ""
+    spacy_logger = logging.getLogger("spacy")
+    level = spacy_logger.level
+    spacy_logger.setLevel(logging.WARNING)  # "Created vocabulary" x 6 is not news
+    try:
+        optimizer = nlp.initialize(lambda: examples)
+    finally:
+        spacy_logger.setLevel(level)
     epochs = int(training.get("max_epochs") or 20)
     dropout = float(training.get("dropout", 0.1))
     shuffler = random.Random(seed)
     order = list(examples)
+    if BOW_CACHE is not None and key in BOW_CACHE:
+        textcat.from_bytes(BOW_CACHE[key])
+        epochs = 0  # the same bag of words was fitted already (comparison runs)
     for epoch in range(epochs):
         shuffler.shuffle(order)
         losses: dict[str, float] = {}
@@ -304,18 +438,46 @@ def fit(intents_dir: Path, messages: Sequence[LabelledMessage], seed: int) -> La
             nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
         if epoch == 0 or (epoch + 1) % 5 == 0 or epoch + 1 == epochs:
             _log(f"epoch {epoch + 1}/{epochs} loss {losses.get(textcat_name, 0.0):.3f}")
+    if BOW_CACHE is not None and key not in BOW_CACHE:
+        BOW_CACHE[key] = textcat.to_bytes()
+    head = intent_head(nlp)
+    if head is not None:
+        if bow_weight is not None:
+            head.bow_weight = float(bow_weight)
+        if embedding is not None:
+            head.embedding = embedding
+        head.fit([normalise(m.text) for m in messages], [m.intent for m in messages], labels)
     return nlp
 
 
-def score_texts(
+# Set to a dict by the representation comparison: variants differ only in what
+# reads the text after the bag of words, so each fold's bag of words is fitted once
+# (deterministic: same messages, seed and config give the same weights).
+BOW_CACHE: dict[str, bytes] | None = None
+
+
+def _bow_key(intents_dir: Path, messages: Sequence[LabelledMessage], seed: int) -> str:
+    digest = hashlib.sha256((Path(intents_dir) / "config.cfg").read_bytes())
+    digest.update(str(seed).encode())
+    for message in messages:
+        digest.update(f"{message.intent}\t{message.text}\n".encode())
+    return digest.hexdigest()
+
+
+def raw_scores(nlp: Language, texts: Iterable[str]) -> list[dict[str, float]]:
+    """The mixed, uncalibrated probabilities of the intent head, for calibration."""
+    return [dict(doc.user_data["raw"]) for doc in nlp.pipe(model_text(t) for t in texts)]
+
+
+def calibrated(
     nlp: Language, texts: Iterable[str], cues: SafetyCues | None = None
 ) -> list[dict[str, float]]:
-    """Scores for all ten labels (safety cues applied), in the order of ``texts``."""
+    """Calibrated probabilities for every label (safety cues applied), in order."""
     cues = cues or SafetyCues()
     texts = list(texts)
     docs = nlp.pipe(model_text(text) for text in texts)
     return [
-        cues.apply(normalise(text), {label: float(doc.cats.get(label, 0.0)) for label in INTENTS})
+        cues.apply(normalise(text), {label: float(doc.cats.get(label, 0.0)) for label in LABELS})
         for text, doc in zip(texts, docs, strict=True)
     ]
 
@@ -328,14 +490,20 @@ def _f_beta(gold: Sequence[str], predicted: Sequence[str], label: str, beta: flo
     return (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
 
 
+def _present(gold: Sequence[str]) -> list[str]:
+    return [label for label in LABELS if label in INTENTS or label in set(gold)]
+
+
 def _macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    return sum(_f_beta(gold, predicted, label, 1.0) for label in INTENTS) / len(INTENTS)
+    labels = _present(gold)
+    return sum(_f_beta(gold, predicted, label, 1.0) for label in labels) / len(labels)
 
 
 def _objective(gold: Sequence[str], predicted: Sequence[str]) -> float:
     """Macro F-score where the safety labels count recall four times as much (F2)."""
-    betas = {label: SAFETY_BETA if label in SAFETY_LABELS else 1.0 for label in INTENTS}
-    return sum(_f_beta(gold, predicted, lab, b) for lab, b in betas.items()) / len(INTENTS)
+    labels = _present(gold)
+    betas = {label: SAFETY_BETA if label in SAFETY_LABELS else 1.0 for label in labels}
+    return sum(_f_beta(gold, predicted, lab, b) for lab, b in betas.items()) / len(labels)
 
 
 def _decide(scores: Sequence[Mapping[str, float]], thresholds: Mapping[str, float]) -> list[str]:
@@ -345,23 +513,22 @@ def _decide(scores: Sequence[Mapping[str, float]], thresholds: Mapping[str, floa
 def choose_thresholds(
     scores: Sequence[Mapping[str, float]], gold: Sequence[str]
 ) -> dict[str, float]:
-    """Per-label thresholds from dev scores, by coordinate ascent on a coarse grid.
+    """Per-label thresholds on calibrated probabilities, by coordinate ascent on a grid.
 
     The objective is macro F-score with F2 for emergency and safeguarding, so a
     missed emergency costs more than a false alarm; safety thresholds may go as
-    low as 0.1, the others stay in 0.3-0.8. The grid is coarse on purpose: dev has
-    ~30 messages a label and a fine grid would overfit. Ties keep the value
-    nearest 0.5.
+    low as 0.1, the others stay in 0.2-0.7. The grid is coarse on purpose: a fine
+    grid would overfit. Ties keep the value nearest 0.4.
     """
-    thresholds = {label: 0.5 for label in INTENTS}
+    thresholds = {label: 0.4 for label in LABELS}
     safety_grid = [round(0.1 + 0.05 * i, 2) for i in range(9)]
-    other_grid = [round(0.3 + 0.05 * i, 2) for i in range(11)]
+    other_grid = [round(0.2 + 0.05 * i, 2) for i in range(11)]
     best = _objective(gold, _decide(scores, thresholds))
     for _ in range(3):
         improved = False
-        for label in INTENTS:
+        for label in LABELS:
             grid = safety_grid if label in SAFETY_LABELS else other_grid
-            for value in sorted(grid, key=lambda v: (abs(v - 0.5), v)):
+            for value in sorted(grid, key=lambda v: (abs(v - 0.4), v)):
                 trial = {**thresholds, label: value}
                 score = _objective(gold, _decide(scores, trial))
                 if score > best + 1e-9:
@@ -369,6 +536,47 @@ def choose_thresholds(
         if not improved:
             break
     return thresholds
+
+
+def fit_temperature(raw: Sequence[Mapping[str, float]], gold: Sequence[str]) -> float:
+    """The temperature that minimises the negative log-likelihood of the gold labels
+    on out-of-fold scores (temperature scaling)."""
+    labels = list(raw[0]) if raw else list(LABELS)
+    matrix = np.log(np.clip(np.array([[r[lab] for lab in labels] for r in raw]), 1e-6, 1.0))
+    targets = np.array([labels.index(g) for g in gold])
+    best_t, best_nll = 1.0, float("inf")
+    for temperature in np.round(np.arange(0.2, 3.01, 0.05), 2):
+        logits = matrix / temperature
+        logits = logits - logits.max(axis=1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        nll = float(-log_probs[np.arange(len(targets)), targets].mean())
+        if nll < best_nll - 1e-9:
+            best_t, best_nll = float(temperature), nll
+    return best_t
+
+
+def expected_calibration_error(
+    scores: Sequence[Mapping[str, float]], gold: Sequence[str], predicted: Sequence[str], bins=10
+) -> tuple[float, list[tuple[float, float, int]]]:
+    """ECE of the decided intent's score (confidence) against being right, with the
+    reliability bins (mean confidence, accuracy, count) for a diagram."""
+    rows = [
+        (float(row.get(guess, 0.0)), float(truth == guess))
+        for row, truth, guess in zip(scores, gold, predicted, strict=True)
+    ]
+    table: list[tuple[float, float, int]] = []
+    ece = 0.0
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        inside = [(c, a) for c, a in rows if low <= c < high or (i == bins - 1 and c == 1.0)]
+        if not inside:
+            table.append(((low + high) / 2, 0.0, 0))
+            continue
+        confidence = sum(c for c, _ in inside) / len(inside)
+        accuracy = sum(a for _, a in inside) / len(inside)
+        ece += len(inside) / max(len(rows), 1) * abs(confidence - accuracy)
+        table.append((confidence, accuracy, len(inside)))
+    return ece, table
 
 
 def available_evaluation_splits(intents_dir: Path) -> list[str]:
@@ -386,10 +594,15 @@ def _check_no_leak(intents_dir: Path, messages: Sequence[LabelledMessage]) -> No
             raise ValueError(f"{split} messages also in examples/: {leaked[:5]}")
 
 
-def out_of_fold_scores(
-    intents_dir: Path, messages: Sequence[LabelledMessage], seed: int, cues: SafetyCues
+def out_of_fold_raw(
+    intents_dir: Path,
+    messages: Sequence[LabelledMessage],
+    seed: int,
+    bow_weight: float | None = None,
+    embedding: str | None = None,
 ) -> list[dict[str, float]]:
-    """Every message scored by a model fitted on the other folds (cross-validation)."""
+    """Every message's uncalibrated scores from a model fitted on the other folds."""
+    labels = _labels_of(messages)
     scores: list[dict[str, float] | None] = [None] * len(messages)
     folds = [fold_of(m.text) for m in messages]
     for fold in sorted(set(folds)):
@@ -398,11 +611,133 @@ def out_of_fold_scores(
         if not rest:
             continue
         _log(f"fold {fold}: fitting on {len(rest)}, scoring {len(held)}")
-        model = fit(intents_dir, rest, seed)
-        rows = score_texts(model, (messages[i].text for i in held), cues)
+        model = fit(intents_dir, rest, seed, bow_weight, embedding)
+        rows = raw_scores(model, (messages[i].text for i in held))
         for index, row in zip(held, rows, strict=True):
-            scores[index] = row
-    return [row if row is not None else {label: 0.0 for label in INTENTS} for row in scores]
+            scores[index] = {label: float(row.get(label, 0.0)) for label in labels}
+    uniform = {label: 1.0 / len(labels) for label in labels}
+    return [row if row is not None else dict(uniform) for row in scores]
+
+
+def apply_temperature(raw: Mapping[str, float], temperature: float) -> dict[str, float]:
+    labels = list(raw)
+    logits = np.log(np.clip(np.array([raw[lab] for lab in labels]), 1e-6, 1.0)) / temperature
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    return dict(zip(labels, probs.tolist(), strict=True))
+
+
+def cue_precision(
+    cues: SafetyCues, messages: Sequence[LabelledMessage]
+) -> tuple[dict[str, float], dict[str, tuple[int, int]]]:
+    """How often each safety label's cues are right on the examples: (hits+1)/(fires+2)."""
+    counts = {label: [0, 0] for label in SAFETY_LABELS}
+    for message in messages:
+        for label in cues.matches(normalise(message.text)):
+            counts[label][0] += 1
+            counts[label][1] += message.intent == label
+    precision = {
+        label: round((hits + 1) / (fires + 2), 4) for label, (fires, hits) in counts.items()
+    }
+    return precision, {label: (fires, hits) for label, (fires, hits) in counts.items()}
+
+
+def cross_validate(
+    intents_dir: Path,
+    messages: Sequence[LabelledMessage],
+    seed: int,
+    cues: SafetyCues,
+    bow_weight: float | None = None,
+    embedding: str | None = None,
+) -> dict[str, object]:
+    """Out-of-fold scores, temperature, cue scores, thresholds and the CV figures."""
+    gold = [m.intent for m in messages]
+    raw = out_of_fold_raw(intents_dir, messages, seed, bow_weight, embedding)
+    temperature = fit_temperature(raw, gold)
+    cue_scores, cue_counts = cue_precision(cues, messages)
+    cues = cues.with_scores(cue_scores)
+    scores = [
+        cues.apply(normalise(m.text), apply_temperature(r, temperature))
+        for m, r in zip(messages, raw, strict=True)
+    ]
+    thresholds = choose_thresholds(scores, gold)
+    predicted = _decide(scores, thresholds)
+    ece, _ = expected_calibration_error(scores, gold, predicted)
+    risky = [bool(cues.risks(normalise(m.text))) for m in messages]
+    risk_threshold = choose_risk_threshold(scores, gold, predicted, risky)
+    handled = _handled(scores, gold, predicted, risky, risk_threshold)
+    return {
+        "risk_threshold": risk_threshold,
+        "safety_net": handled,
+        "raw": raw,
+        "scores": scores,
+        "predicted": predicted,
+        "temperature": temperature,
+        "cue_scores": cue_scores,
+        "cue_counts": cue_counts,
+        "thresholds": thresholds,
+        "macro_f1": _macro_f1(gold, predicted),
+        "safety_recall": {label: _recall(gold, predicted, label) for label in SAFETY_LABELS},
+        "ece": ece,
+    }
+
+
+def urgent_score(scores: Mapping[str, float]) -> float:
+    """The probability that a message is urgent at all: emergency plus safeguarding."""
+    return sum(float(scores.get(label, 0.0)) for label in SAFETY_LABELS)
+
+
+def _handled(
+    scores: Sequence[Mapping[str, float]],
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    risky: Sequence[bool],
+    risk_threshold: float,
+) -> dict[str, float]:
+    """Urgent messages that get urgent help (the intent) or at least the safety net
+    (a safety line and a colleague told), and the share of other messages flagged."""
+    urgent = [g in SAFETY_LABELS for g in gold]
+    netted = [
+        p in SAFETY_LABELS or r or urgent_score(s) >= risk_threshold
+        for s, p, r in zip(scores, predicted, risky, strict=True)
+    ]
+    positives = sum(urgent) or 1
+    negatives = (len(gold) - sum(urgent)) or 1
+    return {
+        "urgent_recall_intent": round(
+            sum(u and p in SAFETY_LABELS for u, p in zip(urgent, predicted, strict=True))
+            / positives,
+            4,
+        ),
+        "urgent_recall_with_net": round(
+            sum(u and n for u, n in zip(urgent, netted, strict=True)) / positives, 4
+        ),
+        "false_alarms_intent": round(
+            sum(not u and p in SAFETY_LABELS for u, p in zip(urgent, predicted, strict=True))
+            / negatives,
+            4,
+        ),
+        "net_flags_on_others": round(
+            sum(not u and n for u, n in zip(urgent, netted, strict=True)) / negatives, 4
+        ),
+    }
+
+
+def choose_risk_threshold(
+    scores: Sequence[Mapping[str, float]],
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    risky: Sequence[bool],
+) -> float:
+    """The safety net's threshold on P(urgent): the highest one at which at least
+    URGENT_RECALL_TARGET of the urgent examples (out of fold) get urgent help or the
+    safety net. Recall is the designed property; its cost is colleagues' look at
+    the flagged messages, never an urgent case opened on a guess."""
+    for value in [round(0.5 - 0.025 * i, 3) for i in range(19)]:
+        handled = _handled(scores, gold, predicted, risky, value)
+        if handled["urgent_recall_with_net"] >= URGENT_RECALL_TARGET:
+            return value
+    return 0.05
 
 
 def _recall(gold: Sequence[str], predicted: Sequence[str], label: str) -> float:
@@ -411,43 +746,66 @@ def _recall(gold: Sequence[str], predicted: Sequence[str], label: str) -> float:
     return hits / support if support else 0.0
 
 
-def train(intents_dir: Path, output_dir: Path, seed: int = 0) -> Path:
+def train(
+    intents_dir: Path,
+    output_dir: Path,
+    seed: int = 0,
+    verbose: bool = False,
+    bow_weight: float | None = None,
+    embedding: str | None = None,
+) -> Path:
     """Trains the intent pipeline into ``output_dir`` and returns that directory.
 
-    Writes ``output_dir/model`` (the spaCy pipeline) and ``output_dir/thresholds.json``
-    (per-label thresholds, data hash, cross-validation and dev figures).
+    Writes ``output_dir/model`` (the spaCy pipeline: bag-of-words textcat, then the
+    WordLlama intent head with its temperature) and ``output_dir/thresholds.json``
+    (per-label thresholds, cue scores, data hash, cross-validation figures).
     """
+    global _VERBOSE
+    _VERBOSE = verbose
     intents_dir, output_dir = Path(intents_dir), Path(output_dir)
     started = time.perf_counter()
-    everything = load_split(intents_dir, "examples")
+    everything = training_messages(intents_dir)
     _check_no_leak(intents_dir, everything)
     _log(f"{len(everything)} examples, {FOLDS}-fold cross-validation, seed {seed}")
 
     cues = SafetyCues.load(intents_dir)
-    scores = out_of_fold_scores(intents_dir, everything, seed, cues)
+    cv = cross_validate(intents_dir, everything, seed, cues, bow_weight, embedding)
     gold = [m.intent for m in everything]
-    thresholds = choose_thresholds(scores, gold)
-    predicted = _decide(scores, thresholds)
-    cv_f1 = _macro_f1(gold, predicted)
+    predicted = cv["predicted"]
     dev = [i for i, m in enumerate(everything) if is_dev(m.text)]
     dev_f1 = _macro_f1([gold[i] for i in dev], [predicted[i] for i in dev])
-    safety_recall = {label: round(_recall(gold, predicted, label), 4) for label in SAFETY_LABELS}
-    _log(f"cross-validated macro-F1 {cv_f1:.3f} (dev {dev_f1:.3f}) with thresholds {thresholds}")
+    _log(
+        f"cross-validated macro-F1 {cv['macro_f1']:.3f} (dev {dev_f1:.3f}), temperature"
+        f" {cv['temperature']}, ECE {cv['ece']:.3f}, thresholds {cv['thresholds']}"
+    )
+    _log(f"safety net: P(urgent) >= {cv['risk_threshold']}; {cv['safety_net']}")
 
     _log(f"refitting on all {len(everything)} examples")
-    nlp = fit(intents_dir, everything, seed)
+    nlp = fit(intents_dir, everything, seed, bow_weight, embedding)
+    head = intent_head(nlp)
+    if head is not None:
+        head.temperature = float(cv["temperature"])
     output_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output_dir / MODEL_DIR)
     metadata = {
         "data_hash": data_hash(intents_dir),
         "seed": seed,
         "training_version": TRAINING_VERSION,
-        "thresholds": thresholds,
-        "cv_macro_f1": round(cv_f1, 4),
-        "cv_safety_recall": safety_recall,
+        "thresholds": cv["thresholds"],
+        "temperature": cv["temperature"],
+        "cue_scores": cv["cue_scores"],
+        "cue_counts": cv["cue_counts"],
+        "risk_threshold": cv["risk_threshold"],
+        "cv_safety_net": cv["safety_net"],
+        "cv_macro_f1": round(float(cv["macro_f1"]), 4),
+        "cv_safety_recall": {k: round(v, 4) for k, v in cv["safety_recall"].items()},
+        "cv_ece": round(float(cv["ece"]), 4),
         "dev_macro_f1": round(dev_f1, 4),
         "examples": len(everything),
-        "architecture": nlp.get_pipe(nlp.pipe_names[-1]).model.name,
+        "labels": list(_labels_of(everything)),
+        "bow_weight": head.bow_weight if head is not None else 1.0,
+        "embedding": head.embedding if head is not None else None,
+        "training_seconds": round(time.perf_counter() - started, 1),
     }
     (output_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     _log(f"saved to {output_dir} in {time.perf_counter() - started:.1f}s")
@@ -467,8 +825,9 @@ def is_current(intents_dir: Path, output_dir: Path) -> bool:
 
 
 def ensure_trained(intents_dir: Path, output_dir: Path) -> Path:
-    """Trains only when the pipeline is missing or older than the data it came from."""
+    """Trains only when the pipeline is missing or older than the data it came from.
+    Quiet: nothing on screen (the first ``make run``), progress only at DEBUG."""
     if is_current(intents_dir, output_dir):
-        _log(f"{output_dir} is up to date")
         return Path(output_dir)
+    _logger.debug("training the intent pipeline (first run or intents/ changed)")
     return train(intents_dir, output_dir)

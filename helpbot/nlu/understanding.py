@@ -3,30 +3,124 @@ and where the personal data is.
 
 Loaded once at start-up from the trained pipeline (``helpbot train``) and the
 ``intents/`` folder (knowledge base); every call after that is in-process and
-sub-millisecond, so the desk can classify every inbound message.
+about a millisecond, so the desk can classify every inbound message.
+
+How a message is read (intents/README.md has the figures):
+
+1. No words at all (only punctuation, digits or template placeholders such as
+   ``{0} {name!r}``) is ``unclear`` without running the model.
+2. The spaCy pipeline (bag of words + WordLlama embeddings, calibrated) scores the
+   message. A long one is read in windows of a few sentences instead (its reading
+   is the windows' average), so an urgent sentence in the middle or at the end of a
+   ramble is not drowned by the rest: for emergency and safeguarding the best
+   window counts. The number of windows is capped, so the time per message is
+   bounded whatever its length, and every character is read.
+3. Safety cues (intents/safety_cues.toml) raise emergency/safeguarding to the
+   cue's measured precision.
+4. ``intents.primary_intent`` decides on those calibrated scores with the trained
+   thresholds; ``why`` says what decided it; ``risk`` lists signs of danger that did
+   not decide it, for the desk's safety net.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
 
-from helpbot.nlu.intents import INTENTS, Classification, primary_intent
+from helpbot.nlu.intents import (
+    INTENTS,
+    LABELS,
+    SAFETY_LABELS,
+    UNCLEAR,
+    UNSURE_BELOW,
+    Classification,
+    primary_intent,
+)
 from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
 from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
-from helpbot.nlu.training import METADATA_FILE, MODEL_DIR, SafetyCues, model_text, normalise
+from helpbot.nlu.training import (
+    METADATA_FILE,
+    MODEL_DIR,
+    SafetyCues,
+    lift_to,
+    model_text,
+    normalise,
+    urgent_score,
+)
 
 # Intents that need an action, not a leaflet: never answer them from the knowledge
 # base, even when the words look like a question ("my boiler is broken, what's your number").
 NO_ANSWER_INTENTS = frozenset(
     {"emergency", "safeguarding", "complaint", "hostile", "asb", "personal", "repair"}
 )
-# The only intent the knowledge base answers (the desk asks for answers only to these).
-ANSWER_INTENTS = frozenset({"question"})
+# The intents the knowledge base may answer. An unclear message may still be a
+# question in words the model does not know ("are you on insta or just fb?"); the
+# knowledge base abstains unless one entry clearly matches.
+ANSWER_INTENTS = frozenset({"question", UNCLEAR})
+
+# Messages longer than this are also read in windows of about this many characters.
+WINDOW_CHARS = 400
+# At most this many windows per message (they grow for longer messages), so the
+# time per message stays bounded.
+MAX_WINDOWS = 32
+# Default safety-net threshold on P(urgent) = P(emergency) + P(safeguarding); training
+# sets the real one so that >= 98 % of urgent examples (out of fold) are caught.
+RISK_THRESHOLD = 0.2
+
+_PLACEHOLDER = re.compile(
+    r"\{\{[^{}]*\}\}|\{[^{}]*\}|\$\{[^{}]*\}|%\([a-z_]*\)[sdrf]|%[sdrf]|<[a-z_]+>|\[[a-z_]+\]",
+    re.IGNORECASE,
+)
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+def has_words(text: str) -> bool:
+    """False for punctuation, digits, template placeholders and the like; emoji count
+    as words (a thumbs-up is a message)."""
+    stripped = _PLACEHOLDER.sub(" ", text)
+    return bool(_LETTERS.search(stripped) or _EMOJI.search(stripped))
+
+
+def windows(text: str) -> list[str]:
+    """A long message cut into windows of whole sentences (about WINDOW_CHARS each, at
+    most MAX_WINDOWS of them); a short one is its own single window."""
+    if len(text) <= WINDOW_CHARS:
+        return [text]
+    size = max(WINDOW_CHARS, -(-len(text) // MAX_WINDOWS))
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        while len(sentence) > size:
+            cut = sentence.rfind(" ", 0, size)
+            cut = cut if cut > size // 2 else size
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].strip()
+        if sentence:
+            pieces.append(sentence)
+    out: list[str] = []
+    for piece in pieces:
+        if out and len(out[-1]) + 1 + len(piece) <= size:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    if len(out) > MAX_WINDOWS:  # greedy packing can overshoot a little: merge evenly
+        step = -(-len(out) // MAX_WINDOWS)
+        out = [" ".join(out[i : i + step]) for i in range(0, len(out), step)]
+    return out or [text]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    whole: Mapping[str, float]
+    parts: list[tuple[str, Mapping[str, float]]]
 
 
 class Understanding:
@@ -35,54 +129,128 @@ class Understanding:
     def __init__(
         self,
         nlp: Language,
-        thresholds: dict[str, float],
+        thresholds: Mapping[str, float],
         knowledge: KnowledgeBase,
         cues: SafetyCues,
+        risk_threshold: float = RISK_THRESHOLD,
     ) -> None:
         self.nlp = nlp
-        self.thresholds = {label: float(thresholds.get(label, 0.5)) for label in INTENTS}
+        self.thresholds = {label: float(thresholds.get(label, 0.5)) for label in LABELS}
         self.knowledge = knowledge
         self.cues = cues
-        self._textcat = nlp.pipe_names[-1]
+        self.risk_threshold = float(risk_threshold)
 
     @classmethod
     def load(cls, pipeline_dir: Path, intents_dir: Path) -> Understanding:
         """Loads a pipeline written by ``training.train`` plus the knowledge base."""
+        import helpbot.nlu.representation  # noqa: F401  (registers helpbot_intent_head)
+
         pipeline_dir, intents_dir = Path(pipeline_dir), Path(intents_dir)
         metadata = json.loads((pipeline_dir / METADATA_FILE).read_text())
         nlp = spacy.load(pipeline_dir / MODEL_DIR)
+        cues = SafetyCues.load(intents_dir).with_scores(metadata.get("cue_scores", {}))
         return cls(
             nlp,
             metadata["thresholds"],
             KnowledgeBase.load(intents_dir),
-            SafetyCues.load(intents_dir),
+            cues,
+            float(metadata.get("risk_threshold", RISK_THRESHOLD)),
         )
 
-    def _classification(self, text: str, cats: dict[str, float]) -> Classification:
-        scores = {label: float(cats.get(label, 0.0)) for label in INTENTS}
-        scores = self.cues.apply(normalise(text), scores)
-        return Classification(primary_intent(scores, self.thresholds), scores)
+    # -- classification -------------------------------------------------------
 
     def classify(self, text: str) -> Classification:
-        """The primary intent and the score of every label.
+        """The primary intent, the calibrated score of every label, why, and risks.
 
-        Empty or whitespace-only messages are smalltalk (a stray tap of send),
-        scored without running the model.
+        Empty or whitespace-only messages are smalltalk (a stray tap of send);
+        messages with no words are unclear; neither runs the model.
         """
-        if not text or not text.strip():
-            return _empty()
-        doc = self.nlp(model_text(text))
-        return self._classification(text, doc.cats)
+        return self.classify_many([text])[0]
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
         """Like ``classify`` for a batch, using ``nlp.pipe`` for throughput."""
         texts = list(texts)
-        present = [i for i, text in enumerate(texts) if text and text.strip()]
-        results: list[Classification] = [_empty() for _ in texts]
-        docs = self.nlp.pipe(model_text(texts[i]) for i in present)
-        for index, doc in zip(present, docs, strict=True):
-            results[index] = self._classification(texts[index], doc.cats)
-        return results
+        results: list[Classification | None] = [None] * len(texts)
+        units: list[str] = []
+        plan: list[tuple[int, list[str]]] = []
+        for index, text in enumerate(texts):
+            if not text or not text.strip():
+                results[index] = _empty()
+            elif not has_words(text):
+                results[index] = _no_words()
+            else:
+                parts = windows(text)
+                plan.append((index, parts))
+                units.extend(parts)
+        docs = iter(self.nlp.pipe(model_text(unit) for unit in units))
+        for index, parts in plan:
+            read = [(part, next(docs).cats) for part in parts]
+            if len(read) == 1:
+                results[index] = self._decide(texts[index], _Reading(read[0][1], []))
+            else:
+                # A long message is out of the model's depth as one piece (it learnt
+                # from short ones): its reading is the average of its windows', and an
+                # urgent window can still decide (see _decide).
+                whole = {
+                    label: sum(float(cats.get(label, 0.0)) for _, cats in read) / len(read)
+                    for label in LABELS
+                }
+                results[index] = self._decide(texts[index], _Reading(whole, read))
+        return [r if r is not None else _empty() for r in results]
+
+    def _decide(self, text: str, reading: _Reading) -> Classification:
+        scores = {label: float(reading.whole.get(label, 0.0)) for label in LABELS}
+        reasons: dict[str, str] = {}
+        units = [text] if not reading.parts else [part for part, _ in reading.parts]
+        for number, unit in enumerate(units, start=1):
+            where = f" in sentence window {number} of {len(units)}" if reading.parts else ""
+            for label, words in self.cues.matching(normalise(unit)).items():
+                lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
+                reasons.setdefault(label, f'cue "{words}"{where}')
+        for number, (_, cats) in enumerate(reading.parts, start=1):
+            for label in SAFETY_LABELS:
+                value = float(cats.get(label, 0.0))
+                if value > scores[label] and value >= self.thresholds[label]:
+                    lift_to(scores, label, value)
+                    reasons.setdefault(
+                        label,
+                        f"model: {label} {value:.2f} in sentence window {number} of "
+                        f"{len(reading.parts)}",
+                    )
+        intent = primary_intent(scores, self.thresholds)
+        peak = max([scores, *(cats for _, cats in reading.parts)], key=urgent_score)
+        risk = self._risk(text, intent, peak)
+        return Classification(intent, scores, self._why(intent, scores, reasons), risk)
+
+    def _why(self, intent: str, scores: Mapping[str, float], reasons: Mapping[str, str]) -> str:
+        score = scores.get(intent, 0.0)
+        if intent in reasons:
+            return f"{reasons[intent]} ({intent} {score:.2f})"
+        threshold = self.thresholds.get(intent, 0.5)
+        if intent == UNCLEAR:
+            best = max(INTENTS, key=lambda label: scores.get(label, 0.0))
+            if score >= self.thresholds[UNCLEAR] and score >= scores[best]:
+                return f"model: unclear {score:.2f} (best intent {best} {scores[best]:.2f})"
+            return (
+                f"no intent scored high enough: best {best} {scores[best]:.2f}"
+                f" (needs {self.thresholds[best]:.2f}, or {UNSURE_BELOW:.2f} as a fallback)"
+            )
+        if score >= threshold:
+            return f"model: {intent} {score:.2f} >= threshold {threshold:.2f}"
+        return f"model: best guess {intent} {score:.2f} (below threshold {threshold:.2f})"
+
+    def _risk(self, text: str, intent: str, scores: Mapping[str, float]) -> tuple[str, ...]:
+        """Safety labels with a sign of risk that did not become the intent: a risk cue,
+        or P(urgent) (in the whole message or its most urgent window) at least the
+        safety net's threshold."""
+        if intent in SAFETY_LABELS:
+            return ()
+        signs = set(self.cues.risks(normalise(text)))
+        if urgent_score(scores) >= self.risk_threshold:
+            signs.add(max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0)))
+        return tuple(label for label in SAFETY_LABELS if label in signs)
+
+    # -- answers and personal data --------------------------------------------
 
     def answer(self, text: str) -> KnowledgeAnswer | None:
         """A knowledge-base answer, or None to abstain.
@@ -103,6 +271,13 @@ class Understanding:
 
 
 def _empty() -> Classification:
-    scores = {label: 0.0 for label in INTENTS}
+    scores = {label: 0.0 for label in LABELS}
     scores["smalltalk"] = 1.0
-    return Classification("smalltalk", scores)
+    return Classification("smalltalk", scores, "empty message")
+
+
+def _no_words() -> Classification:
+    scores = {label: 0.0 for label in LABELS}
+    scores[UNCLEAR] = 1.0
+    why = "no words to read (punctuation, numbers or placeholders)"
+    return Classification(UNCLEAR, scores, why)

@@ -48,6 +48,15 @@ def answer(office: Office, visit: Visit, case_id: int | None = None) -> list[Act
     if intent == "smalltalk":
         text = smalltalk(office, inbound.text)
         return [reply(inbound, text, intent=intent, case_id=case_id)]
+    if intent == "unclear":
+        # Honest when unsure: say so and offer a person; never a case on a guess. A
+        # question in words the model does not know may still match the knowledge base.
+        found = office.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
+        if found is not None:
+            return [reply(inbound, found.answer, intent="question", case_id=case_id)]
+        person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
+        text = say("intents", "unclear")
+        return [reply(inbound, text, intent=intent, case_id=case_id, buttons=person)]
     return [reply(inbound, say("intents", intent), intent=intent, case_id=case_id)]
 
 

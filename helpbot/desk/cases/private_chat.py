@@ -8,7 +8,8 @@ from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
 from helpbot.desk.office import Office
-from helpbot.desk.visit import Visit, reply
+from helpbot.desk.safety import net as safety_net
+from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
 
 NOT_MESSAGES = frozenset({Content.JOIN_REQUEST, Content.MEMBER_JOINED, Content.MEMBER_LEFT})
@@ -21,13 +22,30 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     if inbound.content in NOT_MESSAGES:
         return []
     if inbound.content is not Content.TEXT:
-        return await attachment(office, visit)
+        return await captioned(office, visit)
     if visit.classification is None:
         return [reply(inbound, office.say("content", "empty"))]
     if visit.intent in CASE_INTENTS:
         actions = await case_message(office, visit, visit.intent or "human")
     else:
         actions = await conversation(office, visit)
+    # A sign of risk the intent did not cover still gets the safety line and a
+    # colleague's look (issue 13).
+    actions += await safety_net.catch(office, visit, where="private chat")
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
     return actions
+
+
+async def captioned(office: Office, visit: Visit) -> list[Action]:
+    """A photo, file or voice note, read by its caption when it has one: an urgent
+    caption, or a case matter when no case is open, opens a case (with the file);
+    anything else goes to the open case as before. The safety net applies too."""
+    intent = visit.intent
+    if intent in URGENT_INTENTS or (
+        intent in CASE_INTENTS and await office.cases.current_case(visit.person.id) is None
+    ):
+        actions = await case_message(office, visit, intent or "human")
+    else:
+        actions = await attachment(office, visit)
+    return actions + await safety_net.catch(office, visit, where="private chat")

@@ -12,6 +12,7 @@ from helpbot.desk.cases.answers import answer
 from helpbot.desk.cases.tenant_thread import file_message, open_case
 from helpbot.desk.cases.topics import new_case_header, staff_note, topic_name
 from helpbot.desk.office import Office
+from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import Visit, reply
 from helpbot.nlu.intents import PRIVATE_INTENTS
 
@@ -37,6 +38,9 @@ async def group_text(office: Office, visit: Visit, *, colleague: bool) -> list[A
         if not colleague:
             # Never argue; end an argument once (3.10).
             actions += await group_message(office, visit)
+    # A sign of risk the intent did not cover: the safety line (never the message
+    # itself) and a colleague told, even where the bot would otherwise stay quiet.
+    actions += await safety_net.catch(office, visit, where="community group")
     if exposed:
         await office.audit(
             actor="bot",

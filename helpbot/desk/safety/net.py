@@ -1,0 +1,71 @@
+"""The safety net: a sign of risk that did not become the intent still gets help.
+
+People in danger rarely write like the training data ("probably nothing, a bit like
+eggs"; "I won't be around to pay it"). When the classifier's intent is not urgent
+but it saw a sign of risk (``Classification.risk``: a risk cue, or a probability of
+urgency above the trained safety-net threshold), the tenant's reply gets the
+relevant safety line (gas, 999, Samaritans) as well as the reply for the intent,
+and a colleague is asked to take a look (a notice in the staff group's "Safety
+check" topic and an audit record). No urgent case is opened on a guess
+(TAXONOMY.md: emergency and safeguarding are never held back, but neither is a
+case forced on a tenant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from helpbot.desk.actions import Action, StaffNotice
+from helpbot.desk.office import Office
+from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
+
+SAFETY_TOPIC = "Safety check"
+
+
+def risks(visit: Visit) -> tuple[str, ...]:
+    """The safety labels with a sign of risk in this message that are not its intent."""
+    classification = visit.classification
+    if classification is None or classification.intent in URGENT_INTENTS:
+        return ()
+    found = getattr(classification, "risk", ()) or ()
+    return tuple(label for label in ("emergency", "safeguarding") if label in found)
+
+
+async def catch(office: Office, visit: Visit, *, where: str) -> list[Action]:
+    """The safety line for the tenant and a flag for colleagues, or nothing."""
+    labels = risks(visit)
+    if not labels:
+        return []
+    inbound = visit.inbound
+    text = "\n\n".join(office.say("safety_net", label) for label in labels)
+    actions: list[Action] = [reply(inbound, text)]
+    if office.settings.staff_room:
+        actions.append(StaffNotice(SAFETY_TOPIC, _staff_text(office, visit, labels, where)))
+    await office.audit(
+        actor="bot",
+        action="safety_net",
+        subject=f"{inbound.channel}:{inbound.chat.external_id}",
+        detail={
+            "labels": list(labels),
+            "intent": visit.intent,
+            "message_id": inbound.message_id,
+            "why": getattr(visit.classification, "why", ""),
+        },
+    )
+    return actions
+
+
+def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
+    classification = visit.classification
+    scores = classification.scores if classification is not None else {}
+    signs = ", ".join(f"{label} {float(scores.get(label, 0.0)):.2f}" for label in labels)
+    text = office.say(
+        "safety_net",
+        "staff",
+        name=visit.person.first_name or "Tenant",
+        where=where,
+        intent=visit.intent or "-",
+        signs=signs,
+        text=visit.inbound.text,
+    )
+    return text[:4000]

@@ -1,0 +1,116 @@
+"""The desk's side of issue 13, through the real bot and the fake Bot API, on SQLite and
+PostgreSQL: honest when unsure (unclear), and the safety net for signs of risk that
+the classifier did not call urgent."""
+
+from __future__ import annotations
+
+from helpbot.desk.safety.net import SAFETY_TOPIC
+from helpbot.store.casebook import Casebook
+from helpbot.testing.harness import BotUnderTest, tenant
+
+# Signs of risk the classifier is not sure enough about to call urgent (asserted below,
+# so a model that does call them urgent makes the test say so rather than pass quietly).
+GAS_HINT = "probably nothing but there is a funny eggy smell near the cooker sometimes"
+
+
+def buttons(message: dict) -> list[dict]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_an_unclear_message_gets_an_honest_reply_and_a_person_offered(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "{0} {text} {name!r}"))
+    (reply,) = bot.tg.sent_messages(ann.id)
+    assert "didn't understand" in reply["text"]
+    assert [b["callback_data"] for b in buttons(reply)] == ["human"]
+    # No case on a guess, least of all an urgent one.
+    assert await Casebook(bot.store).all_cases() == []
+
+
+async def test_gibberish_opens_no_case(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "asdfghjkl qwerty"))
+    (reply,) = bot.replies_to(ann.id)
+    assert "didn't understand" in reply
+    assert await Casebook(bot.store).all_cases() == []
+
+
+async def test_an_unclear_message_in_the_group_gets_no_reply(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.group_message(bot.community, ann, "{0} {text} {name!r}"))
+    assert bot.tg.sent_messages(bot.community.id) == []
+    assert await Casebook(bot.store).all_cases() == []
+
+
+async def test_a_hint_of_gas_gets_the_gas_line_and_a_colleague_told(bot: BotUnderTest) -> None:
+    classification = bot.desk.understanding.classify(GAS_HINT)
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS_HINT))
+    text = "\n".join(bot.replies_to(ann.id))
+    assert "0800 111 999" in text  # gas emergency line, whatever the intent
+    if classification.intent != "emergency":
+        assert "emergency" in classification.risk
+        staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+        assert any("Safety check" in m and GAS_HINT in m for m in staff)
+        assert SAFETY_TOPIC in {t["name"] for t in bot.tg.topics[bot.staff_room.id].values()}
+        (flag,) = await bot.store.audit_trail("safety_net")
+        assert flag.detail["labels"] == ["emergency"]
+
+
+async def test_a_plain_question_gets_no_safety_line(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "what's your email address?"))
+    text = "\n".join(bot.replies_to(ann.id))
+    assert "information@shal.org" in text
+    assert "Samaritans" not in text and "0800 111 999" not in text
+    assert await bot.store.audit_trail("safety_net") == []
+
+
+async def test_a_long_message_with_an_urgent_sentence_at_the_end_is_urgent(
+    bot: BotUnderTest,
+) -> None:
+    filler = (
+        "I wanted to say the new fence looks nice and the bins are collected on time now. "
+        "My son starts college in September and we are looking forward to the summer. "
+    )
+    text = filler * 20 + "Also there is a strong smell of gas in the kitchen right now."
+    assert len(text) > 3000
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, text))
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "0800 111 999" in replies and "999" in replies
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "emergency" and case.urgent
+
+
+async def test_an_urgent_photo_caption_opens_an_urgent_case_with_the_photo(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    photo = bot.tg.photo(ann, ann, caption="water pouring through the light fitting, it's sparking")
+    await bot.send(photo)
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "999" in replies
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "emergency" and case.urgent
+    (copy,) = bot.tg.calls_to("copyMessage")
+    assert copy.params["message_id"] == photo["message"]["message_id"]
+
+
+async def test_an_urgent_caption_in_the_group_moves_to_a_private_case(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.photo(bot.community, ann, caption="smoke coming out of the socket in the hall!!")
+    )
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "emergency"
+    assert bot.tg.sent_messages(bot.community.id)
+
+
+async def test_a_photo_with_a_plain_caption_in_the_group_gets_no_reply(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.photo(bot.community, ann, caption="lovely sunset over the estate"))
+    assert bot.tg.sent_messages(bot.community.id) == []
