@@ -145,7 +145,8 @@ async def test_a_note_from_the_console_stays_with_staff(bot: BotUnderTest) -> No
                 const form = document.getElementById('note-text').form;
                 const body = new URLSearchParams(new FormData(form));
                 body.set('text', 'Tenant prefers mornings');
-                const send = () => fetch(form.getAttribute('action'), {method: 'POST', body}).then(r => r.status);
+                const url = form.getAttribute('action');
+                const send = () => fetch(url, {method: 'POST', body}).then(r => r.status);
                 return [await send(), await send()];
             }"""
         )
