@@ -12,6 +12,7 @@ import pytest
 from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant
 from tests.console_fixtures import (
+    ARTIFACTS,
     PRIYA,
     SAM,
     add_colleague,
@@ -55,6 +56,13 @@ async def test_a_tenants_html_is_shown_as_text_and_search_finds_the_case(
         assert await page.title() != "owned"
         assert await page.locator(".timeline script, .timeline b").count() == 0
         await screenshot(page, "case")
+        # Keyboard users see where they are; high-contrast (forced colours) still reads.
+        await page.keyboard.press("Tab")
+        outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"
+        await page.emulate_media(forced_colors="active")
+        await page.screenshot(path=str(ARTIFACTS / "console-case-high-contrast-1280.png"))
+        await page.emulate_media(forced_colors="none")
         await page.get_by_role("link", name="Ann").first.click()
         await page.get_by_role("heading", name="Ann").wait_for()
         assert await page.get_by_role("link", name=case.ref).count() == 1
