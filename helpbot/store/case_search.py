@@ -8,13 +8,14 @@ LIKE everywhere, which is fine at the size one SQLite process serves.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, not_, or_, select, union
 from sqlalchemy.orm import aliased
 
 from helpbot.desk.complaints_clock import add_working_days, local_day
@@ -27,6 +28,20 @@ KINDS = ("complaint", "repair", "asb", "personal", "safeguarding", "emergency", 
 STATUSES = ("open", "resolved", "closed")
 DUE = ("overdue", "today", "next")
 _ENGLISH = literal_column("'english'::regconfig")
+_SIMPLE = literal_column("'simple'::regconfig")
+_REFERENCE = re.compile(r"^(?:SHAL-?)?(\d{1,9})$", re.IGNORECASE)
+
+
+def _name_vector() -> Any:
+    """A person's name and handle as words; the same expression as the index in 0005."""
+    person = models.Person
+    empty, space = literal_column("''"), literal_column("' '")
+    both = (
+        func.coalesce(person.first_name, empty)
+        .op("||")(space)
+        .op("||")(func.coalesce(person.username, empty))
+    )
+    return func.to_tsvector(_SIMPLE, both)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +142,9 @@ class CaseSearch:
     async def inbox(
         self, wanted: CaseFilter, *, me: int | None, today: date | None = None
     ) -> CasePage:
-        """Cases as the inbox lists them: urgent first, then newest activity."""
+        """Cases as the inbox lists them: urgent first, then newest activity. Filters
+        and search narrow the cases table alone (counted there); names and channels are
+        joined only for the one page shown."""
         case, tenant, chat = models.Case, aliased(models.Person), aliased(models.Chat)
         today = today or local_day(datetime.now(UTC))
         conditions: list[ColumnElement[bool]] = []
@@ -140,48 +157,81 @@ class CaseSearch:
         elif wanted.assignee == "mine":
             conditions.append(case.assignee_id == me if me is not None else case.id.is_(None))
         if wanted.channel:
-            conditions.append(chat.channel == wanted.channel)
+            conditions.append(
+                case.chat_id.in_(
+                    select(models.Chat.id).where(models.Chat.channel == wanted.channel)
+                )
+            )
         if wanted.due:
             conditions.append(due_condition(wanted.due, today))
-        base = (
-            select(case, tenant.first_name, chat.channel)
-            .join(tenant, tenant.id == case.tenant_id)
-            .outerjoin(chat, chat.id == case.chat_id)
-        )
         if wanted.query:
-            base = base.where(self._matches(wanted.query, tenant))
-        base = base.where(*conditions)
-        counted = base.with_only_columns(func.count(case.id)).order_by(None)
+            conditions.append(case.id.in_(self._matching(wanted.query)))
+        counted = select(func.count()).select_from(case).where(*conditions)
+        order = (case.urgent.desc(), case.updated_at.desc(), case.id.desc())
         async with self.sessions() as session:
             total = int(await session.scalar(counted) or 0)
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(wanted.page, pages)
-            rows = await session.execute(
-                base.order_by(case.urgent.desc(), case.updated_at.desc(), case.id.desc())
+            # The page's ids from the cases table alone (its index gives the order),
+            # then the 50 rows with their tenant's name and channel.
+            shown = (
+                select(case.id)
+                .where(*conditions)
+                .order_by(*order)
                 .limit(PAGE_SIZE)
                 .offset((page - 1) * PAGE_SIZE)
+                .subquery()
+            )
+            rows = await session.execute(
+                select(case, tenant.first_name, chat.channel)
+                .join(shown, shown.c.id == case.id)
+                .join(tenant, tenant.id == case.tenant_id)
+                .outerjoin(chat, chat.id == case.chat_id)
+                .order_by(*order)
             )
             found = [CaseRow(row[0], row[1] or "", row[2]) for row in rows]
         return CasePage(found, total, page, pages)
 
-    def _matches(self, text: str, tenant: Any) -> ColumnElement[bool]:
-        case, message = models.Case, models.Message
-        like = _like(text)
-        named = or_(
-            case.ref.ilike(like, escape="\\"),
-            tenant.first_name.ilike(like, escape="\\"),
-            tenant.username.ilike(like, escape="\\"),
-        )
+    def _matching(self, text: str) -> Any:
+        """Ids of cases whose reference, tenant's name or handle, summary or messages
+        match: each part on its own index (PostgreSQL), put together with UNION."""
+        case, person, message = models.Case, models.Person, models.Message
+        parts: list[Any] = []
+        reference = _REFERENCE.match(text.strip())
+        if reference:
+            parts.append(select(case.id).where(case.ref == f"SHAL-{int(reference.group(1)):05d}"))
         if self.store.postgres:
-            query = func.plainto_tsquery(_ENGLISH, text)
-            said = exists().where(
-                message.case_id == case.id,
-                func.to_tsvector(_ENGLISH, message.text).bool_op("@@")(query),
+            words = func.plainto_tsquery(_ENGLISH, text)
+            names = func.plainto_tsquery(_SIMPLE, text)
+            named = select(person.id).where(_name_vector().bool_op("@@")(names))
+            parts += [
+                select(case.id).where(case.tenant_id.in_(named)),
+                select(case.id).where(
+                    func.to_tsvector(_ENGLISH, case.summary).bool_op("@@")(words)
+                ),
+                select(message.case_id).where(
+                    func.to_tsvector(_ENGLISH, message.text).bool_op("@@")(words),
+                    message.case_id.is_not(None),
+                ),
+            ]
+        else:
+            like = _like(text)
+            named = select(person.id).where(
+                or_(
+                    person.first_name.ilike(like, escape="\\"),
+                    person.username.ilike(like, escape="\\"),
+                )
             )
-            summary = func.to_tsvector(_ENGLISH, case.summary).bool_op("@@")(query)
-            return or_(named, summary, said)
-        said = exists().where(message.case_id == case.id, message.text.ilike(like, escape="\\"))
-        return or_(named, case.summary.ilike(like, escape="\\"), said)
+            parts += [
+                select(case.id).where(
+                    or_(case.ref.ilike(like, escape="\\"), case.summary.ilike(like, escape="\\"))
+                ),
+                select(case.id).where(case.tenant_id.in_(named)),
+                select(message.case_id).where(
+                    message.text.ilike(like, escape="\\"), message.case_id.is_not(None)
+                ),
+            ]
+        return union(*parts)
 
     async def channels(self) -> list[str]:
         async with self.sessions() as session:

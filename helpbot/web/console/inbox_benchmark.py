@@ -30,9 +30,37 @@ from helpbot.store.records import Store
 
 ADMIN = os.environ.get("HELPBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ("complaint", "repair", "asb", "personal", "safeguarding", "emergency", "human")
-WORDS = (
+HOUSING = (
     "boiler mould damp window door lock tap leak heating radiator noise neighbour fence "
-    "roof gutter boiler shower toilet kitchen stairs lift light bins parking garden"
+    "roof gutter shower toilet kitchen stairs lift light bins parking garden"
+).split()
+# Everyday words besides: a housing word turns up in a few percent of messages, as in
+# real ones, rather than in a third of them.
+WORDS = HOUSING + [
+    f"{a}{b}"
+    for a in ("ca", "lo", "mi", "pe", "ru", "so", "ta", "vi")
+    for b in (
+        "ble",
+        "dor",
+        "fen",
+        "gan",
+        "lit",
+        "mor",
+        "nix",
+        "pra",
+        "quo",
+        "ser",
+        "tum",
+        "vak",
+        "wen",
+        "yel",
+        "zor",
+        "bri",
+    )
+]
+NAMES = (
+    "Ann Bob Priya Sam Alex Jo Tom Mary John Sarah David Emma James Olivia Noah Amelia "
+    "Oliver Isla George Ava Harry Mia Jack Grace Leo Ella Oscar Lily Charlie Freya"
 ).split()
 FILTERS = {
     "open, newest first": CaseFilter(),
@@ -40,7 +68,7 @@ FILTERS = {
     "unassigned repairs": CaseFilter(kind="repair", assignee="unassigned"),
     "search a word": CaseFilter(query="radiator"),
     "search a reference": CaseFilter(query="SHAL-04242", status=None),
-    "search a name": CaseFilter(query="Tenant 777", status=None),
+    "search a name": CaseFilter(query="Priya", status=None),
     "page 40": CaseFilter(page=40),
 }
 
@@ -58,7 +86,7 @@ async def seed(store: Store, cases: int, chunk: int = 5000) -> None:
                         "id": i,
                         "channel": "telegram",
                         "external_id": str(10_000 + i),
-                        "first_name": f"Tenant {i}",
+                        "first_name": f"{NAMES[i % len(NAMES)]} {i}",
                         "created_at": now,
                         "last_seen_at": now,
                     }
@@ -129,7 +157,11 @@ async def seed(store: Store, cases: int, chunk: int = 5000) -> None:
                 await connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {cases})")
                 )
-            await connection.execute(text("ANALYZE"))
+    if store.postgres:
+        # As autovacuum would after a bulk load: GIN indexes merge their pending lists.
+        async with store.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
 
 
 async def measure(store: Store, repeats: int) -> dict[str, float]:
@@ -147,7 +179,13 @@ async def measure(store: Store, repeats: int) -> dict[str, float]:
     return found
 
 
-async def main(cases: int, repeats: int, sqlite: bool) -> None:
+async def main(cases: int, repeats: int, sqlite: bool, keep: str | None = None) -> None:
+    if keep:
+        store = Store.from_url(keep)
+        for label, ms in (await measure(store, repeats)).items():
+            print(f"  {label:<22} median {ms:7.1f} ms")
+        await store.close()
+        return
     name = f"helpbot_bench_{uuid.uuid4().hex[:10]}"
     if sqlite:
         url = f"sqlite+aiosqlite:///{Path(tempfile.gettempdir()) / name}.db"
@@ -180,5 +218,6 @@ if __name__ == "__main__":
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead")
+    parser.add_argument("--url", help="measure an already seeded database (no seeding)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.cases, arguments.repeats, arguments.sqlite))
+    asyncio.run(main(arguments.cases, arguments.repeats, arguments.sqlite, arguments.url))

@@ -1,5 +1,5 @@
 """the staff console: colleagues' accounts, sessions, sign-in attempts, the cookie key;
-on PostgreSQL full-text indexes for searching messages and case summaries
+on PostgreSQL full-text indexes for searching messages, case summaries and names
 
 Revision ID: 0005
 Revises: 0004
@@ -71,7 +71,8 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
-    op.create_index("ix_cases_updated", "cases", ["status", "urgent", "updated_at"])
+    # The inbox's order: urgent first, newest activity, within a status.
+    op.create_index("ix_cases_inbox", "cases", ["status", "urgent", "updated_at", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE INDEX ix_messages_text_search ON messages"
@@ -81,13 +82,18 @@ def upgrade() -> None:
             "CREATE INDEX ix_cases_summary_search ON cases"
             " USING gin (to_tsvector('english', summary))"
         )
+        op.execute(
+            "CREATE INDEX ix_people_name_search ON people USING gin"
+            " (to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(username, '')))"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_people_name_search")
         op.execute("DROP INDEX IF EXISTS ix_cases_summary_search")
         op.execute("DROP INDEX IF EXISTS ix_messages_text_search")
-    op.drop_index("ix_cases_updated", table_name="cases")
+    op.drop_index("ix_cases_inbox", table_name="cases")
     op.drop_table("console_secrets")
     op.drop_index("ix_sign_in_attempts_address_at", table_name="sign_in_attempts")
     op.drop_index("ix_sign_in_attempts_email_at", table_name="sign_in_attempts")
