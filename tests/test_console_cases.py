@@ -165,3 +165,25 @@ async def test_a_note_from_the_console_stays_with_staff(bot: BotUnderTest) -> No
     assert len(bot.replies_to(ann.id)) == before
     notes = [e for e in await Casebook(bot.store).timeline(case.id) if e.kind == "note"]
     assert [n.text for n in notes] == ["Tenant prefers mornings"]
+
+
+async def test_a_reply_that_cannot_reach_the_tenant_yet_is_not_shown_as_sent(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    complaint = "I reported the broken window in my flat 3 weeks ago and nobody has come to fix it"
+    await bot.send(bot.tg.group_message(bot.community, ann, complaint))
+    (case,) = await Casebook(bot.store).all_cases()
+    await add_colleague(bot.store, PRIYA)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        await page.goto(f"{bot.web_url}/console/cases/{case.ref}")
+        await page.get_by_label("Reply to the tenant").fill("We are looking into it")
+        await page.get_by_role("button", name="Send reply").click()
+        flash = page.locator(".flash")
+        await flash.wait_for()
+        text = await flash.inner_text()
+    assert "hasn't opened a private chat" in text
+    assert "Reply sent" not in text
+    assert bot.replies_to(ann.id) == []

@@ -171,7 +171,7 @@ def auth_middleware(idle: timedelta) -> Any:
         needs_second = (
             account.role == "admin" and account.totp_secret and not signed_in.second_factor_done
         )
-        if needs_second and not tail.startswith("/second-factor"):
+        if needs_second and not tail.startswith(("/second-factor", "/sign-out")):
             raise web.HTTPSeeOther(PREFIX + "/second-factor")
         if request.method == "POST":
             await check_form_token(request, signed_in.csrf_token)

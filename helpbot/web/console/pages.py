@@ -304,7 +304,7 @@ async def case_action(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(back) from None
     if not outcome.done:
         await _flash(request, "Sent; the desk has not finished with it yet. Reload in a moment.")
-    elif action == "reply":
+    elif action == "reply" and outcome.to_tenant:
         await _flash(request, "Reply sent to the tenant.", *outcome.said)
     else:
         await _flash(request, *(outcome.said or ("Done.",)))

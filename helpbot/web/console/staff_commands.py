@@ -42,6 +42,7 @@ class Outcome:
 
     done: bool
     said: tuple[str, ...]
+    to_tenant: int = 0  # messages queued for the tenant
 
 
 def sender_of(account: StaffAccount) -> Person:
@@ -192,14 +193,20 @@ class StaffCommands:
                         .where(models.OutboxItem.event_id == row.id)
                         .order_by(models.OutboxItem.id)
                     )
+                    queued = list(items)
                     said = tuple(
                         str(item.payload.get("text", ""))
-                        for item in items
+                        for item in queued
                         if item.kind in ("SendText", "AnswerButton", "StaffNotice")
                         and item.payload.get("text")
                         and (item.kind != "SendText" or _to_staff(item.payload))
                     )
-                    return Outcome(True, said)
+                    to_tenant = sum(
+                        1
+                        for item in queued
+                        if item.kind == "SendText" and not _to_staff(item.payload)
+                    )
+                    return Outcome(True, said, to_tenant)
             if loop.time() >= deadline:
                 return Outcome(False, ())
             await asyncio.sleep(0.05)
