@@ -36,6 +36,7 @@ CONSOLE_CSP = (
 STAFF = web.AppKey("console_staff_accounts", StaffAccounts)
 CONFIG = web.AppKey("console_settings", ConsoleSettings)
 STORE = web.AppKey("console_store", Store)
+SIGNED_IN = web.RequestKey("console_signed_in", SignedIn)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -166,7 +167,7 @@ def auth_middleware(idle: timedelta) -> Any:
             destination = request.path_qs if request.method == "GET" else PREFIX + "/"
             session["next"] = destination if destination.startswith(PREFIX) else PREFIX + "/"
             raise web.HTTPSeeOther(PREFIX + "/sign-in")
-        request["staff"] = signed_in
+        request[SIGNED_IN] = signed_in
         account = signed_in.account
         needs_second = (
             account.role == "admin" and account.totp_secret and not signed_in.second_factor_done
@@ -191,12 +192,12 @@ async def check_form_token(request: web.Request, expected: str | None) -> None:
 
 
 def actor_of(request: web.Request) -> str:
-    signed_in: SignedIn | None = request.get("staff")
+    signed_in: SignedIn | None = request.get(SIGNED_IN)
     return f"console:{signed_in.account.email}" if signed_in else "console:anonymous"
 
 
 def staff(request: web.Request) -> SignedIn:
-    signed_in: SignedIn = request["staff"]
+    signed_in: SignedIn = request[SIGNED_IN]
     return signed_in
 
 

@@ -48,7 +48,7 @@ async def _page(
     request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     session = await aiohttp_session.get_session(request)
-    signed_in = request.get("staff")
+    signed_in = request.get(guard.SIGNED_IN)
     context = {
         "me": signed_in.account if signed_in else None,
         "csrf": signed_in.csrf_token if signed_in else await guard.pre_csrf(request),
