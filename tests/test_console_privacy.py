@@ -189,3 +189,26 @@ async def test_metrics_answer_a_remote_scraper_with_the_token(
             assert "helpbot_cases_open" in await allowed.text()
     finally:
         await runner.cleanup()
+
+
+async def test_a_group_post_removed_for_personal_data_is_not_kept_in_raw_form(
+    bot: BotUnderTest,
+    monkeypatch,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    ann = tenant(bot.tg)
+    exposed = "can someone from shal ring me on 07700 900123 about my rent arrears"
+    post = bot.tg.group_message(bot.community, ann, exposed)
+    await bot.send(post)
+    assert bot.tg.is_deleted(bot.community.id, post["message"]["message_id"])
+    await bot.send(bot.tg.group_message(bot.community, tenant(bot.tg, 5002, "Bob"), "morning all"))
+    assert await _texts_mentioning(bot, "07700 900123") > 0  # stored until the sweep
+
+    url = bot.store.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("HELPBOT_DATABASE_URL", url)
+    assert await asyncio.to_thread(main, ["privacy", "sweep", "--dry-run"]) == 0
+    assert "text blanked: 1" in capsys.readouterr().out
+    assert await _texts_mentioning(bot, "07700 900123") > 0
+    assert await asyncio.to_thread(main, ["privacy", "sweep"]) == 0
+    assert await _texts_mentioning(bot, "07700 900123") == 0
+    assert await _texts_mentioning(bot, "morning all") > 0  # other posts are kept
