@@ -155,3 +155,25 @@ async def test_an_admin_reads_the_audit_log_and_turns_on_a_second_factor(
         alex = await session.scalar(select(StaffAccount).where(StaffAccount.email == ALEX.email))
     assert alex is not None and alex.totp_secret == secret
     assert await bot.store.audit_trail("console_second_factor_failed")
+
+
+async def test_a_held_post_is_released_from_the_community_page(bot: BotUnderTest) -> None:
+    cal = tenant(bot.tg, 5003, "Cal")
+    await bot.send(bot.tg.private_message(cal, "hello"))
+    await bot.send(bot.tg.chat_member_update(bot.community, cal, "left", "member"))
+    post = "Free paint <img src=x> for anyone who wants it: https://example.org/paint"
+    await bot.send(bot.tg.group_message(bot.community, cal, post))
+    assert bot.tg.sent_messages(bot.community.id) == []
+    await add_colleague(bot.store, PRIYA)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        await page.goto(f"{bot.web_url}/console/community")
+        held = page.locator("blockquote", has_text="https://example.org/paint")
+        await held.wait_for()
+        assert "<img src=x>" in await held.inner_text()  # shown as text
+        await page.get_by_role("button", name="Release").click()
+        await page.get_by_text("None held.").wait_for()
+    await bot.settle()
+    (public,) = bot.tg.sent_messages(bot.community.id)
+    assert public["text"].startswith("Cal shared (checked by the SHAL team)")
