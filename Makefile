@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format train evaluate benchmark machine clean
+.PHONY: run test lint format train evaluate benchmark benchmark-console machine clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ evaluate: $(INSTALLED)
 
 benchmark: $(INSTALLED)
 	$(BIN)/python -m helpbot.benchmark
+
+## benchmark-console: seed 100,000 cases on PostgreSQL and time the staff console's inbox
+benchmark-console: $(INSTALLED)
+	$(BIN)/python -m helpbot.web.console.inbox_benchmark
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

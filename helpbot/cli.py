@@ -1,5 +1,5 @@
 """The ``helpbot`` command: serve, work, inbox, train, classify, ask, evaluate, cases,
-tenants, moderation, db upgrade."""
+tenants, moderation, staff, privacy, db upgrade."""
 
 from __future__ import annotations
 
@@ -116,6 +116,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     moderation_log.add_argument("--limit", type=int, default=200, help="latest N (default 200)")
     moderation_log.add_argument("--action", help="only this action, e.g. warn or block")
+
+    staff = commands.add_parser("staff", help="colleagues' staff console accounts")
+    staff_commands = staff.add_subparsers(
+        dest="staff_command", required=True, metavar="STAFF_COMMAND"
+    )
+    staff_add = staff_commands.add_parser(
+        "add", help="add a colleague; prints a one-time set-password link"
+    )
+    staff_add.add_argument("email")
+    staff_add.add_argument("--role", choices=["officer", "lead", "admin"], default="officer")
+    staff_add.add_argument("--name", default="", help="first name shown to tenants")
+    staff_add.add_argument(
+        "--telegram-id", help="their Telegram user id, so both places are one person"
+    )
+    staff_disable = staff_commands.add_parser(
+        "disable", help="stop an account signing in; ends its sessions"
+    )
+    staff_disable.add_argument("email")
+
+    privacy = commands.add_parser("privacy", help="UK GDPR retention")
+    privacy_commands = privacy.add_subparsers(
+        dest="privacy_command", required=True, metavar="PRIVACY_COMMAND"
+    )
+    privacy_sweep = privacy_commands.add_parser(
+        "sweep", help="anonymise old closed cases, delete old raw payloads (daily anyway)"
+    )
+    privacy_sweep.add_argument(
+        "--dry-run", action="store_true", help="count what would change; change nothing"
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -253,6 +282,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
         return asyncio.run(
             print_moderation_log(settings.database_url, sys.stdout, args.limit, args.action)
+        )
+    if args.command in ("staff", "privacy"):
+        from helpbot.store.database import upgrade
+        from helpbot.web.console import operator_commands
+
+        upgrade(settings.database_url)
+        if args.command == "privacy":
+            return asyncio.run(
+                operator_commands.sweep(settings.database_url, args.dry_run, sys.stdout)
+            )
+        if args.staff_command == "disable":
+            return asyncio.run(
+                operator_commands.disable_staff(
+                    settings.database_url, args.email, sys.stdout, sys.stderr
+                )
+            )
+        return asyncio.run(
+            operator_commands.add_staff(
+                settings.database_url,
+                args.email,
+                args.role,
+                args.name,
+                args.telegram_id,
+                f"http://{settings.host}:{settings.port}",
+                sys.stdout,
+                sys.stderr,
+            )
         )
     if args.command == "db" and args.db_command == "upgrade":
         from helpbot.store.database import upgrade

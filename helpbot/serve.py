@@ -39,6 +39,9 @@ from helpbot.store.desk_records import desk_records
 from helpbot.store.records import Store
 from helpbot.store.staff_topics import StaffTopics
 from helpbot.web.app import WEBHOOK_PATH, build_app
+from helpbot.web.console import CHANNEL as CONSOLE
+from helpbot.web.console import ConsoleSettings
+from helpbot.web.console import translate as console_translate
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         await telegram.connect()
     desk = build_desk(settings, store, understanding, telegram)
     webchat = WebChat(inbox, store)
-    reception = Reception(desk, {WEB: webchat.translate})
+    reception = Reception(desk, {WEB: webchat.translate, CONSOLE: console_translate})
     switchboard.connect(WEB, webchat)
     if telegram is not None:
         telegram.open_message_label = desk.say("community_staff", "open_message")
@@ -188,6 +191,12 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
     await site.start()
     port = runner.addresses[0][1] if runner.addresses else settings.port
     print(f"helpbot web chat: http://{settings.host}:{port}/chat", flush=True)
+    console = ConsoleSettings().console_url(f"http://{settings.host}:{port}")
+    print(f"helpbot staff console: {console}/", flush=True)
+    print(
+        "  first account: helpbot staff add EMAIL --role admin (prints a set-password link)",
+        flush=True,
+    )
     if bot.telegram is not None:
         await bot.telegram.start(polling=polling)
         mode = "polling" if bot.telegram.polling else f"webhook at {WEBHOOK_PATH}"

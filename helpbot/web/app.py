@@ -14,6 +14,8 @@ from helpbot.channels.webchat import WebChat
 from helpbot.postroom.room import PostRoom
 from helpbot.store import models
 from helpbot.store.records import Store
+from helpbot.web.console import ConsoleSettings, mount
+from helpbot.web.console.guard import metrics_guard
 from helpbot.web.metrics import StoreMetrics
 
 HEALTH_DB_TIMEOUT = 3.0
@@ -30,7 +32,16 @@ _templates = jinja2.Environment(
 
 @web.middleware
 async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as answer:  # errors and redirects carry the headers too
+        _harden(answer)
+        raise
+    _harden(response)
+    return response
+
+
+def _harden(response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -39,7 +50,6 @@ async def security_headers(request: web.Request, handler: web.Handler) -> web.St
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
         "frame-ancestors 'none'",
     )
-    return response
 
 
 def build_app(
@@ -49,6 +59,7 @@ def build_app(
     *,
     postroom: PostRoom | None = None,
     max_wait: float = 60.0,
+    console: ConsoleSettings | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
 
@@ -104,12 +115,19 @@ def build_app(
             web.get("/", home),
             web.get("/chat", chat_page),
             web.get("/healthz", health),
-            web.get("/metrics", StoreMetrics(store).handler),
+            web.get("/metrics", metrics_guard(StoreMetrics(store).handler, console)),
             web.static("/static", WEB_DIR / "static"),
             *webchat.routes(),
         ]
     )
     if telegram is not None:
         app.router.add_post(WEBHOOK_PATH, telegram.webhook)
+    mount(
+        app,
+        store,
+        postroom.inbox if postroom is not None else None,
+        telegram.staff_chat if telegram is not None else None,
+        console,
+    )
     app[STORE] = store
     return app
