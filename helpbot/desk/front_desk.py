@@ -143,6 +143,7 @@ class Desk:
         from helpbot.desk.heated_discussions import HeatedDiscussions
         from helpbot.desk.join_screening import JoinScreening
         from helpbot.desk.moderation import Moderation
+        from helpbot.desk.page_comments import PageComments
         from helpbot.desk.private_thread import PrivateThread
         from helpbot.desk.staff_room import StaffRoom
 
@@ -161,6 +162,7 @@ class Desk:
         self.joining = JoinScreening(self)
         self.heat = HeatedDiscussions(self)
         self.moderation = Moderation(self)
+        self.page_comments = PageComments(self)
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
@@ -192,6 +194,8 @@ class Desk:
             return await self.community.handle(visit)
         if inbound.chat.kind is ChatKind.STAFF:
             return await self.staff.handle(visit)
+        if inbound.chat.kind is ChatKind.PAGE_COMMENTS:
+            return await self.page_comments.handle(visit)
         return []
 
     async def delivery_failed(
@@ -216,7 +220,7 @@ class Desk:
         from helpbot.desk.private_thread import topic_name
 
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
-        text = self.say("staff", key, name=author)
+        text = self.say("staff", key, name=author, reason=reason)
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
 
     async def complaint_reminders(self, today: date) -> list[Action]:

@@ -21,6 +21,7 @@ from helpbot.desk.actions import (
     Action,
     AnswerButton,
     DeleteMessage,
+    HideComment,
     MemberAction,
     PostToStaff,
     SendText,
@@ -77,7 +78,9 @@ def _item(row: models.OutboxItem) -> Item:
 
 def lane_of(action: Action, origin: str) -> tuple[str, str]:
     """(channel, lane) for an action; ``origin`` is the channel of the event behind it."""
-    if isinstance(action, SendText | DeleteMessage) or isinstance(action, MemberAction):
+    if isinstance(action, SendText | DeleteMessage | HideComment) or isinstance(
+        action, MemberAction
+    ):
         chat = action.chat
         return chat.channel, f"{chat.channel}:{chat.external_id}"
     if isinstance(action, PostToStaff | SetTopicOpen):

@@ -9,6 +9,8 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
+from helpbot.channels.facebook.channel import WEBHOOK_PATH as FACEBOOK_WEBHOOK_PATH
+from helpbot.channels.facebook.channel import FacebookChannel
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.postroom.room import PostRoom
@@ -49,6 +51,7 @@ def build_app(
     *,
     postroom: PostRoom | None = None,
     max_wait: float = 60.0,
+    facebook: FacebookChannel | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
 
@@ -111,5 +114,8 @@ def build_app(
     )
     if telegram is not None:
         app.router.add_post(WEBHOOK_PATH, telegram.webhook)
+    if facebook is not None:
+        app.router.add_get(FACEBOOK_WEBHOOK_PATH, facebook.verify)
+        app.router.add_post(FACEBOOK_WEBHOOK_PATH, facebook.webhook)
     app[STORE] = store
     return app
