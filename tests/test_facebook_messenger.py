@@ -53,7 +53,7 @@ async def test_a_complaint_in_messenger_opens_a_case_and_a_staff_reply_reaches_m
     assert case.ref in fbot.fb.sent_to(ann)[-1]
     thread = await fbot.staff_topic(case.id)
     assert any("boiler" in text for text in fbot.staff_says(thread))
-    assert "private chat" in fbot.staff_says(thread)[0]
+    assert "private chat (facebook)" in fbot.staff_says(thread)[0]
 
     priya = fbot.bot.tg.user(9001, "Priya")
     topic = fbot.bot.tg.topic_message(

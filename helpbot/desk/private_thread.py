@@ -253,7 +253,7 @@ class PrivateThread:
         else:
             text = self.say("staff", "tenant_sent_file", name=name, content=inbound.content.value)
         if new:
-            text = f"{self.new_case_header(case, 'private chat')}\n\n{text}"
+            text = f"{self.new_case_header(case, f'private chat ({inbound.channel})')}\n\n{text}"
         actions: list[Action] = [
             PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text[:4000])
         ]
