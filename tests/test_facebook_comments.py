@@ -156,6 +156,9 @@ async def test_a_pile_on_of_hostile_comments_gets_one_closing_reply_and_moderato
     for person, text in zip(angry, insults, strict=True):
         _status, comment_id = await fbot.push(fb.comment(person, post, text))
         comments.append(comment_id)
+        if len(comments) == 1:
+            # One rude comment is not answered at all: SHAL does not argue.
+            assert fb.public_replies(comment_id) == []
     replies = [text for c in comments for text in fb.public_replies(c)]
     assert len(replies) == 1
     assert "won't be replying further" in replies[0]
@@ -177,3 +180,39 @@ async def test_a_question_in_the_comments_is_answered_under_it(fbot: FacebookBot
     (answer,) = fb.public_replies(comment_id)
     assert "01278 444344" in answer
     assert await Casebook(fbot.bot.store).all_cases() == []
+
+
+async def test_a_complaint_on_the_pages_post_in_a_group_is_treated_the_same(
+    fbot: FacebookBotUnderTest,
+) -> None:
+    fb = fbot.fb
+    ann = fbot.tenant()
+    _status, comment_id = await fbot.push(fb.comment(ann, fb.post(), COMPLAINT, group=True))
+    (public,) = fb.public_replies(comment_id)
+    assert "private message" in public
+    assert fb.comments[comment_id].is_hidden
+    (case,) = await Casebook(fbot.bot.store).all_cases()
+    thread = await fbot.staff_topic(case.id)
+    assert "group" in fbot.staff_says(thread)[0]
+
+
+async def test_a_colleagues_reply_before_the_commenter_answers_is_reported_not_lost(
+    fbot: FacebookBotUnderTest,
+) -> None:
+    """Facebook allows the one private reply; Messenger opens only once they answer it."""
+    fb, bot = fbot.fb, fbot.bot
+    ann = fbot.tenant()
+    await fbot.push(fb.comment(ann, fb.post(), COMPLAINT))
+    (case,) = await Casebook(bot.store).all_cases()
+    thread = await fbot.staff_topic(case.id)
+    priya = bot.tg.user(9001, "Priya")
+    await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, "Hi Ann, any update?"))
+    assert all("any update" not in text for text in fb.sent_to(ann))
+    assert any(
+        "could not reach the tenant on Facebook" in text and "Priya" in text
+        for text in fbot.staff_says(thread)
+    )
+    # Once Ann answers the private reply, the next reply gets through.
+    await fbot.push(fb.message(ann, "Hello, yes it's still leaking"))
+    await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, "Booked for Monday"))
+    assert any(text.startswith("Booked for Monday") for text in fb.sent_to(ann))

@@ -112,3 +112,30 @@ async def test_junk_unknown_fields_and_other_objects_are_ignored_cleanly(
     # And the channel still works.
     await fbot.push(fb.message(ann, "what's your phone number?"))
     assert "01278 444344" in fb.sent_to(ann)[-1]
+
+
+async def test_a_batch_of_events_from_two_people_is_stored_and_answered_once_each(
+    fbot: FacebookBotUnderTest,
+) -> None:
+    fb = fbot.fb
+    ann, bob = fbot.tenant("7001", "Ann"), fbot.tenant("7002", "Bob")
+    first = fb._messaging(ann, {"message": {"mid": "m_ann_1", "text": "what's your phone number?"}})
+    second = fb._messaging(bob, {"message": {"mid": "m_bob_1", "text": "hello"}})
+    first["entry"][0]["messaging"] += second["entry"][0]["messaging"]
+    first["entry"].append(second["entry"][0])  # Meta may repeat an event in one delivery
+    assert await fbot.push(fb.deliver(first)) == 200
+    assert len(fb.sent_to(ann)) == 1 and "01278 444344" in fb.sent_to(ann)[0]
+    assert len(fb.sent_to(bob)) == 1
+    assert await stored_events(fbot) == 2
+
+
+async def test_the_webhook_refuses_new_events_while_stopping(fbot: FacebookBotUnderTest) -> None:
+    fb = fbot.fb
+    ann = fbot.tenant()
+    channel = fbot.bot.parts.facebook
+    assert channel is not None
+    channel.accepting = False
+    assert await fb.message(ann, "hello") == 503  # Meta keeps it and delivers it again
+    channel.accepting = True
+    assert await fbot.push(fb.redeliver()) == 200
+    assert len(fb.sent_to(ann)) == 1

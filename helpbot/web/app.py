@@ -65,7 +65,10 @@ def build_app(
     async def health(request: web.Request) -> web.Response:
         """200 with the figures when the store answers and nothing has waited too long;
         503 otherwise, so a load balancer or an operator is told the truth."""
-        report: dict[str, object] = {"telegram": telegram is not None}
+        report: dict[str, object] = {
+            "telegram": telegram is not None,
+            "facebook": facebook is not None,
+        }
         try:
             async with asyncio.timeout(HEALTH_DB_TIMEOUT):
                 async with store.sessions() as session:
@@ -93,7 +96,8 @@ def build_app(
         except Exception as error:
             report |= {"status": "unavailable", "database": type(error).__name__}
             return web.json_response(report, status=503)
-        if telegram is not None and not telegram.accepting:
+        stopping = facebook is not None and not facebook.accepting
+        if (telegram is not None and not telegram.accepting) or stopping:
             return web.json_response(report | {"status": "stopping"}, status=503)
         if float(report.get("oldest_pending_seconds", 0.0)) > max_wait:  # type: ignore[arg-type]
             return web.json_response(report | {"status": "behind"}, status=503)
