@@ -197,6 +197,11 @@ class FacebookChannel:
             for event in entry.get("messaging") or []:
                 if not isinstance(event, dict) or any(k in event for k in _IGNORED):
                     continue
+                if "comment_id" in event and "sender" not in event:
+                    # group_feed: a comment on the Page's post in a group comes this way.
+                    comment = {"item": "comment", "verb": "add"} | event
+                    found.append(self._comment(page_id, GROUP_FEED, comment))
+                    continue
                 sender = event.get("sender")
                 psid = str(sender.get("id", "")) if isinstance(sender, dict) else ""
                 if not psid or psid == self.page_id:
@@ -219,10 +224,16 @@ class FacebookChannel:
                 value = change.get("value")
                 if not isinstance(value, dict) or value.get("item") != "comment":
                     continue
-                post = str(value.get("post_id", ""))[:100]
-                stored = {"page_id": page_id, "field": change["field"], "event": value}
-                found.append(("feed:" + _digest(value), f"{CHANNEL}:post:{post}", None, stored))
+                found.append(self._comment(page_id, change["field"], value))
         return found
+
+    @staticmethod
+    def _comment(page_id: str, field: str, value: dict[str, Any]) -> tuple[str, str, None, Any]:
+        """A comment is keyed by what it says (an edit is a new event, a redelivery not),
+        and kept in order with the other comments on its post."""
+        post = str(value.get("post_id", ""))[:100]
+        stored = {"page_id": page_id, "field": field, "event": value}
+        return "feed:" + _digest(value), f"{CHANNEL}:post:{post}", None, stored
 
     async def _first_name(self, psid: str) -> str:
         """Messenger events carry no name; ask once per person, briefly, and carry on

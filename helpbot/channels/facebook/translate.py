@@ -52,7 +52,7 @@ def first_name(name: object) -> str:
 
 def _when(value: object, *, millis: bool) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        seconds = value / 1000 if millis else value
+        seconds = value / 1000 if millis or value > 10**11 else value
         try:
             return datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):

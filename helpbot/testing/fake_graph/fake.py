@@ -297,10 +297,35 @@ class FakeGraph:
         """``user`` comments on a post (or replies to a comment); (status, comment id)."""
         made = self._add_comment(post_id, parent, user.psid, user.name, text)
         self.users.setdefault(user.psid, user)
-        status = await self.deliver(
-            self.feed_change(made, "add", field_name="group_feed" if group else "feed")
-        )
+        event = self.group_comment(made) if group else self.feed_change(made, "add")
+        status = await self.deliver(event)
         return status, made.id
+
+    def group_comment(self, comment: FakeComment) -> dict[str, Any]:
+        """A comment on the Page's post in a group: Meta sends these (field ``group_feed``)
+        as a messaging event with ``from``, ``group_id``, ``comment_id`` and ``post_id``."""
+        stamp = int(comment.created_at.timestamp() * 1000)
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "time": stamp,
+                    "id": self.page_id,
+                    "messaging": [
+                        {
+                            "recipient": {"id": self.page_id},
+                            "from": {"id": comment.author_id, "name": comment.author_name},
+                            "group_id": "2000000000002",
+                            "comment_id": comment.id,
+                            "parent_id": comment.parent_id,
+                            "post_id": comment.post_id,
+                            "created_time": stamp,
+                            "message": comment.message,
+                        }
+                    ],
+                }
+            ],
+        }
 
     async def edit_comment(self, comment_id: str, text: str) -> int:
         found = self.comments[comment_id]
