@@ -51,7 +51,21 @@ BUTTON_TITLE_LIMIT = 20
 COMMENT_LIMIT = 8000
 NAME_LOOKUP_TIMEOUT = 3.0
 # Messenger events that tell us nothing the desk needs: stored nowhere.
-_IGNORED = ("read", "delivery", "reaction", "optin", "account_linking", "policy_enforcement")
+_IGNORED = (
+    "read",
+    "delivery",
+    "reaction",
+    "optin",
+    "account_linking",
+    "policy_enforcement",
+    "message_edit",
+    "referral",
+    "standby",
+    "pass_thread_control",
+    "take_thread_control",
+    "request_thread_control",
+)
+_VERBS = ("add", "edited", "remove")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -229,11 +243,20 @@ class FacebookChannel:
 
     @staticmethod
     def _comment(page_id: str, field: str, value: dict[str, Any]) -> tuple[str, str, None, Any]:
-        """A comment is keyed by what it says (an edit is a new event, a redelivery not),
-        and kept in order with the other comments on its post."""
+        """A comment is added once, whatever else Meta puts around it the second time;
+        an edit counts once per wording. Kept in order with the other comments on its
+        post."""
         post = str(value.get("post_id", ""))[:100]
         stored = {"page_id": page_id, "field": field, "event": value}
-        return "feed:" + _digest(value), f"{CHANNEL}:post:{post}", None, stored
+        comment = value.get("comment_id")
+        verb = value.get("verb")
+        if isinstance(comment, str | int) and len(str(comment)) <= 100 and verb in _VERBS:
+            key = f"comment:{comment}:{verb}"
+            if verb == "edited":
+                key += ":" + _digest(value.get("message"))[:16]
+        else:
+            key = "feed:" + _digest(value)
+        return key, f"{CHANNEL}:post:{post}", None, stored
 
     async def _first_name(self, psid: str) -> str:
         """Messenger events carry no name; ask once per person, briefly, and carry on
