@@ -141,3 +141,24 @@ async def test_read_receipts_and_photos_do_not_confuse_the_bot(fbot: FacebookBot
     await fbot.push(fbot.fb.photo(ann))
     (answer,) = fbot.fb.sent_to(ann)
     assert "photo" in answer.lower()
+
+
+async def test_without_the_human_agent_permission_a_reply_after_24_hours_is_reported(
+    store: Store,
+    understanding,  # type: ignore[no-untyped-def]
+) -> None:
+    async with running_facebook_bot(store, understanding, facebook_human_agent=False) as fbot:
+        ann = fbot.tenant()
+        await fbot.push(fbot.fb.message(ann, "I want to make a complaint about my neighbour's dog"))
+        (case,) = await Casebook(fbot.bot.store).all_cases()
+        thread = await fbot.staff_topic(case.id)
+        priya = fbot.bot.tg.user(9001, "Priya")
+        fbot.fb.advance(hours=25)
+        await fbot.bot.send(
+            fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "Sorry for the wait")
+        )
+        assert all("Sorry for the wait" not in text for text in fbot.fb.sent_to(ann))
+        told = fbot.staff_says(thread)[-1]
+        assert "could not reach the tenant on Facebook" in told and "24 hours" in told
+        # Untagged: the app never claims a permission it was not given.
+        assert all("tag" not in call.body for call in fbot.fb.calls_to("messages"))
