@@ -18,16 +18,9 @@ CHANNEL = "facebook"
 MESSAGING, FEED, GROUP_FEED = "messaging", "feed", "group_feed"
 # A Messenger message id is often longer than the store keeps; a digest stands in for it.
 MAX_MESSAGE_ID = 64
-# What a tenant might type in Messenger instead of a slash command.
-_TYPED_COMMANDS = {
-    "my cases": "mycases",
-    "my case": "mycases",
-    "mycases": "mycases",
-    "help": "help",
-    "privacy": "privacy",
-    "rules": "rules",
-    "get started": "start",
-}
+# Messenger has no command menu: "my cases" typed on its own is the /mycases command.
+# Anything else typed is read like any other message, as it is on Telegram.
+_TYPED_COMMANDS = {"my cases": "mycases", "my case": "mycases", "mycases": "mycases"}
 GET_STARTED = "GET_STARTED"  # the payload of the Get Started button, set in the Page's profile
 _ATTACHMENTS = {
     "image": Content.PHOTO,
