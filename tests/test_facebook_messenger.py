@@ -162,3 +162,19 @@ async def test_without_the_human_agent_permission_a_reply_after_24_hours_is_repo
         assert "could not reach the tenant on Facebook" in told and "24 hours" in told
         # Untagged: the app never claims a permission it was not given.
         assert all("tag" not in call.body for call in fbot.fb.calls_to("messages"))
+
+
+async def test_a_slow_or_failing_profile_lookup_never_loses_the_message(
+    fbot: FacebookBotUnderTest,
+) -> None:
+    ann = fbot.tenant()
+    fbot.fb.fail_next("profile", TRANSIENT)
+    assert await fbot.push(fbot.fb.message(ann, "what's your phone number?")) == 200
+    assert "01278 444344" in fbot.fb.sent_to(ann)[0]
+    # The name is asked again next time, and kept (first name only).
+    await fbot.push(fbot.fb.message(ann, "thanks"))
+    async with fbot.bot.store.sessions() as session:
+        person = await session.scalar(
+            select(models.Person).where(models.Person.external_id == ann.psid)
+        )
+    assert person is not None and person.first_name == "Ann"
