@@ -110,6 +110,12 @@ async def test_junk_unknown_fields_and_other_objects_are_ignored_cleanly(
         ],
     }
     assert await fbot.push(fb.deliver(likes)) == 200
+    odd_shapes = {"object": "page", "entry": [{"id": fb.page_id, "messaging": 5, "changes": "x"}]}
+    assert await fbot.push(fb.deliver(odd_shapes)) == 200
+    # A signed event for another Page the app serves is not this Page's business.
+    elsewhere = fb._messaging(ann, {"message": {"mid": "m_other_page", "text": "hi"}})
+    elsewhere["entry"][0]["id"] = "999"
+    assert await fbot.push(fb.deliver(elsewhere)) == 200
     assert fb.sent_to(ann) == []
     # The unreadable sender was stored and set aside as malformed, never retried forever.
     async with fbot.bot.store.sessions() as session:

@@ -183,8 +183,9 @@ class FacebookChannel:
             return web.Response(status=400, text="Not JSON")
         if not isinstance(payload, dict) or not within_bounds(payload):
             return web.Response(status=400, text="Not an event")
+        events = await self._events(payload)
         try:
-            for key, conversation, position, stored in await self._events(payload):
+            for key, conversation, position, stored in events:
                 await self._accept(key, conversation, position, stored)
         except Exception as error:  # the store is down: Meta keeps it and tries again
             log.warning("facebook event not stored: %s", type(error).__name__)
@@ -205,10 +206,12 @@ class FacebookChannel:
         if payload.get("object") not in ("page", "group") or not isinstance(entries, list):
             return found
         for entry in entries:
-            if not isinstance(entry, dict):
-                continue
-            page_id = str(entry.get("id", ""))
-            for event in entry.get("messaging") or []:
+            if not isinstance(entry, dict) or str(entry.get("id", "")) != self.page_id:
+                continue  # not ours: an app can be subscribed to several Pages
+            page_id = self.page_id
+            messaging = entry.get("messaging")
+            changes = entry.get("changes")
+            for event in messaging if isinstance(messaging, list) else []:
                 if not isinstance(event, dict) or any(k in event for k in _IGNORED):
                     continue
                 if "comment_id" in event and "sender" not in event:
@@ -232,7 +235,7 @@ class FacebookChannel:
                     "first_name": await self._first_name(psid),
                 }
                 found.append((key or "ev:" + _digest(event), f"{CHANNEL}:{psid}", position, stored))
-            for change in entry.get("changes") or []:
+            for change in changes if isinstance(changes, list) else []:
                 if not isinstance(change, dict) or change.get("field") not in (FEED, GROUP_FEED):
                     continue
                 value = change.get("value")
