@@ -11,12 +11,19 @@ are told (3.10). The bot never deletes a comment on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from helpbot.desk.actions import Action, HideComment, PostToStaff, SendText, StaffNotice
 from helpbot.desk.events import ChatKind, ChatRef, Content
-from helpbot.desk.front_desk import Visit, private_chat, reply
+from helpbot.desk.front_desk import (
+    CLASSIFY_LIMIT,
+    PersonalDatumLike,
+    Visit,
+    private_chat,
+    reply,
+)
 from helpbot.desk.heated_discussions import HOSTILE, MIN_HOSTILE, MODERATION_TOPIC, hostility
 from helpbot.desk.private_thread import topic_name
 from helpbot.nlu.intents import PRIVATE_INTENTS
@@ -45,18 +52,20 @@ class PageComments:
             return await self._hide(visit, exposed, notice=False) if exposed else []
         intent = visit.intent or "smalltalk"
         if intent == "emergency" or intent in PRIVATE_INTENTS:
-            return await self.move_to_private(visit, intent, hidden=bool(exposed))
+            return await self.move_to_private(visit, intent, exposed)
         if exposed:
             return await self._hide(visit, exposed, notice=True)
         if intent == "hostile" or hostility(visit.classification) >= HOSTILE:
             return await self.hostile(visit)
         if intent == "question":
-            found = self.desk.understanding.answer(inbound.text[:2000])
+            found = self.desk.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
             if found is not None:
                 return [reply(inbound, found.answer, intent=intent)]
         return []  # conversation between people is welcome and left alone
 
-    async def _hide(self, visit: Visit, exposed: object, *, notice: bool) -> list[Action]:
+    async def _hide(
+        self, visit: Visit, exposed: Sequence[PersonalDatumLike], *, notice: bool
+    ) -> list[Action]:
         inbound = visit.inbound
         assert inbound.message_id is not None
         await self.desk.store.audit(
@@ -64,7 +73,7 @@ class PageComments:
             action="hid_personal_data",
             subject=f"{inbound.channel}:{inbound.chat.external_id}",
             detail={
-                "kinds": sorted({d.kind for d in exposed}),  # type: ignore[attr-defined]
+                "kinds": sorted({d.kind for d in exposed}),
                 "comment_id": inbound.message_id,
             },
         )
@@ -73,7 +82,9 @@ class PageComments:
             actions.insert(0, reply(inbound, self.say("facebook", "personal_data_hidden")))
         return actions
 
-    async def move_to_private(self, visit: Visit, intent: str, *, hidden: bool) -> list[Action]:
+    async def move_to_private(
+        self, visit: Visit, intent: str, exposed: Sequence[PersonalDatumLike]
+    ) -> list[Action]:
         """Open (or join) the tenant's case, linked to this comment so a resolution can be
         published under it later (3.13), and take the conversation to Messenger."""
         inbound = visit.inbound
@@ -93,14 +104,12 @@ class PageComments:
         if intent == "emergency":
             key = "emergency"
         else:
-            key = "moved_private_hidden" if hidden else "moved_private"
+            key = "moved_private_hidden" if exposed else "moved_private"
         actions: list[Action] = [
             reply(inbound, self.say("facebook", key), intent=intent, case_id=case.id)
         ]
-        if hidden:
-            actions += await self._hide(
-                visit, self.desk.understanding.find_personal_data(inbound.text), notice=False
-            )
+        if exposed:
+            actions += await self._hide(visit, exposed, notice=False)
         opened = self.say("cases", "opened" if new else "added", ref=case.ref)
         actions.append(
             SendText(
