@@ -145,7 +145,9 @@ async def test_the_fake_in_its_own_process(
     hook = await webhook_factory([])
     async with FakeTelegramProcess(TOKEN, latency_ms=20) as fake:
         assert fake.port > 0 and fake.base_url == f"http://127.0.0.1:{fake.port}/bot"
-        async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        # Generous timeouts: a busy machine must not turn a slow answer into a failure.
+        patient = HTTPXRequest(read_timeout=30, connect_timeout=30, pool_timeout=30)
+        async with Bot(TOKEN, base_url=fake.base_url, request=patient) as bot:
             [get_me] = await fake.calls("getMe")
             assert get_me["delayed"] == 0.02  # --latency-ms
 

@@ -53,7 +53,7 @@ class RetryPolicy:
         return base * random.uniform(0.5, 1.0)
 
 
-def _event(row: models.InboxEvent) -> Event:
+def _event(row: Any) -> Event:
     return Event(
         row.id,
         row.channel,
@@ -70,6 +70,8 @@ class Inbox:
         self.store = store
         self.policy = policy or RetryPolicy()
         self.arrived = asyncio.Event()  # set whenever something is accepted here
+        self._to_store: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._storer: asyncio.Task[None] | None = None
 
     async def accept(
         self,
@@ -81,36 +83,68 @@ class Inbox:
         position: int | None = None,
     ) -> bool:
         """Store an event; False (and nothing stored) if that key was seen before.
-        ``position`` is the platform's order within the conversation, if it has one."""
-        now = models.utcnow()
-        statement = (
-            self.store._insert(models.InboxEvent)
-            .values(
-                channel=channel,
-                event_key=key[:MAX_KEY],
-                conversation=conversation[:MAX_CONVERSATION],
-                position=position,
-                payload=payload,
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "event_key"])
-        )
-        async with self.store.sessions.begin() as session:
-            result = await session.execute(statement)
-        stored = bool(result.rowcount)
-        if stored:
-            self.arrived.set()
-        return stored
+        ``position`` is the platform's order within the conversation, if it has one.
 
-    async def claim(self, session: AsyncSession) -> Event | None:
-        """The next event to handle, locked to this transaction (call inside a unit)."""
+        Events arriving together are stored in one transaction (group commit): each
+        caller still returns only once its event is committed."""
+        now = models.utcnow()
+        row = {
+            "channel": channel,
+            "event_key": key[:MAX_KEY],
+            "conversation": conversation[:MAX_CONVERSATION],
+            "position": position,
+            "payload": payload,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "received_at": now,
+        }
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._to_store.append((row, stored))
+        if self._storer is None or self._storer.done():
+            self._storer = asyncio.get_running_loop().create_task(self._store_waiting())
+        if await stored:
+            self.arrived.set()
+            return True
+        return False
+
+    async def _store_waiting(self) -> None:
+        await asyncio.sleep(0)  # let the requests arriving in this turn join in
+        while self._to_store:
+            batch, self._to_store = self._to_store, []
+            try:
+                async with self.store.sessions.begin() as session:
+                    results = [
+                        bool(
+                            (
+                                await session.execute(
+                                    self.store._insert(models.InboxEvent)
+                                    .values(**row)
+                                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                                )
+                            ).rowcount
+                        )
+                        for row, _ in batch
+                    ]
+            except Exception as error:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(error)
+                continue
+            for (_, stored), result in zip(batch, results, strict=True):
+                if not stored.done():
+                    stored.set_result(result)
+
+    async def claim(
+        self, session: AsyncSession, limit: int = 1, *, only: int | None = None
+    ) -> list[Event]:
+        """Up to ``limit`` events to handle now, each the oldest waiting in its
+        conversation (so no two share one), locked to this transaction: call inside a
+        unit. ``only`` takes that one event, if it is still due."""
         event = models.InboxEvent
         earlier = aliased(models.InboxEvent)
         query = (
-            select(event)
+            select(event.__table__)
             .where(
                 event.status == PENDING,
                 event.next_attempt_at <= models.utcnow(),
@@ -124,16 +158,18 @@ class Inbox:
                 ),
             )
             .order_by(event.id)
-            .limit(1)
+            .limit(limit)
         )
+        if only is not None:
+            query = query.where(event.id == only)
         if self.store.postgres:
-            query = query.with_for_update(skip_locked=True, of=event)
-        row = await session.scalar(query)
-        return _event(row) if row is not None else None
+            query = query.with_for_update(skip_locked=True, of=event.__table__)
+        return [_event(row) for row in await session.execute(query)]
 
     async def finish(self, session: AsyncSession, event_id: int, outcome: str) -> None:
         await session.execute(
             update(models.InboxEvent)
+            .execution_options(synchronize_session=False)
             .where(models.InboxEvent.id == event_id)
             .values(status=DONE, outcome=outcome, finished_at=models.utcnow(), error_class=None)
         )
@@ -153,7 +189,10 @@ class Inbox:
             values["next_attempt_at"] = models.utcnow() + delay
         async with self.store.sessions.begin() as session:
             await session.execute(
-                update(models.InboxEvent).where(models.InboxEvent.id == event.id).values(**values)
+                update(models.InboxEvent)
+                .execution_options(synchronize_session=False)
+                .where(models.InboxEvent.id == event.id)
+                .values(**values)
             )
         return parked
 
@@ -163,6 +202,7 @@ class Inbox:
         async with self.store.sessions.begin() as session:
             result = await session.execute(
                 update(models.InboxEvent)
+                .execution_options(synchronize_session=False)
                 .where(models.InboxEvent.id == event_id, models.InboxEvent.status != DONE)
                 .values(
                     status=PENDING,

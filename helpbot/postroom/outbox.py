@@ -64,7 +64,7 @@ class Report:
     payload: dict[str, Any]
 
 
-def _item(row: models.OutboxItem) -> Item:
+def _item(row: Any) -> Item:
     return Item(
         row.id,
         row.channel,
@@ -178,7 +178,7 @@ class Outbox:
         item = models.OutboxItem
         earlier = aliased(models.OutboxItem)
         query = (
-            select(item)
+            select(item.__table__)
             .where(
                 item.status == PENDING,
                 item.next_attempt_at <= models.utcnow(),
@@ -194,7 +194,7 @@ class Outbox:
             .limit(limit + len(busy))
         )
         async with self.store.sessions() as session:
-            rows = list(await session.scalars(query))
+            rows = list(await session.execute(query))
         return [_item(row) for row in rows if row.lane not in busy][:limit]
 
     async def begin(self, item: Item, lease: timedelta) -> Item | None:
@@ -204,6 +204,7 @@ class Outbox:
         async with self.store.sessions.begin() as session:
             result = await session.execute(
                 update(models.OutboxItem)
+                .execution_options(synchronize_session=False)
                 .where(models.OutboxItem.id == item.id, models.OutboxItem.status == PENDING)
                 .values(
                     status=SENDING,
@@ -225,25 +226,44 @@ class Outbox:
         async with self.store.sessions() as session:
             return [_item(row) for row in await session.scalars(query)]
 
-    async def sent(self, item: Item, delivered: Delivered) -> None:
+    async def sent(self, done: Sequence[tuple[Item, Delivered]]) -> None:
+        """Record sends that went through, many in one transaction (by primary key)."""
+        now = models.utcnow()
+        items = [
+            {
+                "id": item.id,
+                "status": SENT,
+                "lease_until": None,
+                "finished_at": now,
+                "last_error": None,
+                "external_id": delivered.external_id,
+            }
+            for item, delivered in done
+        ]
+        copies = []
+        for item, delivered in done:
+            if item.message_id is None:
+                continue
+            copy: dict[str, Any] = {"id": item.message_id, "status": SENT}
+            if delivered.external_id is not None:
+                copy["channel_message_id"] = delivered.external_id
+            if delivered.thread_id is not None:
+                copy["thread_id"] = delivered.thread_id
+            copies.append(copy)
         async with self.store.sessions.begin() as session:
-            await self._finish(session, item, SENT, None, delivered.external_id)
-            if item.message_id is not None:
-                values: dict[str, Any] = {"status": SENT}
-                if delivered.external_id is not None:
-                    values["channel_message_id"] = delivered.external_id
-                if delivered.thread_id is not None:
-                    values["thread_id"] = delivered.thread_id
-                await session.execute(
-                    update(models.Message)
-                    .where(models.Message.id == item.message_id)
-                    .values(**values)
-                )
+            await session.execute(update(models.OutboxItem), items)
+            # One statement per shape of row: bulk updates by key need the same columns.
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for copy in copies:
+                shapes.setdefault(tuple(sorted(copy)), []).append(copy)
+            for rows in shapes.values():
+                await session.execute(update(models.Message), rows)
 
     async def later(self, item: Item, after: float, reason: str) -> None:
         async with self.store.sessions.begin() as session:
             await session.execute(
                 update(models.OutboxItem)
+                .execution_options(synchronize_session=False)
                 .where(models.OutboxItem.id == item.id)
                 .values(
                     status=PENDING,
@@ -280,6 +300,7 @@ class Outbox:
             if item.message_id is not None:
                 await session.execute(
                     update(models.Message)
+                    .execution_options(synchronize_session=False)
                     .where(models.Message.id == item.message_id)
                     .values(status=status)
                 )
@@ -290,6 +311,7 @@ class Outbox:
     ) -> bool:
         result = await session.execute(
             update(models.OutboxItem)
+            .execution_options(synchronize_session=False)
             .where(models.OutboxItem.id == item.id, models.OutboxItem.status == SENDING)
             .values(
                 status=status,

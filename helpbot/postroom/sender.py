@@ -69,6 +69,8 @@ class Sender:
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
         self.busy_lanes: set[str] = set()
+        self._to_record: list[tuple[Item, Delivered, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -171,7 +173,26 @@ class Sender:
             wait = self.policy.delay(item.attempts)
             await self._record(lambda: self.outbox.later(item, wait, fault))
         else:
-            await self._record(lambda: self.outbox.sent(item, delivered))
+            await self._sent(item, delivered)
+
+    async def _sent(self, item: Item, delivered: Delivered) -> None:
+        """Sends finishing together are recorded together, in one transaction; the lane
+        stays busy until its send is recorded, so order is kept."""
+        done = asyncio.get_running_loop().create_future()
+        self._to_record.append((item, delivered, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.get_running_loop().create_task(self._record_sent())
+        await done
+
+    async def _record_sent(self) -> None:
+        await asyncio.sleep(0)  # let the sends finishing in this turn join in
+        while self._to_record:
+            batch, self._to_record = self._to_record, []
+            finished = [(item, delivered) for item, delivered, _ in batch]
+            await self._record(lambda finished=finished: self.outbox.sent(finished))
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _give_up(self, item: Item, action: Action, status: str, reason: str) -> None:
         log.warning("outbox %s %s: %s", item.id, status, reason)

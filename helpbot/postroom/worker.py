@@ -13,6 +13,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from helpbot.desk.actions import Action
 from helpbot.postroom.inbox import Event, Inbox
 from helpbot.postroom.outbox import Outbox
@@ -36,6 +38,7 @@ class Worker:
         handle: Handler,
         *,
         concurrency: int = 1,
+        batch: int = 32,
         committed: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
@@ -43,6 +46,7 @@ class Worker:
         self.outbox = outbox
         self.handle = handle
         self.concurrency = concurrency
+        self.batch = batch
         self.committed = committed
         self.busy = 0  # events being handled in this process now
         self._stopping = asyncio.Event()
@@ -85,31 +89,54 @@ class Worker:
                     await asyncio.wait_for(self.inbox.arrived.wait(), IDLE_POLL)
 
     async def step(self) -> bool:
-        """Handle one event if one is due; False if there was none."""
-        event: Event | None = None
+        """Handle the due events, up to ``batch`` of them (each the head of a different
+        conversation), in one transaction: one commit for many events is most of the
+        speed on SQLite. If any of them raises, the batch rolls back and each is handled
+        on its own, so one bad event never costs the others their work. False if nothing
+        was due."""
+        events: list[Event] = []
         try:
             async with self.store.unit() as session:
-                event = await self.inbox.claim(session)
-                if event is None:
+                events = await self.inbox.claim(session, self.batch)
+                if not events:
                     return False
-                self.busy += 1
-                actions, outcome = await self.handle(event)
-                await self.outbox.queue(session, actions, origin=event.channel, event_id=event.id)
-                await self.inbox.finish(session, event.id, outcome)
+                self.busy += len(events)
+                for event in events:
+                    await self._handle(session, event)
         except Exception as error:
-            if event is None:
+            if not events:
                 raise
-            # The error's class only: its text may quote a tenant's words (Privacy).
-            parked = await self.inbox.failed(event, error)
-            log.warning(
-                "event %s %s: %s",
-                event.id,
-                "parked" if parked else "will be retried",
-                type(error).__name__,
-            )
-            return True
+            if len(events) == 1:
+                await self._failed(events[0], error)
+            else:
+                for event in events:
+                    await self._alone(event)
         finally:
-            if event is not None:
-                self.busy -= 1
+            self.busy -= len(events)
         self.committed()
         return True
+
+    async def _handle(self, session: AsyncSession, event: Event) -> None:
+        actions, outcome = await self.handle(event)
+        await self.outbox.queue(session, actions, origin=event.channel, event_id=event.id)
+        await self.inbox.finish(session, event.id, outcome)
+
+    async def _alone(self, event: Event) -> None:
+        """One event of a failed batch, in a transaction of its own."""
+        try:
+            async with self.store.unit() as session:
+                if not await self.inbox.claim(session, only=event.id):
+                    return  # another worker has it, or it is no longer due
+                await self._handle(session, event)
+        except Exception as error:
+            await self._failed(event, error)
+
+    async def _failed(self, event: Event, error: BaseException) -> None:
+        # The error's class only: its text may quote a tenant's words (Privacy).
+        parked = await self.inbox.failed(event, error)
+        log.warning(
+            "event %s %s: %s",
+            event.id,
+            "parked" if parked else "will be retried",
+            type(error).__name__,
+        )

@@ -8,9 +8,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from helpbot.store.inline_sqlite import creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -36,8 +38,11 @@ def create_engine(url: str) -> AsyncEngine:
         # writer path, DESIGN.md). Work is still concurrent; commits queue here.
         kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         if in_memory:
-            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        engine = create_async_engine(url, hide_parameters=True, **kwargs)
+            kwargs = {"poolclass": StaticPool}
+        database = make_url(url).database or ":memory:"
+        engine = create_async_engine(
+            url, hide_parameters=True, async_creator=creator(database), **kwargs
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(

@@ -84,6 +84,11 @@ class BotProcess:
             self.process.kill()
             return await self.process.wait()
 
+    async def exited(self, timeout: float = 30) -> int:  # noqa: ASYNC109
+        """Wait for it to end by itself (after a signal already sent); its exit code."""
+        assert self.process is not None
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
     async def wait_dead(self) -> None:
         if self.process is not None:
             await self.process.wait()

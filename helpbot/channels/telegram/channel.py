@@ -540,7 +540,7 @@ async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: b
     except RetryAfter as error:
         raise RetryLater("RetryAfter", after=_seconds(error.retry_after)) from None
     except Forbidden as error:
-        raise Undeliverable(f"Forbidden: {error.message}"[:64]) from None
+        raise Undeliverable(error.message[:64]) from None
     except BadRequest as error:
         if raise_bad_request:
             raise
