@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str | None = None  # where the web chat is reachable, for links
 
+    # Facebook: the Page's Messenger and comments (docs/facebook.md). All four or none.
+    facebook_page_id: str | None = None
+    facebook_page_token: str | None = None
+    facebook_app_secret: str | None = None
+    facebook_verify_token: str | None = None
+    facebook_graph_url: str = "https://graph.facebook.com/v21.0"
+    facebook_human_agent: bool = True  # the app has Meta's Human Agent permission
+
     # The message path (inbox, workers, outbox, sender); helpbot.env.example explains each.
     workers: int | None = Field(default=None, ge=1, le=64)
     event_attempts: int = Field(default=5, ge=1, le=100)
@@ -122,6 +130,38 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
         return value
 
+    @field_validator(
+        "facebook_page_id",
+        "facebook_page_token",
+        "facebook_app_secret",
+        "facebook_verify_token",
+        mode="before",
+    )
+    @classmethod
+    def _facebook_empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("facebook_page_id")
+    @classmethod
+    def _check_page_id(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isdigit() and len(value) <= 32):
+            raise ValueError("must be the Page's numeric id (Page settings, About)")
+        return value
+
+    @field_validator("facebook_app_secret", "facebook_verify_token", "facebook_page_token")
+    @classmethod
+    def _check_facebook_secret(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 512 or not value.isprintable() or " " in value):
+            raise ValueError("must be one word of printable characters, as Meta gave it")
+        return value
+
+    @field_validator("facebook_graph_url")
+    @classmethod
+    def _check_graph_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https:// address (or a local fake Graph API)")
+        return value.rstrip("/")
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -135,6 +175,22 @@ class Settings(BaseSettings):
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("HELPBOT_WEBHOOK_SECRET: must be set when HELPBOT_WEBHOOK_URL is set")
         return self
+
+    @model_validator(mode="after")
+    def _facebook_all_or_none(self) -> Settings:
+        names = ("page_id", "page_token", "app_secret", "verify_token")
+        given = [n for n in names if getattr(self, f"facebook_{n}") is not None]
+        if given and len(given) < len(names):
+            missing = next(n for n in names if n not in given)
+            raise ValueError(
+                f"HELPBOT_FACEBOOK_{missing.upper()}: must be set with the other "
+                "HELPBOT_FACEBOOK_* settings (all four, or none to leave Facebook off)"
+            )
+        return self
+
+    @property
+    def facebook_enabled(self) -> bool:
+        return self.facebook_page_id is not None
 
     @property
     def telegram_enabled(self) -> bool:

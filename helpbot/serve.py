@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from helpbot.channels.facebook.channel import FacebookChannel
+from helpbot.channels.facebook.translate import CHANNEL as FACEBOOK
 from helpbot.channels.switchboard import Switchboard
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.telegram.translate import CHANNEL as TELEGRAM
@@ -30,7 +32,7 @@ from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
 from helpbot.nlu.training import ensure_trained
 from helpbot.nlu.understanding import Understanding
-from helpbot.postroom.inbox import RetryPolicy
+from helpbot.postroom.inbox import Inbox, RetryPolicy
 from helpbot.postroom.reception import Reception
 from helpbot.postroom.room import PostRoom
 from helpbot.postroom.sender import SendPolicy
@@ -107,10 +109,13 @@ class Bot:
     app: web.Application
     settings: Settings
     clock: asyncio.Task[None] | None = field(default=None)
+    facebook: FacebookChannel | None = field(default=None)
 
     async def stop(self) -> None:
         if self.telegram is not None:
             await self.telegram.stop_receiving()
+        if self.facebook is not None:
+            self.facebook.accepting = False
         self.webchat.accepting = False
         if self.clock is not None:
             self.clock.cancel()
@@ -119,12 +124,28 @@ class Bot:
         await self.postroom.stop(self.settings.shutdown_grace_seconds)
         if self.telegram is not None:
             await self.telegram.stop()
+        if self.facebook is not None:
+            await self.facebook.stop()
+
+
+def facebook_channel(settings: Settings, inbox: Inbox) -> FacebookChannel | None:
+    """The Page's Messenger and comments, when the HELPBOT_FACEBOOK_* settings are given."""
+    if not settings.facebook_enabled:
+        return None
+    return FacebookChannel(
+        inbox,
+        page_id=settings.facebook_page_id or "",
+        page_token=settings.facebook_page_token or "",
+        app_secret=settings.facebook_app_secret or "",
+        verify_token=settings.facebook_verify_token or "",
+        graph_url=settings.facebook_graph_url,
+        human_agent=settings.facebook_human_agent,
+        send_timeout=settings.send_timeout_seconds,
+    )
 
 
 async def assemble(settings: Settings, store: Store, understanding: Understanding) -> Bot:
     """Build every part of one process; nothing is started yet."""
-    from helpbot.postroom.inbox import Inbox
-
     inbox = Inbox(store, RetryPolicy(attempts=settings.event_attempts))
     telegram: TelegramChannel | None = None
     switchboard = Switchboard()
@@ -149,6 +170,10 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         telegram.open_message_label = desk.say("community_staff", "open_message")
         reception.register(TELEGRAM, telegram.translate)
         switchboard.connect(TELEGRAM, telegram, staff_room=telegram.staff_group_id is not None)
+    facebook = facebook_channel(settings, inbox)
+    if facebook is not None:
+        reception.register(FACEBOOK, facebook.translate)
+        switchboard.connect(FACEBOOK, facebook)
     postroom = PostRoom(
         store,
         reception,
@@ -165,8 +190,9 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         telegram,
         postroom=postroom,
         max_wait=settings.health_max_wait_seconds,
+        facebook=facebook,
     )
-    return Bot(store, desk, postroom, webchat, telegram, app, settings)
+    return Bot(store, desk, postroom, webchat, telegram, app, settings, facebook=facebook)
 
 
 async def tick(postroom: PostRoom) -> None:
@@ -204,6 +230,8 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         print(f"helpbot telegram: @{username} ({mode})", flush=True)
     else:
         print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
+    if bot.facebook is not None:
+        print(f"helpbot facebook: Page {bot.facebook.page_id} (webhook at /facebook/webhook)")
     bot.clock = asyncio.get_running_loop().create_task(tick(bot.postroom))
     await _until_stopped()
     log.info("shutting down")

@@ -98,6 +98,16 @@ class DeclineJoin:
     member: str
 
 
+@dataclass(frozen=True, slots=True)
+class HideComment:
+    """Hide a public comment (Facebook): the writer and their friends still see it, nobody
+    else does, and nothing is lost. The most the bot does alone, for personal data (3.12)."""
+
+    chat: ChatRef  # the post's comments
+    comment_id: str
+    hidden: bool = True
+
+
 # What a restricted member may still do; anything not listed is paused.
 MEMBER_PERMISSIONS = frozenset({"messages", "media", "polls", "links", "reactions"})
 
@@ -160,6 +170,7 @@ Action = (
     | PostToStaff
     | SetTopicOpen
     | StaffNotice
+    | HideComment
     | MemberAction
 )
 

@@ -18,6 +18,12 @@ class ChatKind(enum.StrEnum):
     COMMUNITY = "community"  # a tenants' community group (3.4)
     STAFF = "staff"  # the staff supergroup with one forum topic per case
     OTHER = "other"  # a group we were added to but do not serve
+    # Public comments under one of the Page's posts on Facebook (or on its post in a
+    # group); the chat's id is the post's id, each message a comment.
+    PAGE_COMMENTS = "page_comments"
+    # Facebook's one private reply to a comment: lands in the commenter's Messenger; the
+    # chat's id is the comment's id.
+    COMMENT_REPLY = "comment_reply"
 
 
 class Content(enum.StrEnum):

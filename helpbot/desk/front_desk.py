@@ -25,6 +25,7 @@ from helpbot.desk.joining.conversation import conversation as joining_conversati
 from helpbot.desk.joining.declines import timeouts
 from helpbot.desk.moderation.group_care import lift_due
 from helpbot.desk.office import Office
+from helpbot.desk.page_comments.comments import page_comment
 from helpbot.desk.ports import Classified, Records, Understanding
 from helpbot.desk.routing import (
     CHATS,
@@ -124,6 +125,8 @@ class Desk:
             return await private_message(office, visit)
         if kind is ChatKind.COMMUNITY:
             return await group_message(office, visit, colleague=role is Role.MODERATOR)
+        if kind is ChatKind.PAGE_COMMENTS:
+            return await page_comment(office, visit)
         return await staff_message(office, visit)
 
     async def command(self, visit: Visit, role: Role) -> list[Action]:
@@ -193,7 +196,7 @@ class Desk:
         if case is None:
             return []
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
-        text = staff_note(self.say("staff", key, name=author))
+        text = staff_note(self.say("staff", key, name=author, reason=reason))
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
 
     async def complaint_reminders(self, today: date) -> list[Action]:

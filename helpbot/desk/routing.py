@@ -2,10 +2,10 @@
 use each. Authorisation is read from here and nowhere else; adding a feature is adding
 its rows (and a folder beside ``cases/``).
 
-Who someone is depends on where they write (``role_of``): in a private chat anyone is a
-TENANT; in a community group a colleague is a MODERATOR and anyone else a TENANT (a
-member); in the staff group a colleague is a COLLEAGUE and anyone else a STRANGER; in a
-chat we don't serve everyone is a STRANGER.
+Who someone is depends on where they write (``role_of``): in a private chat or under the
+Facebook Page's posts anyone is a TENANT; in a community group a colleague is a
+MODERATOR and anyone else a TENANT (a member); in the staff group a colleague is a
+COLLEAGUE and anyone else a STRANGER; in a chat we don't serve everyone is a STRANGER.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Role(enum.StrEnum):
 def role_of(office: Office, visit: Visit) -> Role:
     inbound = visit.inbound
     kind = inbound.chat.kind
-    if kind is ChatKind.PRIVATE:
+    if kind in (ChatKind.PRIVATE, ChatKind.PAGE_COMMENTS):
         return Role.TENANT
     if kind is ChatKind.COMMUNITY:
         return Role.MODERATOR if office.is_colleague(visit.person) else Role.TENANT
@@ -214,6 +214,11 @@ CHATS: Mapping[ChatKind, ChatRoute] = {
     ChatKind.COMMUNITY: ChatRoute(MEMBERS),
     ChatKind.STAFF: ChatRoute(COLLEAGUE, ignore_bots=True),
     ChatKind.OTHER: ChatRoute(frozenset()),
+    # Comments under the Facebook Page's posts: every commenter is a member of the public
+    # writing to SHAL; the Page's own comments come back as events and are ignored.
+    ChatKind.PAGE_COMMENTS: ChatRoute(TENANT, ignore_bots=True),
+    # Facebook's private reply to a comment is only ever sent, never received.
+    ChatKind.COMMENT_REPLY: ChatRoute(frozenset()),
 }
 
 

@@ -25,6 +25,7 @@ _TYPES: dict[str, type] = {
         actions.RemoveMember,
         actions.BlockMember,
         actions.UnblockMember,
+        actions.HideComment,
         actions.Button,
         ChatRef,
     )

@@ -21,6 +21,7 @@ from helpbot.desk.actions import (
     Action,
     AnswerButton,
     DeleteMessage,
+    HideComment,
     MemberAction,
     PostToStaff,
     SendText,
@@ -77,7 +78,7 @@ def _item(row: Any) -> Item:
 
 def lane_of(action: Action, origin: str) -> tuple[str, str]:
     """(channel, lane) for an action; ``origin`` is the channel of the event behind it."""
-    if isinstance(action, SendText | DeleteMessage | MemberAction):
+    if isinstance(action, SendText | DeleteMessage | HideComment | MemberAction):
         chat = action.chat
         return chat.channel, f"{chat.channel}:{chat.external_id}"
     if isinstance(action, PostToStaff | SetTopicOpen):

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, not_, or_, select, union
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnClause
 
 from helpbot.desk.complaints_clock import add_working_days, local_day
 from helpbot.store import models
@@ -27,15 +28,16 @@ PAGE_SIZE = 50
 KINDS = ("complaint", "repair", "asb", "personal", "safeguarding", "emergency", "human")
 STATUSES = ("open", "resolved", "closed")
 DUE = ("overdue", "today", "next")
-_ENGLISH = literal_column("'english'::regconfig")
-_SIMPLE = literal_column("'simple'::regconfig")
+_ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
+_SIMPLE: ColumnClause[Any] = literal_column("'simple'::regconfig")
 _REFERENCE = re.compile(r"^(?:SHAL-?)?(\d{1,9})$", re.IGNORECASE)
 
 
 def _name_vector() -> Any:
     """A person's name and handle as words; the same expression as the index in 0005."""
     person = models.Person
-    empty, space = literal_column("''"), literal_column("' '")
+    empty: ColumnClause[Any] = literal_column("''")
+    space: ColumnClause[Any] = literal_column("' '")
     both = (
         func.coalesce(person.first_name, empty)
         .op("||")(space)
@@ -370,10 +372,17 @@ class CaseSearch:
         closed_by_week: dict[date, Counter[str]] = defaultdict(Counter)
         for at, kind in opened_rows:
             by_week[_week(at)][kind] += 1
-        for at, kind in closed_rows:
-            closed_by_week[_week(at)][kind] += 1
+        for closed_at, kind in closed_rows:
+            if closed_at is not None:
+                closed_by_week[_week(closed_at)][kind] += 1
         due = [c for c in complaints if c.respond_by is not None and c.respond_by < today]
-        met = [c for c in due if c.responded_on is not None and c.responded_on <= c.respond_by]
+        met = [
+            c
+            for c in due
+            if c.responded_on is not None
+            and c.respond_by is not None
+            and c.responded_on <= c.respond_by
+        ]
         waits = [
             (replied - created).total_seconds() / 3600
             for created, replied in reply_rows

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, select, update
 
 from helpbot.store import models
+from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
 
 ERASED = "[erased]"
@@ -211,7 +212,7 @@ class Privacy:
                 .where(models.JoinRequest.person_id == person.id)
                 .values(answers={}, register_note=None)
             )
-            counts.join_requests = result.rowcount or 0
+            counts.join_requests = rows_changed(result)
             await session.execute(
                 update(models.ModerationAction)
                 .where(models.ModerationAction.person_id == person.id)

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
 from helpbot.store import models
+from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
 from helpbot.store.staff_models import (
     ROLES,
@@ -153,7 +154,7 @@ class StaffAccounts:
                 )
                 .values(password_hash=_hasher.hash(password), setup_token_hash=None)
             )
-        return account if result.rowcount == 1 else None
+        return account if rows_changed(result) == 1 else None
 
     async def set_totp(self, account_id: int, secret: str | None) -> None:
         async with self.sessions.begin() as session:

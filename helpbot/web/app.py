@@ -9,6 +9,8 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
+from helpbot.channels.facebook.channel import WEBHOOK_PATH as FACEBOOK_WEBHOOK_PATH
+from helpbot.channels.facebook.channel import FacebookChannel
 from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.postroom.room import PostRoom
@@ -60,6 +62,7 @@ def build_app(
     postroom: PostRoom | None = None,
     max_wait: float = 60.0,
     console: ConsoleSettings | None = None,
+    facebook: FacebookChannel | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
 
@@ -73,7 +76,10 @@ def build_app(
     async def health(request: web.Request) -> web.Response:
         """200 with the figures when the store answers and nothing has waited too long;
         503 otherwise, so a load balancer or an operator is told the truth."""
-        report: dict[str, object] = {"telegram": telegram is not None}
+        report: dict[str, object] = {
+            "telegram": telegram is not None,
+            "facebook": facebook is not None,
+        }
         try:
             async with asyncio.timeout(HEALTH_DB_TIMEOUT):
                 async with store.sessions() as session:
@@ -101,7 +107,8 @@ def build_app(
         except Exception as error:
             report |= {"status": "unavailable", "database": type(error).__name__}
             return web.json_response(report, status=503)
-        if telegram is not None and not telegram.accepting:
+        stopping = facebook is not None and not facebook.accepting
+        if (telegram is not None and not telegram.accepting) or stopping:
             return web.json_response(report | {"status": "stopping"}, status=503)
         if float(report.get("oldest_pending_seconds", 0.0)) > max_wait:  # type: ignore[arg-type]
             return web.json_response(report | {"status": "behind"}, status=503)
@@ -129,5 +136,8 @@ def build_app(
         telegram.staff_chat if telegram is not None else None,
         console,
     )
+    if facebook is not None:
+        app.router.add_get(FACEBOOK_WEBHOOK_PATH, facebook.verify)
+        app.router.add_post(FACEBOOK_WEBHOOK_PATH, facebook.webhook)
     app[STORE] = store
     return app

@@ -126,7 +126,7 @@ def to_staff(office: Office, case: Case, visit: Visit, *, new: bool) -> list[Act
     else:
         text = office.say("staff", "tenant_sent_file", name=name, content=inbound.content.value)
     if new:
-        text = f"{new_case_header(office, case, 'private chat')}\n\n{text}"
+        text = f"{new_case_header(office, case, f'private chat ({inbound.channel})')}\n\n{text}"
     topic = topic_name(case)
     actions: list[Action] = [
         PostToStaff(case.id, topic, case.staff_topic_id, text=staff_note(text))

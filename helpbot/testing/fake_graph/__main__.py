@@ -1,0 +1,3 @@
+from helpbot.testing.fake_graph.cli import main
+
+raise SystemExit(main())
