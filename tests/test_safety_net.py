@@ -46,7 +46,7 @@ async def test_an_unclear_message_in_the_group_gets_no_reply(bot: BotUnderTest) 
 
 
 async def test_a_hint_of_gas_gets_the_gas_line_and_a_colleague_told(bot: BotUnderTest) -> None:
-    classification = bot.desk.understanding.classify(GAS_HINT)
+    classification = bot.desk.office.understanding.classify(GAS_HINT)
     ann = tenant(bot.tg)
     await bot.send(bot.tg.private_message(ann, GAS_HINT))
     text = "\n".join(bot.replies_to(ann.id))

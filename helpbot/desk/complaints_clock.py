@@ -2,65 +2,34 @@
 
 Stage 1: acknowledge within 5 working days of receipt; respond within 10 working
 days of the acknowledgement. Stage 2: acknowledge within 5; respond within 20.
-Working days skip weekends and England and Wales bank holidays, from the
-maintained ``holidays`` package rather than a hand-kept list.
+Working days skip weekends and England and Wales bank holidays (helpbot.working_days).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date
 
-import holidays
+from helpbot.working_days import (
+    LONDON,
+    add_working_days,
+    is_working_day,
+    local_day,
+    working_days_between,
+)
 
-LONDON = ZoneInfo("Europe/London")
+__all__ = [
+    "LONDON",
+    "StageDeadlines",
+    "add_working_days",
+    "is_working_day",
+    "local_day",
+    "stage_deadlines",
+    "working_days_between",
+]
 
 ACKNOWLEDGE_DAYS = {1: 5, 2: 5}
 RESPOND_DAYS = {1: 10, 2: 20}
-
-
-@lru_cache(maxsize=32)
-def _bank_holidays(year: int) -> frozenset[date]:
-    # England and Wales share one set of bank holidays; "ENG" gives it, with
-    # substitute days when a holiday falls at a weekend.
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The date ``days`` working days after ``start`` (``start`` itself not counted)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    current = start
-    remaining = days
-    while remaining:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            remaining -= 1
-    return current
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (negative if end is before)."""
-    if end < start:
-        return -working_days_between(end, start)
-    count = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in England for a timestamp: a complaint at 23:30 GMT is that day's."""
-    return moment.astimezone(LONDON).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from helpbot.nlu.memory import resident_mb
+
 # Nothing from spaCy is imported at module level: the probe (``python -m``) decides
 # first whether PyTorch may be loaded (see _probe_main).
 MODEL_DIR = "model"  # as training.MODEL_DIR
@@ -84,17 +86,6 @@ def _probe(pipeline_dir: Path, intents_dir: Path) -> dict[str, float]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _resident_mb() -> float:
-    """Resident memory now (VmRSS). Not ru_maxrss: a child started from a big process
-    reports the parent's peak there."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _probe_main(pipeline_dir: Path, intents_dir: Path) -> None:
     head = json.loads((pipeline_dir / MODEL_DIR / "intent_head" / "head.json").read_text())
     if head.get("embedding") == "minilm" and float(head.get("bow_weight", 1.0)) < 1.0:
@@ -124,7 +115,7 @@ def _probe_main(pipeline_dir: Path, intents_dir: Path) -> None:
             timings.append((time.thread_time() - begun) * 1000)
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    rss = _resident_mb()
+    rss = resident_mb()
     print(json.dumps({"load_s": round(load, 2), "rss_mb": round(rss), "p99_ms": round(p99, 2)}))
 
 

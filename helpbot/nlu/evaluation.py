@@ -27,6 +27,7 @@ from typing import TextIO
 
 from helpbot.nlu.intents import INTENTS, LABELS, UNCLEAR
 from helpbot.nlu.knowledge import load_heldout
+from helpbot.nlu.memory import resident_mb
 from helpbot.nlu.training import (
     METADATA_FILE,
     MODEL_DIR,
@@ -472,7 +473,7 @@ def evaluate(
             f"pipeline size on disk: {size / 1e6:.1f} MB (+ {embedder / 1e6:.1f} MB of"
             f" WordLlama embeddings shipped in the wordllama package),"
             f" load time {load_seconds:.2f} s,"
-            f" resident memory of this process {_resident_mb():.0f} MB",
+            f" resident memory of this process {resident_mb():.0f} MB",
             file=out,
         )
         timed = [m for split in splits for m in load_split(intents_dir, split)]
@@ -520,9 +521,3 @@ def _embedding_bytes(understanding: Understanding) -> int:
     if head is None or not head.uses_embeddings:
         return 0
     return WordLlamaEmbedder.shared().size_bytes
-
-
-def _resident_mb() -> float:
-    from helpbot.nlu.comparison import _resident_mb as resident
-
-    return resident()

@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, and_, func, literal_column, not_, or_, sel
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnClause
 
-from helpbot.desk.complaints_clock import add_working_days, local_day
 from helpbot.store import models
 from helpbot.store.casebook import deadline_on_or_before
 from helpbot.store.records import Store
+from helpbot.working_days import add_working_days, local_day
 
 PAGE_SIZE = 50
 KINDS = ("complaint", "repair", "asb", "personal", "safeguarding", "emergency", "human")
