@@ -45,7 +45,7 @@ class CommunityGroup:
             # to a private case; anything else is left alone, bar the safety net.
             if visit.intent == "emergency" or visit.intent in PRIVATE_INTENTS:
                 return await self.move_to_private(visit, visit.intent or "repair", quote=True)
-            return await safety_net.catch(self.desk, visit, where="community group")
+            return await safety_net.catch(self.desk, visit, where="community group", public=True)
         intent = visit.intent or "smalltalk"
         actions: list[Action] = []
         exposed = self.desk.understanding.find_personal_data(inbound.text)
@@ -64,7 +64,7 @@ class CommunityGroup:
                 actions += await self.desk.heat.group_message(visit)
         # A sign of risk the intent did not cover: the safety line (never the message
         # itself) and a colleague told, even where the bot would otherwise stay quiet.
-        actions += await safety_net.catch(self.desk, visit, where="community group")
+        actions += await safety_net.catch(self.desk, visit, where="community group", public=True)
         if exposed:
             await self.desk.store.audit(
                 actor="bot",
