@@ -114,3 +114,17 @@ async def test_a_photo_with_a_plain_caption_in_the_group_gets_no_reply(bot: BotU
     ann = tenant(bot.tg)
     await bot.send(bot.tg.photo(bot.community, ann, caption="lovely sunset over the estate"))
     assert bot.tg.sent_messages(bot.community.id) == []
+
+
+async def test_a_broad_phrase_in_the_group_is_flagged_to_colleagues_not_lectured(
+    bot: BotUnderTest,
+) -> None:
+    text = "lol I'm scared of spiders, there's a massive one in the bin store"
+    classification = bot.desk.understanding.classify(text)
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.group_message(bot.community, ann, text))
+    public = "\n".join(bot.replies_to(bot.community.id))
+    assert "Samaritans" not in public
+    if classification.risk and classification.risk_source == "cue":
+        staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+        assert any("Safety check" in m for m in staff)

@@ -58,6 +58,9 @@ class Classification:
     scores: Mapping[str, float] = field(default_factory=dict)
     why: str = ""
     risk: tuple[str, ...] = ()
+    # Where the risk signs came from: "model" (P(urgent) reached the safety net's
+    # threshold), "cue" (only a broad *_risk phrase such as "scared" or "fire"), or both.
+    risk_source: str = ""
 
 
 def primary_intent(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> str:

@@ -219,8 +219,9 @@ class Understanding:
                     )
         intent = primary_intent(scores, self.thresholds)
         peak = max([scores, *(cats for _, cats in reading.parts)], key=urgent_score)
-        risk = self._risk(text, intent, peak)
-        return Classification(intent, scores, self._why(intent, scores, reasons), risk)
+        risk, source = self._risk(text, intent, peak)
+        why = self._why(intent, scores, reasons)
+        return Classification(intent, scores, why, risk, source)
 
     def _why(self, intent: str, scores: Mapping[str, float], reasons: Mapping[str, str]) -> str:
         score = scores.get(intent, 0.0)
@@ -239,16 +240,21 @@ class Understanding:
             return f"model: {intent} {score:.2f} >= threshold {threshold:.2f}"
         return f"model: best guess {intent} {score:.2f} (below threshold {threshold:.2f})"
 
-    def _risk(self, text: str, intent: str, scores: Mapping[str, float]) -> tuple[str, ...]:
+    def _risk(
+        self, text: str, intent: str, scores: Mapping[str, float]
+    ) -> tuple[tuple[str, ...], str]:
         """Safety labels with a sign of risk that did not become the intent: a risk cue,
         or P(urgent) (in the whole message or its most urgent window) at least the
         safety net's threshold."""
         if intent in SAFETY_LABELS:
-            return ()
+            return (), ""
         signs = set(self.cues.risks(normalise(text)))
+        sources = ["cue"] if signs else []
         if urgent_score(scores) >= self.risk_threshold:
             signs.add(max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0)))
-        return tuple(label for label in SAFETY_LABELS if label in signs)
+            sources.insert(0, "model")
+        labels = tuple(label for label in SAFETY_LABELS if label in signs)
+        return labels, "+".join(sources) if labels else ""
 
     # -- answers and personal data --------------------------------------------
 

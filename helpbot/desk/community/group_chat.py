@@ -32,5 +32,5 @@ async def group_message(office: Office, visit: Visit, *, colleague: bool) -> lis
         # private case; anything else is left alone, bar the safety net.
         if visit.intent == "emergency" or visit.intent in PRIVATE_INTENTS:
             return await move_to_private(office, visit, visit.intent or "repair", quote=True)
-        return await safety_net.catch(office, visit, where="community group")
+        return await safety_net.catch(office, visit, where="community group", public=True)
     return await group_text(office, visit, colleague=colleague)

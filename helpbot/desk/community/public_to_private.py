@@ -40,7 +40,7 @@ async def group_text(office: Office, visit: Visit, *, colleague: bool) -> list[A
             actions += await group_message(office, visit)
     # A sign of risk the intent did not cover: the safety line (never the message
     # itself) and a colleague told, even where the bot would otherwise stay quiet.
-    actions += await safety_net.catch(office, visit, where="community group")
+    actions += await safety_net.catch(office, visit, where="community group", public=True)
     if exposed:
         await office.audit(
             actor="bot",

@@ -31,14 +31,21 @@ def risks(visit: Visit) -> tuple[str, ...]:
     return tuple(label for label in ("emergency", "safeguarding") if label in found)
 
 
-async def catch(office: Office, visit: Visit, *, where: str) -> list[Action]:
-    """The safety line for the tenant and a flag for colleagues, or nothing."""
+async def catch(office: Office, visit: Visit, *, where: str, public: bool = False) -> list[Action]:
+    """The safety line for the tenant and a flag for colleagues, or nothing.
+
+    In public (a community group) the safety line is posted only when the model
+    itself saw the risk; a broad phrase alone ("scared of spiders", "the bins are on
+    fire lol") is only flagged to colleagues, so the group is not lectured."""
     labels = risks(visit)
     if not labels:
         return []
     inbound = visit.inbound
-    text = "\n\n".join(office.say("safety_net", label) for label in labels)
-    actions: list[Action] = [reply(inbound, text)]
+    source = getattr(visit.classification, "risk_source", "") or ""
+    actions: list[Action] = []
+    if not public or "model" in source or not source:
+        text = "\n\n".join(office.say("safety_net", label) for label in labels)
+        actions.append(reply(inbound, text))
     if office.settings.staff_room:
         actions.append(StaffNotice(SAFETY_TOPIC, _staff_text(office, visit, labels, where)))
     await office.audit(
@@ -50,6 +57,7 @@ async def catch(office: Office, visit: Visit, *, where: str) -> list[Action]:
             "intent": visit.intent,
             "message_id": inbound.message_id,
             "why": getattr(visit.classification, "why", ""),
+            "source": source,
         },
     )
     return actions
