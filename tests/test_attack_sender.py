@@ -1,0 +1,158 @@
+"""The sender under attack: an outbox row it cannot read, and a fault of ours that never
+goes away. Each must end as an undelivered message (said so), never a stopped sender
+or a chat whose later replies wait behind it for ever."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from helpbot.desk.actions import Action, SendText
+from helpbot.desk.events import ChatKind, ChatRef
+from helpbot.postroom.inbox import Inbox
+from helpbot.postroom.outbox import Outbox
+from helpbot.postroom.outcomes import Delivered
+from helpbot.postroom.sender import Sender, SendPolicy
+from helpbot.store import models
+from helpbot.store.records import Store
+
+ANN = ChatRef("telegram", "1001", ChatKind.PRIVATE)
+BOB = ChatRef("telegram", "1002", ChatKind.PRIVATE)
+QUICK = SendPolicy(first_delay=0.01, max_delay=0.02)
+
+
+async def items(store: Store) -> dict[int, models.OutboxItem]:
+    async with store.sessions() as session:
+        rows = await session.scalars(select(models.OutboxItem).order_by(models.OutboxItem.id))
+        return {row.id: row for row in rows}
+
+
+async def queue(store: Store, outbox: Outbox, *actions: Action) -> None:
+    async with store.unit() as session:
+        await outbox.queue(session, actions, origin="telegram")
+
+
+async def until(sender: Sender, done: Callable[[], object]) -> None:
+    """Wait for ``done`` or for the sender to stop for good, whichever comes first (a
+    bound against hanging, not a timing assertion)."""
+    for _ in range(3000):
+        if await done() or (sender._task is not None and sender._task.done()):  # type: ignore[misc]
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_message_from_another_version_stops_nothing_else_from_going_out(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rolling deploy (or a rollback) leaves an outbox row naming an action this version
+    does not know. It was cut off mid-send by the process that died. The sender must
+    settle it and carry on with everyone else's replies."""
+    outbox, inbox = Outbox(store), Inbox(store)
+    await queue(store, outbox, SendText(ANN, "from a newer version"))
+    await queue(store, outbox, SendText(BOB, "your repair is booked"))
+    async with store.sessions.begin() as session:
+        await session.execute(
+            update(models.OutboxItem)
+            .where(models.OutboxItem.id == 1)
+            .values(
+                payload={"__type__": "SendPoll", "question": "?"},
+                status="sending",
+                lease_until=models.utcnow() - timedelta(minutes=5),
+            )
+        )
+    sent: list[str] = []
+
+    async def perform(action: Action, channel: str) -> Delivered:
+        assert isinstance(action, SendText)
+        sent.append(action.text)
+        return Delivered("1")
+
+    sender = Sender(outbox, inbox, perform, QUICK, single_process=not store.postgres)
+    sender.start()
+    try:
+
+        async def bob_sent() -> bool:
+            return (await items(store))[2].status == "sent"
+
+        with caplog.at_level(logging.WARNING):
+            await until(sender, bob_sent)
+    finally:
+        await sender.stop(1.0)
+    assert sent == ["your repair is booked"]
+    rows = await items(store)
+    assert rows[1].status == "unconfirmed"  # cut off mid-send: it may have gone out
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_an_unreadable_message_waiting_its_turn_is_settled_and_its_chat_moves_on(
+    store: Store,
+) -> None:
+    outbox, inbox = Outbox(store), Inbox(store)
+    await queue(store, outbox, SendText(ANN, "first"), SendText(ANN, "second"))
+    async with store.sessions.begin() as session:
+        await session.execute(
+            update(models.OutboxItem)
+            .where(models.OutboxItem.id == 1)
+            .values(payload={"__type__": "SendText", "chat": None, "unknown_field": 1})
+        )
+    sent: list[str] = []
+
+    async def perform(action: Action, channel: str) -> Delivered:
+        assert isinstance(action, SendText)
+        sent.append(action.text)
+        return Delivered("1")
+
+    sender = Sender(outbox, inbox, perform, QUICK, single_process=not store.postgres)
+    sender.start()
+    try:
+
+        async def second_sent() -> bool:
+            return (await items(store))[2].status == "sent"
+
+        await until(sender, second_sent)
+    finally:
+        await sender.stop(1.0)
+    rows = await items(store)
+    assert (rows[1].status, rows[2].status) == ("undelivered", "sent")
+    assert sent == ["second"]
+
+
+async def test_a_fault_of_ours_that_never_clears_ends_as_undelivered_when_time_is_up(
+    store: Store,
+) -> None:
+    """The adapter keeps raising something that is not a platform outcome (a bug of
+    ours). Retrying is right while the reply is still worth sending; once its window has
+    closed it must be reported undelivered, and the tenant's next reply go out, not wait
+    behind it for ever."""
+    outbox, inbox = Outbox(store, deliver_for=timedelta(0)), Inbox(store)
+    await queue(store, outbox, SendText(ANN, "broken"), SendText(ANN, "fine"))
+    sent: list[str] = []
+
+    async def perform(action: Action, channel: str) -> Delivered:
+        assert isinstance(action, SendText)
+        if action.text == "broken":
+            raise ValueError("an adapter bug")
+        sent.append(action.text)
+        return Delivered("1")
+
+    sender = Sender(outbox, inbox, perform, QUICK, single_process=not store.postgres)
+    sender.start()
+    try:
+
+        async def settled_or_retried() -> bool:
+            rows = await items(store)
+            return rows[2].status == "sent" or rows[1].attempts >= 5
+
+        await until(sender, settled_or_retried)
+    finally:
+        await sender.stop(1.0)
+    rows = await items(store)
+    assert rows[1].status == "undelivered", (rows[1].status, rows[1].attempts)
+    assert sent == ["fine"]
+    # The desk is told, like any other reply that never reached a tenant.
+    assert [e.payload["kind"] for e in await inbox.listing("pending")] == ["delivery_failed"]
