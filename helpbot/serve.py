@@ -16,6 +16,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -117,6 +118,17 @@ class Bot:
             await self.telegram.stop()
 
 
+def public_origins(settings: Settings) -> tuple[str, ...]:
+    """The Origin browsers send from the public address (behind an https proxy the
+    request itself looks like plain http on loopback, so it cannot tell us)."""
+    if not settings.public_url:
+        return ()
+    parts = urlsplit(settings.public_url.strip())
+    if not parts.scheme or not parts.netloc:
+        return ()
+    return (f"{parts.scheme.lower()}://{parts.netloc.lower()}",)
+
+
 async def assemble(settings: Settings, store: Store, understanding: Understanding) -> Bot:
     """Build every part of one process; nothing is started yet."""
     from helpbot.postroom.inbox import Inbox
@@ -138,7 +150,7 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         )
         await telegram.connect()
     desk = build_desk(settings, store, understanding, telegram)
-    webchat = WebChat(inbox, store)
+    webchat = WebChat(inbox, store, allowed_origins=public_origins(settings))
     reception = Reception(desk, {WEB: webchat.translate})
     switchboard.connect(WEB, webchat)
     if telegram is not None:
