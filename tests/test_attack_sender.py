@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -156,3 +157,54 @@ async def test_a_fault_of_ours_that_never_clears_ends_as_undelivered_when_time_i
     assert sent == ["fine"]
     # The desk is told, like any other reply that never reached a tenant.
     assert [e.payload["kind"] for e in await inbox.listing("pending")] == ["delivery_failed"]
+
+
+async def test_a_slow_send_still_in_flight_is_not_reported_as_cut_off_by_its_own_process(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send that takes longer than its lease (a staff post that has to make its topic,
+    reopen it and post again, each call up to the client time-out) is still alive in
+    this very process. Its own cut-off check must not call it "unconfirmed" and tell
+    the colleague so, while the send goes on to succeed."""
+    import helpbot.postroom.sender as sender_module
+
+    monkeypatch.setattr(sender_module, "CUT_OFF_CHECK", 0.0)
+    outbox, inbox = Outbox(store), Inbox(store)
+    await queue(store, outbox, SendText(ANN, "your repair is booked", case_id=None, author="Bo"))
+    release, started = asyncio.Event(), asyncio.Event()
+    checks = 0
+    look = outbox.cut_off
+
+    async def counted(everything: bool = False) -> list[Any]:
+        nonlocal checks
+        checks += 1
+        return await look(everything)
+
+    monkeypatch.setattr(outbox, "cut_off", counted)
+
+    async def perform(action: Action, channel: str) -> Delivered:
+        started.set()
+        await release.wait()
+        return Delivered("1")
+
+    policy = SendPolicy(first_delay=0.01, max_delay=0.02, lease=timedelta(0))
+    sender = Sender(outbox, inbox, perform, policy, single_process=not store.postgres)
+    sender.start()
+    try:
+        await asyncio.wait_for(started.wait(), 30)
+        held_from = checks
+        for _ in range(3000):  # until the check has looked twice while the send is held
+            if checks >= held_from + 2 or sender._task.done():  # type: ignore[union-attr]
+                break
+            await asyncio.sleep(0.01)
+        release.set()
+
+        async def sent() -> bool:
+            return (await items(store))[1].status != "sending"
+
+        await until(sender, sent)
+    finally:
+        release.set()
+        await sender.stop(1.0)
+    assert (await items(store))[1].status == "sent"
+    assert await inbox.listing("pending") == []
