@@ -135,6 +135,8 @@ class Sender:
             log.warning("outbox unavailable (%s)", type(error).__name__)
             return
         for item in items:
+            if item.lane in self.busy_lanes:
+                continue  # still being sent here: slow, not cut off; its outcome will come
             await self._give_up(item, _readable(item), UNCONFIRMED, "stopped mid-send")
 
     def _finished(self, task: asyncio.Task[None]) -> None:
