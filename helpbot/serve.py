@@ -216,9 +216,17 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         await store.close()
 
 
-async def work(settings: Settings) -> None:
+async def work(settings: Settings) -> int:
     """A worker process (``helpbot serve --workers N`` starts N-1 of these): it handles
-    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing."""
+    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing.
+    Refused on SQLite: its claims have no row locks, and a starting sender takes every
+    send still marked "sending" as cut off, including the serving process's own."""
+    if not settings.database_url.startswith("postgresql"):
+        print(
+            "helpbot: work needs PostgreSQL (HELPBOT_DATABASE_URL); SQLite serves one process.",
+            file=sys.stderr,
+        )
+        return 2
     understanding = await asyncio.to_thread(load_understanding, settings)
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
@@ -228,6 +236,7 @@ async def work(settings: Settings) -> None:
         await bot.stop()
     finally:
         await store.close()
+    return 0
 
 
 async def _until_stopped() -> None:
