@@ -61,8 +61,10 @@ def _address(request: web.Request) -> str:
     forwarded = request.headers.get("X-Forwarded-For", "")
     if forwarded and _is_loopback(peer):
         last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last[:64]
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            pass  # not an address the proxy wrote
     return peer
 
 
