@@ -220,8 +220,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "work":
         from helpbot.serve import work
 
-        asyncio.run(work(settings))
-        return 0
+        return asyncio.run(work(settings))
     if args.command == "inbox":
         from helpbot.inbox_report import print_inbox, retry_event
         from helpbot.store.database import upgrade

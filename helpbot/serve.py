@@ -16,6 +16,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -144,6 +145,17 @@ def facebook_channel(settings: Settings, inbox: Inbox) -> FacebookChannel | None
     )
 
 
+def public_origins(settings: Settings) -> tuple[str, ...]:
+    """The Origin browsers send from the public address (behind an https proxy the
+    request itself looks like plain http on loopback, so it cannot tell us)."""
+    if not settings.public_url:
+        return ()
+    parts = urlsplit(settings.public_url.strip())
+    if not parts.scheme or not parts.netloc:
+        return ()
+    return (f"{parts.scheme.lower()}://{parts.netloc.lower()}",)
+
+
 async def assemble(settings: Settings, store: Store, understanding: Understanding) -> Bot:
     """Build every part of one process; nothing is started yet."""
     inbox = Inbox(store, RetryPolicy(attempts=settings.event_attempts))
@@ -163,7 +175,7 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         )
         await telegram.connect()
     desk = build_desk(settings, store, understanding, telegram)
-    webchat = WebChat(inbox, store)
+    webchat = WebChat(inbox, store, allowed_origins=public_origins(settings))
     reception = Reception(desk, {WEB: webchat.translate, CONSOLE: console_translate})
     switchboard.connect(WEB, webchat)
     if telegram is not None:
@@ -242,9 +254,17 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         await store.close()
 
 
-async def work(settings: Settings) -> None:
+async def work(settings: Settings) -> int:
     """A worker process (``helpbot serve --workers N`` starts N-1 of these): it handles
-    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing."""
+    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing.
+    Refused on SQLite: its claims have no row locks, and a starting sender takes every
+    send still marked "sending" as cut off, including the serving process's own."""
+    if not settings.database_url.startswith("postgresql"):
+        print(
+            "helpbot: work needs PostgreSQL (HELPBOT_DATABASE_URL); SQLite serves one process.",
+            file=sys.stderr,
+        )
+        return 2
     understanding = await asyncio.to_thread(load_understanding, settings)
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
@@ -254,6 +274,7 @@ async def work(settings: Settings) -> None:
         await bot.stop()
     finally:
         await store.close()
+    return 0
 
 
 async def _until_stopped() -> None:

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -52,7 +53,26 @@ def visitor_id(token: str) -> str:
 
 
 def _address(request: web.Request) -> str:
-    return request.remote or ""
+    """The visitor's address. From a proxy on this machine (the server listens on
+    loopback behind it) the address the proxy saw is the last X-Forwarded-For entry;
+    entries before it are whatever the visitor chose to write, so they are ignored.
+    From anywhere else the header is not trusted at all."""
+    peer = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and _is_loopback(peer):
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            pass  # not an address the proxy wrote
+    return peer
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _buttons(action: SendText) -> list[list[dict[str, str | None]]]:

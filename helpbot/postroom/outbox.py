@@ -198,12 +198,18 @@ class Outbox:
     async def begin(self, item: Item, lease: timedelta) -> Item | None:
         """Mark one item "sending", committed just before its request goes out: if the
         process dies now, the item is known to be cut off mid-send. None if another
-        process took it first."""
+        process took it first, or it is no longer due."""
         async with self.store.sessions.begin() as session:
             result = await session.execute(
                 update(models.OutboxItem)
                 .execution_options(synchronize_session=False)
-                .where(models.OutboxItem.id == item.id, models.OutboxItem.status == PENDING)
+                .where(
+                    models.OutboxItem.id == item.id,
+                    models.OutboxItem.status == PENDING,
+                    # Another process may have tried it since ``heads`` and been told
+                    # to wait (a rate limit): its wait is honoured here too.
+                    models.OutboxItem.next_attempt_at <= models.utcnow(),
+                )
                 .values(
                     status=SENDING,
                     lease_until=models.utcnow() + lease,

@@ -135,7 +135,9 @@ class Sender:
             log.warning("outbox unavailable (%s)", type(error).__name__)
             return
         for item in items:
-            await self._give_up(item, decode_action(item.action), UNCONFIRMED, "stopped mid-send")
+            if item.lane in self.busy_lanes:
+                continue  # still being sent here: slow, not cut off; its outcome will come
+            await self._give_up(item, _readable(item), UNCONFIRMED, "stopped mid-send")
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
@@ -152,7 +154,10 @@ class Sender:
             self.busy_lanes.discard(item.lane)
 
     async def _send(self, item: Item) -> None:
-        action = decode_action(item.action)
+        action = _readable(item)
+        if action is None:  # written by another version of us: it can never be sent
+            await self._give_up(item, None, UNDELIVERED, "unreadable")
+            return
         try:
             delivered = await self.perform(action, item.channel)
         except RetryLater as outcome:
@@ -171,7 +176,12 @@ class Sender:
             fault = type(error).__name__
             log.error("outbox %s failed: %s", item.id, fault)
             wait = self.policy.delay(item.attempts)
-            await self._record(lambda: self.outbox.later(item, wait, fault))
+            if models.utcnow() + timedelta(seconds=wait) > item.deliver_until:
+                # A fault that outlives the delivery window is reported like any other,
+                # and no longer holds up the rest of its lane.
+                await self._give_up(item, action, UNDELIVERED, fault)
+            else:
+                await self._record(lambda: self.outbox.later(item, wait, fault))
         else:
             await self._sent(item, delivered)
 
@@ -194,7 +204,7 @@ class Sender:
                 if not done.done():
                     done.set_result(None)
 
-    async def _give_up(self, item: Item, action: Action, status: str, reason: str) -> None:
+    async def _give_up(self, item: Item, action: Action | None, status: str, reason: str) -> None:
         log.warning("outbox %s %s: %s", item.id, status, reason)
         report = self._report(item, action, status, reason)
         await self._record(lambda: self.outbox.gave_up(item, status, reason, report))
@@ -202,7 +212,7 @@ class Sender:
             self.inbox.arrived.set()
 
     @staticmethod
-    def _report(item: Item, action: Action, status: str, reason: str) -> Report | None:
+    def _report(item: Item, action: Action | None, status: str, reason: str) -> Report | None:
         """What the desk is told about a message a person did not get: through the inbox,
         like everything else that happens, in the case's own order."""
         if not isinstance(action, SendText):
@@ -231,3 +241,13 @@ class Sender:
                 log.warning("could not record a send (%s); retrying", type(error).__name__)
                 await asyncio.sleep(pause)
                 pause = min(5.0, pause * 2)
+
+
+def _readable(item: Item) -> Action | None:
+    """The item's action, or None if this version cannot read it (a rolling deploy, a
+    rollback): one such row must not stop the sender for everyone."""
+    try:
+        return decode_action(item.action)
+    except (KeyError, TypeError, ValueError) as error:
+        log.error("outbox %s unreadable: %s", item.id, type(error).__name__)
+        return None

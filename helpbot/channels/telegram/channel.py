@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -433,7 +434,7 @@ class TelegramChannel:
         async def make() -> int:
             topic = await call(lambda: self.bot.create_forum_topic(group, action.topic_name[:128]))
             thread = int(topic.message_thread_id)
-            await self.topics.case_topic_opened(action.case_id, thread)
+            await _remember(lambda: self.topics.case_topic_opened(action.case_id, thread))
             return thread
 
         def post(thread: int) -> Any:
@@ -465,7 +466,7 @@ class TelegramChannel:
         async def make() -> int:
             topic = await call(lambda: self.bot.create_forum_topic(group, action.topic[:128]))
             thread = int(topic.message_thread_id)
-            await self.topics.named_opened(action.topic, thread)
+            await _remember(lambda: self.topics.named_opened(action.topic, thread))
             return thread
 
         def post(thread: int) -> Any:
@@ -528,6 +529,20 @@ class TelegramChannel:
             await call(
                 lambda: self.bot.close_forum_topic(group, action.thread_id), gone_is_done=True
             )
+
+
+async def _remember(write: Callable[[], Awaitable[None]]) -> None:
+    """Record a topic Telegram has just made, waiting for the store if it blinks: a topic
+    made but forgotten would be made again on the next try, splitting the case."""
+    pause = 0.2
+    while True:
+        try:
+            await write()
+            return
+        except Exception as error:
+            log.warning("could not record a staff topic (%s); retrying", type(error).__name__)
+            await asyncio.sleep(pause)
+            pause = min(5.0, pause * 2)
 
 
 async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: bool = False) -> Any:
