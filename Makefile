@@ -42,8 +42,10 @@ train: $(INSTALLED)
 evaluate: $(INSTALLED)
 	$(BIN)/helpbot evaluate --speed --plot build/confusion.png
 
+## benchmark: helpbot beside a bare PTB echo bot, each in its own process (a few minutes);
+## BENCH_ARGS="--quick" for about a minute, or --messages/--chats/--rate/--only sqlite|postgresql
 benchmark: $(INSTALLED)
-	$(BIN)/python -m helpbot.benchmark
+	$(BIN)/python -m helpbot.benchmark $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

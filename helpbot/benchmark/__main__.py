@@ -1,0 +1,297 @@
+"""``make benchmark``: helpbot side by side with a bare python-telegram-bot echo bot.
+
+Every part runs in its own process: the fake Bot API (with a simulated round trip),
+the bot under load, and this process, which generates the load (webhook POSTs with
+the secret header) and reads the replies back from the fake. Each set-up gets a
+burst (throughput, POST-to-reply p50/p99) and a steady rate (p99); CPU and peak
+memory are read from /proc for the bot and its children. Speed is measured here,
+never asserted in tests: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from helpbot.benchmark.contenders import (
+    SECRET,
+    TOKEN,
+    BotFailed,
+    Contender,
+    DatabaseUnavailable,
+    EchoBot,
+    Helpbot,
+    cpu_seconds,
+    peak_rss_mb,
+    postgres_database,
+    postgres_reachable,
+)
+from helpbot.benchmark.load import (
+    PhaseResult,
+    Tenants,
+    Webhook,
+    burst,
+    measure,
+    replies_by_chat,
+    steady,
+    wait_for_replies,
+)
+from helpbot.benchmark.scoreboard import Outcome, Scoreboard, Setup
+from helpbot.config import REPO_ROOT
+from helpbot.nlu.training import ensure_trained
+from helpbot.testing.fake_telegram import FakeTelegramProcess
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+WARM_UP = 20
+
+
+@dataclass
+class Options:
+    messages: int = 2000
+    chats: int = 100
+    in_flight: int = 64
+    rate: float = 200.0
+    seconds: float = 10.0
+    round_trips_ms: tuple[float, ...] = (0.0, 50.0)
+    only: str | None = None  # "sqlite" or "postgresql"
+    workers: int = 2
+    deadline: float = 120.0  # seconds a phase may take to be answered after its last POST
+    pg_admin_url: str = PG_ADMIN
+    pipeline_dir: Path = REPO_ROOT / "build" / "intent-pipeline"
+    intents_dir: Path = REPO_ROOT / "intents"
+    logs: Path = REPO_ROOT / "build" / "benchmark"
+
+    def setups(self) -> list[Setup]:
+        """Echo first at each round trip, then helpbot's set-ups at that round trip."""
+        databases = [d for d in ("sqlite", "postgresql") if self.only in (None, d)]
+        setups = []
+        for trip in self.round_trips_ms:
+            setups.append(Setup("echo", "none", trip))
+            setups += [Setup("helpbot", database, trip) for database in databases]
+            if trip == self.round_trips_ms[0] and "postgresql" in databases and self.workers > 1:
+                setups.append(Setup("helpbot", "postgresql", trip, self.workers))
+        return setups
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextlib.asynccontextmanager
+async def database_for(setup: Setup, options: Options, folder: Path) -> AsyncIterator[str]:
+    if setup.database == "postgresql":
+        async with postgres_database(options.pg_admin_url) as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{folder / f'{setup.slug}.db'}"
+
+
+async def phase(
+    fake: FakeTelegramProcess,
+    bot: Contender,
+    webhook: Webhook,
+    tenants: Tenants,
+    options: Options,
+    *,
+    count: int,
+    chats: int,
+    rate: float | None,
+) -> PhaseResult:
+    """One burst (``rate`` None) or steady run; waits for the replies, bounded."""
+    chat_ids = tenants.chats(min(chats, count))
+    updates = tenants.updates(chat_ids, count)
+    cpu_before = cpu_seconds(bot.pids())
+    if rate is None:
+        posted = await burst(webhook, updates, options.in_flight)
+    else:
+        posted = await steady(webhook, updates, rate)
+    await wait_for_replies(fake, chat_ids, count, options.deadline)
+    result = measure(posted, await replies_by_chat(fake, chat_ids))
+    result.cpu_seconds = cpu_seconds(bot.pids()) - cpu_before
+    return result
+
+
+async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Path) -> Outcome:
+    outcome = Outcome(setup)
+    log = options.logs / f"{setup.slug}.log"
+    log.unlink(missing_ok=True)
+    async with (
+        FakeTelegramProcess(TOKEN, latency_ms=setup.round_trip_ms, allow_unstarted=True) as fake,
+        database_for(setup, options, folder) as url,
+    ):
+        bot: Contender
+        if setup.bot == "echo":
+            bot = EchoBot(log, fake.base_url, options.pipeline_dir, options.intents_dir)
+        else:
+            bot = Helpbot(
+                log,
+                fake.base_url,
+                url,
+                options.pipeline_dir,
+                options.intents_dir,
+                workers=setup.workers,
+            )
+        try:
+            await bot.start()
+            async with Webhook(bot.webhook_url, SECRET, deadline=options.deadline) as webhook:
+                # Warm up (first-call costs, caches), unmeasured.
+                await phase(
+                    fake, bot, webhook, tenants, options, count=WARM_UP, chats=WARM_UP, rate=None
+                )
+                outcome.burst = await phase(
+                    fake,
+                    bot,
+                    webhook,
+                    tenants,
+                    options,
+                    count=options.messages,
+                    chats=options.chats,
+                    rate=None,
+                )
+                outcome.steady = await phase(
+                    fake,
+                    bot,
+                    webhook,
+                    tenants,
+                    options,
+                    count=max(1, round(options.rate * options.seconds)),
+                    chats=options.chats,
+                    rate=options.rate,
+                )
+            outcome.rss_mb = peak_rss_mb(bot.pids())
+        finally:
+            await bot.stop()
+    return outcome
+
+
+async def run(options: Options) -> Scoreboard:
+    """Every set-up in turn; a set-up that cannot run is marked, the rest go on."""
+    ensure_trained(options.intents_dir, options.pipeline_dir)
+    options.logs.mkdir(parents=True, exist_ok=True)
+    board = Scoreboard()
+    tenants = Tenants()
+    postgres_problem: str | None = None
+    setups = options.setups()
+    if any(s.database == "postgresql" for s in setups):
+        postgres_problem = await postgres_reachable(options.pg_admin_url)
+        if postgres_problem:
+            say(
+                f"PostgreSQL unavailable at {options.pg_admin_url.split('@')[-1]} "
+                f"({postgres_problem}): its rows are marked unavailable"
+            )
+    with tempfile.TemporaryDirectory(prefix="helpbot-bench-") as folder:
+        for setup in setups:
+            if setup.database == "postgresql" and postgres_problem:
+                board.outcomes.append(Outcome(setup, problem="PostgreSQL unavailable"))
+                continue
+            say(f"{setup.label}: running")
+            started = time.monotonic()
+            try:
+                outcome = await run_setup(setup, options, tenants, Path(folder))
+            except DatabaseUnavailable as error:
+                say(f"{setup.label}: PostgreSQL unavailable ({error})")
+                outcome = Outcome(setup, problem="PostgreSQL unavailable")
+            except BotFailed as error:
+                say(f"{setup.label}: {error}")
+                outcome = Outcome(setup, problem="failed to start")
+            board.outcomes.append(outcome)
+            say(f"{setup.label}: {_brief(outcome)} ({time.monotonic() - started:.0f} s)")
+    return board
+
+
+def _brief(outcome: Outcome) -> str:
+    if outcome.problem or outcome.burst is None or outcome.steady is None:
+        return outcome.problem or "no figures"
+    b, s = outcome.burst, outcome.steady
+    return (
+        f"{b.throughput:,.0f} updates/s, p50 {b.percentile(50):.1f} ms, "
+        f"p99 {b.percentile(99):.1f} ms; steady {s.offered_rate:.0f}/s p99 "
+        f"{s.percentile(99):.1f} ms; replies {b.replies + s.replies}/{b.updates + s.updates}"
+    )
+
+
+def report(board: Scoreboard, options: Options) -> str:
+    """The table, what it measured, and the targets."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    lines = [
+        f"helpbot benchmark, {when}; {machine}",
+        f"burst: {options.messages:,} updates over {options.chats} chats, "
+        f"{options.in_flight} POSTs in flight; steady: {options.rate:g} updates/s for "
+        f"{options.seconds:g} s; fake Bot API, bots and load generator each in their own "
+        "process",
+        "",
+        board.table(),
+        "",
+        "Targets (printed, not asserted):",
+        board.targets(),
+    ]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpbot.benchmark", description=(__doc__ or "").split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="a run of about a minute")
+    parser.add_argument("--messages", type=int, help="updates in the burst (default 2000)")
+    parser.add_argument("--chats", type=int, help="chats they come from (default 100)")
+    parser.add_argument("--in-flight", type=int, help="webhook POSTs at once (default 64)")
+    parser.add_argument("--rate", type=float, help="steady updates/s (default 200)")
+    parser.add_argument("--seconds", type=float, help="steady run length (default 10)")
+    parser.add_argument(
+        "--round-trips",
+        help="simulated Bot API round trips in ms, comma-separated (default 0,50)",
+    )
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="the extra PostgreSQL row's --workers (default 2)"
+    )
+    parser.add_argument(
+        "--deadline", type=float, help="seconds to wait for a phase's replies (default 120)"
+    )
+    parser.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get("HELPBOT_BENCH_PG", PG_ADMIN),
+        help="PostgreSQL to create a throwaway database in (default: local, user postgres)",
+    )
+    return parser
+
+
+def options_from(argv: list[str] | None) -> Options:
+    args = _parser().parse_args(argv)
+    options = Options(pg_admin_url=args.pg_admin_url, only=args.only, workers=args.workers)
+    if args.quick:
+        options.messages, options.chats, options.rate, options.seconds = 300, 30, 100.0, 3.0
+        options.deadline = 30.0
+    for name in ("messages", "chats", "in_flight", "rate", "seconds", "deadline"):
+        if getattr(args, name) is not None:
+            setattr(options, name, getattr(args, name))
+    if args.round_trips:
+        options.round_trips_ms = tuple(float(x) for x in args.round_trips.split(",") if x.strip())
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = options_from(argv)
+    try:
+        board = asyncio.run(run(options))
+    except KeyboardInterrupt:
+        say("interrupted: every process the benchmark started has been stopped")
+        return 130
+    print(report(board, options))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
