@@ -15,14 +15,17 @@ import asyncio
 import contextlib
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpbot.benchmark import profiling
 from helpbot.benchmark.contenders import (
     SECRET,
     TOKEN,
@@ -65,11 +68,12 @@ class Options:
     round_trips_ms: tuple[float, ...] = (0.0, 50.0)
     only: str | None = None  # "sqlite" or "postgresql"
     workers: int = 2
-    deadline: float = 120.0  # seconds a phase may take to be answered after its last POST
+    deadline: float = 60.0  # seconds a phase may take to be answered after its last POST
     pg_admin_url: str = PG_ADMIN
     pipeline_dir: Path = REPO_ROOT / "build" / "intent-pipeline"
     intents_dir: Path = REPO_ROOT / "intents"
     logs: Path = REPO_ROOT / "build" / "benchmark"
+    profile: bool = False  # SQL census and py-spy on helpbot during the burst
 
     def setups(self) -> list[Setup]:
         """Echo first at each round trip, then helpbot's set-ups at that round trip."""
@@ -111,6 +115,8 @@ async def phase(
     chat_ids = tenants.chats(min(chats, count))
     updates = tenants.updates(chat_ids, count)
     cpu_before = cpu_seconds(bot.pids())
+    fake_before = cpu_seconds([fake.pid or 0])
+    driver_before = time.process_time()
     if rate is None:
         posted = await burst(webhook, updates, options.in_flight)
     else:
@@ -118,6 +124,8 @@ async def phase(
     await wait_for_replies(fake, chat_ids, count, options.deadline)
     result = measure(posted, await replies_by_chat(fake, chat_ids))
     result.cpu_seconds = cpu_seconds(bot.pids()) - cpu_before
+    result.fake_cpu_seconds = cpu_seconds([fake.pid or 0]) - fake_before
+    result.driver_cpu_seconds = time.process_time() - driver_before
     return result
 
 
@@ -125,6 +133,13 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
     outcome = Outcome(setup)
     log = options.logs / f"{setup.slug}.log"
     log.unlink(missing_ok=True)
+    profile = options.profile and setup.bot == "helpbot"
+    census = options.logs / f"{setup.slug}.census"
+    samples = options.logs / f"{setup.slug}.py-spy.txt"
+    if profile:
+        shutil.rmtree(census, ignore_errors=True)
+        census.mkdir(parents=True)
+        samples.unlink(missing_ok=True)
     async with (
         FakeTelegramProcess(TOKEN, latency_ms=setup.round_trip_ms, allow_unstarted=True) as fake,
         database_for(setup, options, folder) as url,
@@ -140,6 +155,7 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
                 options.pipeline_dir,
                 options.intents_dir,
                 workers=setup.workers,
+                extra_env=profiling.census_env(census) if profile else None,
             )
         try:
             await bot.start()
@@ -148,16 +164,29 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
                 await phase(
                     fake, bot, webhook, tenants, options, count=WARM_UP, chats=WARM_UP, rate=None
                 )
-                outcome.burst = await phase(
-                    fake,
-                    bot,
-                    webhook,
-                    tenants,
-                    options,
-                    count=options.messages,
-                    chats=options.chats,
-                    rate=None,
-                )
+                statements, transactions = Counter[str](), Counter[str]()
+                if profile:
+                    statements, transactions = await profiling.census(bot.pids(), census)
+                async with profiling.sampling(bot.pid or 0, samples) if profile else _nothing():
+                    outcome.burst = await phase(
+                        fake,
+                        bot,
+                        webhook,
+                        tenants,
+                        options,
+                        count=options.messages,
+                        chats=options.chats,
+                        rate=None,
+                    )
+                if profile:
+                    after, after_transactions = await profiling.census(bot.pids(), census)
+                    outcome.profile = profiling.report(
+                        setup.label,
+                        outcome.burst.replies,
+                        after - statements,
+                        after_transactions - transactions,
+                        samples if samples.exists() else None,
+                    )
                 outcome.steady = await phase(
                     fake,
                     bot,
@@ -172,6 +201,11 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
         finally:
             await bot.stop()
     return outcome
+
+
+@contextlib.asynccontextmanager
+async def _nothing() -> AsyncIterator[bool]:
+    yield False
 
 
 async def run(options: Options) -> Scoreboard:
@@ -216,7 +250,10 @@ def _brief(outcome: Outcome) -> str:
     return (
         f"{b.throughput:,.0f} updates/s, p50 {b.percentile(50):.1f} ms, "
         f"p99 {b.percentile(99):.1f} ms; steady {s.offered_rate:.0f}/s p99 "
-        f"{s.percentile(99):.1f} ms; replies {b.replies + s.replies}/{b.updates + s.updates}"
+        f"{s.percentile(99):.1f} ms; replies {b.replies + s.replies}/{b.updates + s.updates}; "
+        f"CPU ms per burst update: bot {b.cpu_ms_per_update:.2f}, fake "
+        f"{b.fake_cpu_seconds * 1000 / max(1, b.replies):.2f}, load generator "
+        f"{b.driver_cpu_seconds * 1000 / max(1, b.replies):.2f}"
     )
 
 
@@ -233,10 +270,29 @@ def report(board: Scoreboard, options: Options) -> str:
         "",
         board.table(),
         "",
+        _outside_the_bot(board),
+        "",
         "Targets (printed, not asserted):",
         board.targets(),
     ]
+    for outcome in board.outcomes:
+        if outcome.profile:
+            lines += ["", *outcome.profile]
     return "\n".join(lines)
+
+
+def _outside_the_bot(board: Scoreboard) -> str:
+    """The fake's and the load generator's CPU per update: on a machine of two cores they
+    compete with the bot, so this says how much of a figure is theirs."""
+    bursts = [o.burst for o in board.outcomes if o.burst is not None and o.burst.replies]
+    if not bursts:
+        return "No burst was answered."
+    fake = [b.fake_cpu_seconds * 1000 / b.replies for b in bursts]
+    driver = [b.driver_cpu_seconds * 1000 / b.replies for b in bursts]
+    return (
+        f"CPU per burst update outside the bot: fake Bot API {min(fake):.2f}-{max(fake):.2f} "
+        f"ms, load generator {min(driver):.2f}-{max(driver):.2f} ms (same cores as the bot)."
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -258,7 +314,12 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=2, help="the extra PostgreSQL row's --workers (default 2)"
     )
     parser.add_argument(
-        "--deadline", type=float, help="seconds to wait for a phase's replies (default 120)"
+        "--deadline", type=float, help="seconds to wait for a phase's replies (default 60)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="count helpbot's SQL per update and sample its CPU with py-spy during the burst",
     )
     parser.add_argument(
         "--pg-admin-url",
@@ -270,7 +331,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def options_from(argv: list[str] | None) -> Options:
     args = _parser().parse_args(argv)
-    options = Options(pg_admin_url=args.pg_admin_url, only=args.only, workers=args.workers)
+    options = Options(
+        pg_admin_url=args.pg_admin_url, only=args.only, workers=args.workers, profile=args.profile
+    )
     if args.quick:
         options.messages, options.chats, options.rate, options.seconds = 300, 30, 100.0, 3.0
         options.deadline = 30.0

@@ -195,9 +195,10 @@ class Helpbot(Contender):
         pipeline_dir: Path,
         intents_dir: Path,
         workers: int = 1,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         super().__init__(log)
-        env = {
+        env = (extra_env or {}) | {
             "HELPBOT_DATABASE_URL": database_url,
             "HELPBOT_TELEGRAM_TOKEN": TOKEN,
             "HELPBOT_TELEGRAM_BASE_URL": base_url,

@@ -64,6 +64,8 @@ class PhaseResult:
     extra: int = 0  # replies beyond one per update
     offered_rate: float = 0.0  # updates/s actually POSTed (steady)
     cpu_seconds: float = 0.0  # the bot's CPU (with its children) during the phase
+    fake_cpu_seconds: float = 0.0  # the fake Bot API's, for judging who was the bottleneck
+    driver_cpu_seconds: float = 0.0  # this process's (the load generator's)
 
     @property
     def throughput(self) -> float:

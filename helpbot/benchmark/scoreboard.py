@@ -44,6 +44,7 @@ class Outcome:
     steady: PhaseResult | None = None
     rss_mb: float = math.nan
     problem: str | None = None  # "unavailable: ...", "failed: ..."
+    profile: list[str] = field(default_factory=list)  # --profile's lines
 
     @property
     def complete(self) -> bool:
@@ -128,7 +129,7 @@ class Scoreboard:
             lines.append(
                 _target(
                     f"helpbot >= {THROUGHPUT_RATIO}x echo throughput, {name} (0 ms)",
-                    f"{ratio:.2f}x",
+                    "-" if math.isnan(ratio) else f"{ratio:.2f}x",
                     None if math.isnan(ratio) else ratio >= THROUGHPUT_RATIO,
                 )
             )
@@ -138,7 +139,7 @@ class Scoreboard:
             lines.append(
                 _target(
                     f"p99 POST to reply < {STEADY_P99_MS:g} ms at a steady rate, {name}",
-                    f"{p99:,.1f} ms",
+                    "-" if math.isnan(p99) else f"{p99:,.1f} ms",
                     None if math.isnan(p99) else p99 < STEADY_P99_MS,
                 )
             )
