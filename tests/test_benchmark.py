@@ -4,6 +4,7 @@ Figures are never asserted (shared, noisy machines)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from helpbot.benchmark.__main__ import Options, report, run
@@ -72,6 +73,8 @@ def test_a_missing_or_doubled_reply_is_counted_not_hidden() -> None:
     posted = [Posted(7, n, first_post=100.0 + n, accepted=100.0 + n) for n in range(3)]
     short = measure(posted, {7: [101.5, 102.5]})
     assert (short.updates, short.replies, short.extra) == (3, 2, 0)
+    assert short.percentile(50) == 1500.0
+    assert short.percentile(99) == math.inf  # the unanswered one is the slowest
     doubled = measure(posted, {7: [100.5, 101.5, 102.5, 102.6]})
     assert (doubled.replies, doubled.extra) == (3, 1)
     assert [round(x, 3) for x in doubled.latencies] == [0.5, 0.5, 0.5]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import platform
 import shutil
@@ -129,21 +130,18 @@ async def phase(
     return result
 
 
-async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Path) -> Outcome:
-    outcome = Outcome(setup)
+@contextlib.asynccontextmanager
+async def serving(
+    setup: Setup,
+    options: Options,
+    fake: FakeTelegramProcess,
+    folder: Path,
+    tenants: Tenants,
+    extra_env: dict[str, str] | None,
+) -> AsyncIterator[tuple[Contender, Webhook]]:
+    """The bot on a fresh database, warmed up (first-call costs, caches; unmeasured)."""
     log = options.logs / f"{setup.slug}.log"
-    log.unlink(missing_ok=True)
-    profile = options.profile and setup.bot == "helpbot"
-    census = options.logs / f"{setup.slug}.census"
-    samples = options.logs / f"{setup.slug}.py-spy.txt"
-    if profile:
-        shutil.rmtree(census, ignore_errors=True)
-        census.mkdir(parents=True)
-        samples.unlink(missing_ok=True)
-    async with (
-        FakeTelegramProcess(TOKEN, latency_ms=setup.round_trip_ms, allow_unstarted=True) as fake,
-        database_for(setup, options, folder) as url,
-    ):
+    async with database_for(setup, options, folder) as url:
         bot: Contender
         if setup.bot == "echo":
             bot = EchoBot(log, fake.base_url, options.pipeline_dir, options.intents_dir)
@@ -155,51 +153,82 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
                 options.pipeline_dir,
                 options.intents_dir,
                 workers=setup.workers,
-                extra_env=profiling.census_env(census) if profile else None,
+                extra_env=extra_env,
             )
         try:
             await bot.start()
             async with Webhook(bot.webhook_url, SECRET, deadline=options.deadline) as webhook:
-                # Warm up (first-call costs, caches), unmeasured.
                 await phase(
                     fake, bot, webhook, tenants, options, count=WARM_UP, chats=WARM_UP, rate=None
                 )
-                statements, transactions = Counter[str](), Counter[str]()
-                if profile:
-                    statements, transactions = await profiling.census(bot.pids(), census)
-                async with profiling.sampling(bot.pid or 0, samples) if profile else _nothing():
-                    outcome.burst = await phase(
-                        fake,
-                        bot,
-                        webhook,
-                        tenants,
-                        options,
-                        count=options.messages,
-                        chats=options.chats,
-                        rate=None,
-                    )
-                if profile:
-                    after, after_transactions = await profiling.census(bot.pids(), census)
-                    outcome.profile = profiling.report(
-                        setup.label,
-                        outcome.burst.replies,
-                        after - statements,
-                        after_transactions - transactions,
-                        samples if samples.exists() else None,
-                    )
-                outcome.steady = await phase(
-                    fake,
-                    bot,
-                    webhook,
-                    tenants,
-                    options,
-                    count=max(1, round(options.rate * options.seconds)),
-                    chats=options.chats,
-                    rate=options.rate,
-                )
-            outcome.rss_mb = peak_rss_mb(bot.pids())
+                yield bot, webhook
         finally:
             await bot.stop()
+
+
+async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Path) -> Outcome:
+    """A burst, then a steady rate; if the burst was cut off unfinished, the steady rate
+    gets a fresh bot and database so the burst's backlog does not count against it."""
+    outcome = Outcome(setup)
+    (options.logs / f"{setup.slug}.log").unlink(missing_ok=True)
+    profile = options.profile and setup.bot == "helpbot"
+    census = options.logs / f"{setup.slug}.census"
+    samples = options.logs / f"{setup.slug}.py-spy.txt"
+    if profile:
+        shutil.rmtree(census, ignore_errors=True)
+        census.mkdir(parents=True)
+        samples.unlink(missing_ok=True)
+    extra_env = profiling.census_env(census) if profile else None
+    steady_count = max(1, round(options.rate * options.seconds))
+    async with (
+        FakeTelegramProcess(TOKEN, latency_ms=setup.round_trip_ms, allow_unstarted=True) as fake,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        bot, webhook = await stack.enter_async_context(
+            serving(setup, options, fake, folder, tenants, extra_env)
+        )
+        statements, transactions = Counter[str](), Counter[str]()
+        if profile:
+            statements, transactions = await profiling.census(bot.pids(), census)
+        async with profiling.sampling(bot.pid or 0, samples) if profile else _nothing():
+            outcome.burst = await phase(
+                fake,
+                bot,
+                webhook,
+                tenants,
+                options,
+                count=options.messages,
+                chats=options.chats,
+                rate=None,
+            )
+        if profile:
+            after, after_transactions = await profiling.census(bot.pids(), census)
+            outcome.profile = profiling.report(
+                setup.label,
+                outcome.burst.replies,
+                after - statements,
+                after_transactions - transactions,
+                samples if samples.exists() else None,
+            )
+        if outcome.burst.replies < outcome.burst.updates:
+            say(f"{setup.label}: burst cut off unfinished; a fresh bot for the steady rate")
+            outcome.rss_mb = peak_rss_mb(bot.pids())
+            await stack.aclose()
+            bot, webhook = await stack.enter_async_context(
+                serving(setup, options, fake, folder, tenants, None)
+            )
+        outcome.steady = await phase(
+            fake,
+            bot,
+            webhook,
+            tenants,
+            options,
+            count=steady_count,
+            chats=options.chats,
+            rate=options.rate,
+        )
+        rss = peak_rss_mb(bot.pids())
+        outcome.rss_mb = rss if math.isnan(outcome.rss_mb) else max(rss, outcome.rss_mb)
     return outcome
 
 

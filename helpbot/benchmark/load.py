@@ -72,11 +72,14 @@ class PhaseResult:
         return self.replies / self.seconds if self.seconds > 0 else 0.0
 
     def percentile(self, p: float) -> float:
-        """Nearest-rank percentile of latencies, in milliseconds (nan when none)."""
-        if not self.latencies:
+        """Nearest-rank percentile of POST-to-reply time in milliseconds, over every
+        update: one never answered counts as slower than any answered (inf)."""
+        if not self.updates:
             return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+        rank = max(1, math.ceil(p / 100 * self.updates))
+        if rank > len(self.latencies):
+            return math.inf
+        return sorted(self.latencies)[rank - 1] * 1000
 
     @property
     def cpu_ms_per_update(self) -> float:

@@ -139,7 +139,7 @@ class Scoreboard:
             lines.append(
                 _target(
                     f"p99 POST to reply < {STEADY_P99_MS:g} ms at a steady rate, {name}",
-                    "-" if math.isnan(p99) else f"{p99:,.1f} ms",
+                    _shown("{:,.1f} ms", p99),
                     None if math.isnan(p99) else p99 < STEADY_P99_MS,
                 )
             )
@@ -229,14 +229,20 @@ def _ratio(bot: Outcome | None, echo: Outcome | None, figure: Figure) -> float:
 def _pair(
     echo: Outcome | None, bot: Outcome, figure: Figure, style: str, ratio: bool = False
 ) -> str:
-    left = style.format(figure(echo)) if _usable(echo) else "-"
-    right = style.format(figure(bot)) if _usable(bot) else "-"
+    left = _shown(style, figure(echo)) if _usable(echo) else "-"
+    right = _shown(style, figure(bot)) if _usable(bot) else "-"
     text = f"{left} / {right}"
     if ratio:
         value = _ratio(bot, echo, figure)
         if not math.isnan(value):
             text += f" ({value:.2f}x)"
     return text
+
+
+def _shown(style: str, value: float) -> str:
+    if math.isinf(value):
+        return "unanswered"  # the percentile falls among updates never answered
+    return "-" if math.isnan(value) else style.format(value)
 
 
 def _replies(outcome: Outcome | None) -> str:
