@@ -121,7 +121,7 @@ async def phase(
     if rate is None:
         posted = await burst(webhook, updates, options.in_flight)
     else:
-        posted = await steady(webhook, updates, rate)
+        posted = await steady(webhook, updates, rate, options.in_flight)
     await wait_for_replies(fake, chat_ids, count, options.deadline)
     result = measure(posted, await replies_by_chat(fake, chat_ids))
     result.cpu_seconds = cpu_seconds(bot.pids()) - cpu_before

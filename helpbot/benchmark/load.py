@@ -189,16 +189,30 @@ async def burst(webhook: Webhook, updates: list[JSON], in_flight: int) -> list[P
     return results
 
 
-async def steady(webhook: Webhook, updates: list[JSON], rate: float) -> list[Posted]:
-    """One update every 1/rate seconds, whether or not the bot has kept up (open loop)."""
+async def steady(
+    webhook: Webhook, updates: list[JSON], rate: float, in_flight: int
+) -> list[Posted]:
+    """One update every 1/rate seconds whether or not the bot keeps up, with at most
+    ``in_flight`` POSTs open (Telegram caps a webhook's connections the same way). An
+    update held back by that cap is timed from when it was due, not when it went out,
+    so a bot that falls behind cannot hide it."""
     loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(in_flight)
     start = loop.time()
+    wall_start = time.time()
+
+    async def one(update: JSON, due: float) -> Posted:
+        async with gate:
+            posted = await webhook.post(update)
+        posted.first_post = min(posted.first_post, due)
+        return posted
+
     tasks: list[asyncio.Task[Posted]] = []
     for i, update in enumerate(updates):
         delay = start + i / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(loop.create_task(webhook.post(update)))
+        tasks.append(loop.create_task(one(update, wall_start + i / rate)))
     return list(await asyncio.gather(*tasks))
 
 
