@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from helpbot.benchmark import profiling
 from helpbot.benchmark.__main__ import Options, report, run
 from helpbot.benchmark.load import Posted, measure
 from helpbot.testing.bot_process import free_port
@@ -78,3 +79,25 @@ def test_a_missing_or_doubled_reply_is_counted_not_hidden() -> None:
     doubled = measure(posted, {7: [100.5, 101.5, 102.5, 102.6]})
     assert (doubled.replies, doubled.extra) == (3, 1)
     assert [round(x, 3) for x in doubled.latencies] == [0.5, 0.5, 0.5]
+
+
+def test_profile_samples_are_charged_to_the_component_that_ran(tmp_path: Path) -> None:
+    raw = tmp_path / "samples.txt"
+    loop = "process 1:helpbot serve;thread (1): MainThread;run (asyncio/runners.py:118)"
+    step = f"{loop};Worker.step (helpbot/postroom/worker.py:101)"
+    raw.write_text(
+        "\n".join(
+            [
+                f"{step};Session.execute (sqlalchemy/orm/session.py:2300) 6",
+                f"{step};Understanding.classify (helpbot/nlu/understanding.py:74);"
+                "Language.__call__ (spacy/language.py:1040) 3",
+                f"{loop};EpollSelector.select (selectors.py:468) 50",  # waiting, not working
+                f"{step} 1",
+            ]
+        )
+    )
+    total, own, anywhere = profiling.cpu_by_component(raw)
+    assert total == 10
+    assert own == {"sqlalchemy": 6, "spaCy/thinc/numpy": 3, "helpbot.postroom": 1}
+    assert anywhere["helpbot.postroom"] == 10 and anywhere["helpbot.nlu"] == 3
+    assert profiling.top_functions(raw)[0] == ("Worker.step (helpbot/postroom/worker.py)", 10)
