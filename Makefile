@@ -42,8 +42,8 @@ train: $(INSTALLED)
 evaluate: $(INSTALLED)
 	$(BIN)/helpbot evaluate --speed --plot build/confusion.png
 
-## benchmark: helpbot beside a bare PTB echo bot, each in its own process (a few minutes);
-## BENCH_ARGS="--quick" for about a minute, or --messages/--chats/--rate/--only sqlite|postgresql
+## benchmark: helpbot beside a bare PTB echo bot, each in its own process (README "Speed");
+## BENCH_ARGS="--quick" for a short run, or --messages/--chats/--rate/--only sqlite|postgresql
 benchmark: $(INSTALLED)
 	$(BIN)/python -m helpbot.benchmark $(BENCH_ARGS)
 
