@@ -45,8 +45,10 @@ train: $(INSTALLED)
 evaluate: $(INSTALLED)
 	$(BIN)/helpbot evaluate --speed --plot build/confusion.png
 
+## benchmark: helpbot beside a bare PTB echo bot, each in its own process (README "Speed");
+## BENCH_ARGS="--quick" for a short run, or --messages/--chats/--rate/--only sqlite|postgresql
 benchmark: $(INSTALLED)
-	$(BIN)/python -m helpbot.benchmark
+	$(BIN)/python -m helpbot.benchmark $(BENCH_ARGS)
 
 ## benchmark-console: seed 100,000 cases on PostgreSQL and time the staff console's inbox
 benchmark-console: $(INSTALLED)
