@@ -22,6 +22,7 @@ PAYLOAD_LOGGERS = {
     "asyncpg": logging.INFO,
     "aiohttp.access": logging.WARNING,
     "alembic.runtime.plugins": logging.WARNING,  # start-up noise, not payloads
+    "alembic.runtime.migration": logging.WARNING,  # each start: "Context impl ..."
 }
 
 

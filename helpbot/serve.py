@@ -31,7 +31,7 @@ from helpbot.config import Settings
 from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
-from helpbot.nlu.training import ensure_trained
+from helpbot.nlu.training import ensure_trained, is_current
 from helpbot.nlu.understanding import Understanding
 from helpbot.postroom.inbox import Inbox, RetryPolicy
 from helpbot.postroom.reception import Reception
@@ -51,7 +51,14 @@ log = logging.getLogger(__name__)
 CLOCK_SECONDS = 60
 
 
-def load_understanding(settings: Settings) -> Understanding:
+def load_understanding(settings: Settings, *, say_so: bool = False) -> Understanding:
+    """The trained pipeline, built first if intents/ changed. ``say_so``: one line on
+    screen while that happens (the first `make run`), so a quiet wait is not a hang."""
+    if say_so and not is_current(settings.intents_dir, settings.pipeline_dir):
+        print(
+            "helpbot: building the language model from intents/ (first run only; a few minutes)...",
+            flush=True,
+        )
     ensure_trained(settings.intents_dir, settings.pipeline_dir)
     return Understanding.load(settings.pipeline_dir, settings.intents_dir)
 
@@ -219,7 +226,7 @@ async def tick(postroom: PostRoom) -> None:
 
 async def serve(settings: Settings, *, polling: bool | None = None) -> None:
     await upgrade_async(settings.database_url)
-    understanding = await asyncio.to_thread(load_understanding, settings)
+    understanding = await asyncio.to_thread(lambda: load_understanding(settings, say_so=True))
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
     await bot.postroom.start()  # takes up what a previous run left, before anything new
