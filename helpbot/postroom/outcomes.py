@@ -6,7 +6,13 @@ so every channel gets the same retry and reporting rules.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +46,17 @@ class OutcomeUnknown(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+async def record_until_stored(write: Callable[[], Awaitable[Any]], what: str) -> None:
+    """Write down something a platform has already done (a message sent, a topic made),
+    waiting for the store if it is down: forgetting it would do it again."""
+    pause = 0.2
+    while True:
+        try:
+            await write()
+            return
+        except Exception as error:
+            log.warning("could not record %s (%s); retrying", what, type(error).__name__)
+            await asyncio.sleep(pause)
+            pause = min(5.0, pause * 2)

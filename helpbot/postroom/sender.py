@@ -30,7 +30,13 @@ from helpbot.desk.actions import Action, SendText
 from helpbot.postroom.codec import decode_action, encode
 from helpbot.postroom.inbox import Inbox
 from helpbot.postroom.outbox import UNCONFIRMED, UNDELIVERED, Item, Outbox, Report
-from helpbot.postroom.outcomes import Delivered, OutcomeUnknown, RetryLater, Undeliverable
+from helpbot.postroom.outcomes import (
+    Delivered,
+    OutcomeUnknown,
+    RetryLater,
+    Undeliverable,
+    record_until_stored,
+)
 from helpbot.store import models
 
 log = logging.getLogger(__name__)
@@ -230,17 +236,7 @@ class Sender:
         return Report(f"{status}:{item.id}", f"system:{lane}", payload)
 
     async def _record(self, write: Callable[[], Awaitable[Any]]) -> None:
-        """Write an outcome, waiting for the store if it is down: the send happened, and
-        forgetting that would send it again."""
-        pause = 0.2
-        while True:
-            try:
-                await write()
-                return
-            except Exception as error:
-                log.warning("could not record a send (%s); retrying", type(error).__name__)
-                await asyncio.sleep(pause)
-                pause = min(5.0, pause * 2)
+        await record_until_stored(write, "a send")
 
 
 def _readable(item: Item) -> Action | None:

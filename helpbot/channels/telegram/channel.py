@@ -58,7 +58,13 @@ from helpbot.desk.actions import (
 )
 from helpbot.desk.events import ChatKind, ChatRef, Inbound
 from helpbot.postroom.inbox import Inbox
-from helpbot.postroom.outcomes import Delivered, OutcomeUnknown, RetryLater, Undeliverable
+from helpbot.postroom.outcomes import (
+    Delivered,
+    OutcomeUnknown,
+    RetryLater,
+    Undeliverable,
+    record_until_stored,
+)
 from helpbot.store.staff_topics import StaffTopics
 
 log = logging.getLogger(__name__)
@@ -532,17 +538,9 @@ class TelegramChannel:
 
 
 async def _remember(write: Callable[[], Awaitable[None]]) -> None:
-    """Record a topic Telegram has just made, waiting for the store if it blinks: a topic
-    made but forgotten would be made again on the next try, splitting the case."""
-    pause = 0.2
-    while True:
-        try:
-            await write()
-            return
-        except Exception as error:
-            log.warning("could not record a staff topic (%s); retrying", type(error).__name__)
-            await asyncio.sleep(pause)
-            pause = min(5.0, pause * 2)
+    """Record a topic Telegram has just made: a topic made but forgotten would be made
+    again on the next try, splitting the case."""
+    await record_until_stored(write, "a staff topic")
 
 
 async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: bool = False) -> Any:
