@@ -120,7 +120,7 @@ async def test_a_broad_phrase_in_the_group_is_flagged_to_colleagues_not_lectured
     bot: BotUnderTest,
 ) -> None:
     text = "lol I'm scared of spiders, there's a massive one in the bin store"
-    classification = bot.desk.understanding.classify(text)
+    classification = bot.desk.office.understanding.classify(text)
     ann = tenant(bot.tg)
     await bot.send(bot.tg.group_message(bot.community, ann, text))
     public = "\n".join(bot.replies_to(bot.community.id))
