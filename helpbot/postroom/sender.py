@@ -88,8 +88,13 @@ class Sender:
         self._stopping.set()
         self.wake.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # The loop may be waiting on a store that is down: give it the grace period,
+            # then stop it; what it had not settled waits for the next start.
+            _finished, late = await asyncio.wait({self._task}, timeout=grace)
+            for task in late:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.in_flight:
             _done, late = await asyncio.wait(set(self.in_flight), timeout=grace)
             for task in late:

@@ -385,11 +385,12 @@ class TelegramChannel:
                     _permissions(action.allow),
                     until_date=action.until,
                     use_independent_chat_permissions=True,
-                )
+                ),
+                repeatable=True,
             )
         elif isinstance(action, LiftRestriction):
             # Back to the group's own defaults, which is what "not restricted" means.
-            info = await call(lambda: bot.get_chat(chat))
+            info = await call(lambda: bot.get_chat(chat), repeatable=True)
             usual = info.permissions if info is not None and info.permissions else None
             await call(
                 lambda: bot.restrict_chat_member(
@@ -397,16 +398,21 @@ class TelegramChannel:
                     user,
                     usual or _permissions(frozenset(PERMISSION_FLAGS)),
                     use_independent_chat_permissions=True,
-                )
+                ),
+                repeatable=True,
             )
         elif isinstance(action, RemoveMember):
             # A ban then an unban: out of the group, but free to ask to join again.
-            await call(lambda: bot.ban_chat_member(chat, user))
-            await call(lambda: bot.unban_chat_member(chat, user, only_if_banned=True))
+            await call(lambda: bot.ban_chat_member(chat, user), repeatable=True)
+            await call(
+                lambda: bot.unban_chat_member(chat, user, only_if_banned=True), repeatable=True
+            )
         elif isinstance(action, BlockMember):
-            await call(lambda: bot.ban_chat_member(chat, user))
+            await call(lambda: bot.ban_chat_member(chat, user), repeatable=True)
         else:
-            await call(lambda: bot.unban_chat_member(chat, user, only_if_banned=True))
+            await call(
+                lambda: bot.unban_chat_member(chat, user, only_if_banned=True), repeatable=True
+            )
 
     async def _send_text(self, action: SendText) -> Delivered:
         reply = (
@@ -543,11 +549,19 @@ async def _remember(write: Callable[[], Awaitable[None]]) -> None:
     await record_until_stored(write, "a staff topic")
 
 
-async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: bool = False) -> Any:
+async def call(
+    request: Any,
+    *,
+    raise_bad_request: bool = False,
+    gone_is_done: bool = False,
+    repeatable: bool = False,
+) -> Any:
     """One Bot API call, its failure told apart for the sender (postroom.sender):
     rate limit and server or network error before sending -> RetryLater; refusal ->
-    Undeliverable; no answer after sending -> OutcomeUnknown. Only Telegram's own
-    wording and class names are kept, never message text."""
+    Undeliverable; no answer after sending -> OutcomeUnknown, unless the call is
+    ``repeatable`` (setting a member's state, reading a chat: doing it twice is doing
+    it once), which is simply tried again. Only Telegram's own wording and class names
+    are kept, never message text."""
     try:
         return await request()
     except RetryAfter as error:
@@ -563,6 +577,8 @@ async def call(request: Any, *, raise_bad_request: bool = False, gone_is_done: b
     except RequestNotSent as error:
         raise RetryLater(type(error).__name__) from None
     except TimedOut:
+        if repeatable:
+            raise RetryLater("TimedOut") from None
         raise OutcomeUnknown("TimedOut") from None
     except NetworkError as error:
         # PTB reports a 5xx as NetworkError; so is a dropped connection.
