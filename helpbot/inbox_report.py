@@ -24,9 +24,7 @@ async def print_inbox(url: str, out: TextIO, status: str | None = None) -> int:
             count, oldest = counts[name]
             age = ""
             if oldest is not None and name != "done":
-                seconds = (
-                    now - models.UTCDateTime().process_result_value(oldest, None)
-                ).total_seconds()
+                seconds = (now - oldest).total_seconds()
                 age = f", oldest waiting {max(0, int(seconds))}s"
             print(f"inbox {name}: {count}{age}", file=out)
         sends = await outbox.counts()

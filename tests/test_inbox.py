@@ -175,3 +175,23 @@ async def test_one_bad_event_in_a_batch_costs_the_others_nothing(store: Store) -
     async with store.sessions() as session:
         audits = sorted(await session.scalars(select(models.AuditEvent.action)))
     assert audits == ["handled 1", "handled 3"]
+
+
+async def test_an_operator_sees_what_is_parked_and_how_long_it_waited_but_no_words(
+    store: Store,
+) -> None:
+    from io import StringIO
+
+    from helpbot.inbox_report import print_inbox
+
+    inbox = Inbox(store, RetryPolicy(attempts=1))
+    await inbox.accept("telegram", "9", "ann", {"text": "my account number is 12345678"})
+    async with store.unit() as session:
+        (event,) = await inbox.claim(session)
+    await inbox.failed(event, ValueError("12345678"))
+    out = StringIO()
+    url = store.engine.url.render_as_string(hide_password=False)
+    assert await print_inbox(url, out) == 0
+    report = out.getvalue()
+    assert "inbox parked: 1, oldest waiting" in report
+    assert "ValueError" in report and "12345678" not in report

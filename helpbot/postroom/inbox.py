@@ -53,6 +53,24 @@ class RetryPolicy:
         return base * random.uniform(0.5, 1.0)
 
 
+async def status_counts(
+    store: Store, table: Any, when: str, statuses: tuple[str, ...]
+) -> dict[str, tuple[int, datetime | None]]:
+    """How many rows of the inbox or the outbox are in each state, and the oldest
+    (``when``, as an aware UTC time); every state in ``statuses`` is present."""
+    async with store.sessions() as session:
+        rows = await session.execute(
+            select(table.status, func.count(table.id), func.min(getattr(table, when))).group_by(
+                table.status
+            )
+        )
+        as_utc = models.UTCDateTime().process_result_value
+        found = {status: (int(n), as_utc(oldest, None)) for status, n, oldest in rows}
+    for status in statuses:
+        found.setdefault(status, (0, None))
+    return found
+
+
 def _event(row: Any) -> Event:
     return Event(
         row.id,
@@ -218,26 +236,9 @@ class Inbox:
 
     async def counts(self) -> dict[str, tuple[int, datetime | None]]:
         """Per status: how many, and when the oldest still there arrived."""
-        event = models.InboxEvent
-        async with self.store.sessions() as session:
-            rows = await session.execute(
-                select(event.status, func.count(event.id), func.min(event.received_at)).group_by(
-                    event.status
-                )
-            )
-            found = {status: (int(n), oldest) for status, n, oldest in rows}
-        for status in (PENDING, PARKED, DONE):
-            found.setdefault(status, (0, None))
-        return found
-
-    async def oldest_pending(self) -> datetime | None:
-        async with self.store.sessions() as session:
-            oldest = await session.scalar(
-                select(func.min(models.InboxEvent.received_at)).where(
-                    models.InboxEvent.status == PENDING
-                )
-            )
-        return models.UTCDateTime().process_result_value(oldest, None) if oldest else None
+        return await status_counts(
+            self.store, models.InboxEvent, "received_at", (PENDING, PARKED, DONE)
+        )
 
     async def listing(self, status: str | None = None, limit: int = 50) -> list[models.InboxEvent]:
         event = models.InboxEvent

@@ -30,6 +30,7 @@ from helpbot.desk.actions import (
 )
 from helpbot.desk.events import ChatRef
 from helpbot.postroom.codec import encode_action
+from helpbot.postroom.inbox import status_counts
 from helpbot.postroom.outcomes import Delivered
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
@@ -328,17 +329,9 @@ class Outbox:
         return bool(result.rowcount)
 
     async def counts(self) -> dict[str, tuple[int, datetime | None]]:
-        item = models.OutboxItem
-        async with self.store.sessions() as session:
-            rows = await session.execute(
-                select(item.status, func.count(item.id), func.min(item.created_at)).group_by(
-                    item.status
-                )
-            )
-            found = {status: (int(n), oldest) for status, n, oldest in rows}
-        for status in (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED):
-            found.setdefault(status, (0, None))
-        return found
+        """Per status: how many, and when the oldest still there was queued."""
+        statuses = (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED)
+        return await status_counts(self.store, models.OutboxItem, "created_at", statuses)
 
     async def next_due(self) -> datetime | None:
         """When the earliest waiting item falls due (to sleep until then)."""

@@ -88,14 +88,7 @@ def build_app(
                     inbox = await postroom.inbox.counts()
                     outbox = await postroom.outbox.counts()
                     oldest = inbox["pending"][1]
-                    wait = (
-                        (
-                            models.utcnow()
-                            - models.UTCDateTime().process_result_value(oldest, None)
-                        ).total_seconds()
-                        if oldest is not None
-                        else 0.0
-                    )
+                    wait = (models.utcnow() - oldest).total_seconds() if oldest else 0.0
                     report |= {
                         "pending": inbox["pending"][0],
                         "parked": inbox["parked"][0],

@@ -8,7 +8,7 @@ nothing personal.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from prometheus_client import (
@@ -21,18 +21,18 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from helpbot.desk.complaints_clock import LONDON
+from helpbot.postroom.inbox import Inbox
+from helpbot.postroom.outbox import Outbox
 from helpbot.store import models
 from helpbot.store.casebook import deadline_on_or_before
 from helpbot.store.records import Store
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class StoreMetrics:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.inbox_counts = Inbox(store).counts
+        self.outbox_counts = Outbox(store).counts
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.open_cases = Gauge(
@@ -89,37 +89,6 @@ class StoreMetrics:
                 )
             )
             self.overdue.set(overdue or 0)
-            now = models.utcnow()
-            for gauge, oldest_gauge, table, when, waiting in (
-                (
-                    self.inbox,
-                    self.inbox_oldest,
-                    models.InboxEvent,
-                    "received_at",
-                    ("pending", "parked"),
-                ),
-                (
-                    self.outbox,
-                    self.outbox_oldest,
-                    models.OutboxItem,
-                    "created_at",
-                    ("pending", "sending"),
-                ),
-            ):
-                gauge.clear()
-                oldest_gauge.clear()
-                rows = await session.execute(
-                    select(
-                        table.status, func.count(table.id), func.min(getattr(table, when))
-                    ).group_by(table.status)
-                )
-                seen = {status: (count, oldest) for status, count, oldest in rows}
-                for status in {*waiting, *seen}:
-                    count, oldest = seen.get(status, (0, None))
-                    gauge.labels(status=status).set(count)
-                    if status in waiting:
-                        age = (now - _aware(oldest)).total_seconds() if oldest else 0.0
-                        oldest_gauge.labels(status=status).set(max(0.0, age))
             self.messages.clear()
             message = models.Message
             rows = await session.execute(
@@ -129,6 +98,20 @@ class StoreMetrics:
             )
             for direction, status, count in rows:
                 self.messages.labels(direction=direction, status=status).set(count)
+        # Outside the session above: on SQLite's one connection a second session would
+        # wait for the first.
+        now = models.utcnow()
+        for gauge, oldest_gauge, counts, waiting in (
+            (self.inbox, self.inbox_oldest, self.inbox_counts, ("pending", "parked")),
+            (self.outbox, self.outbox_oldest, self.outbox_counts, ("pending", "sending")),
+        ):
+            gauge.clear()
+            oldest_gauge.clear()
+            for status, (count, oldest) in (await counts()).items():
+                gauge.labels(status=status).set(count)
+                if status in waiting:
+                    age = (now - oldest).total_seconds() if oldest else 0.0
+                    oldest_gauge.labels(status=status).set(max(0.0, age))
 
     async def handler(self, request: web.Request) -> web.Response:
         try:
