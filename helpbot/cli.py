@@ -96,16 +96,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     tenant_import = tenant_commands.add_parser(
         "import",
-        help="add or update tenancies from a CSV file (all rows or none)",
+        help="replace the register with a CSV file of every tenancy (all rows or none)",
         description=(
             "Columns (header row required): tenancy_ref, postcode, tenants, occupants, "
             "start_date, end_date. Several names are separated by ';'. Dates are "
             "YYYY-MM-DD or DD/MM/YYYY; an empty end_date means the tenancy is current. "
-            "Re-importing updates tenancies in place. A bad row is reported by line "
-            "number and nothing from the file is kept."
+            "The file is the whole register: tenancies in it are added or updated, and "
+            "tenancies not in it have ended (they no longer match a current tenant). A "
+            "bad row is reported by line number and nothing from the file is kept."
         ),
     )
     tenant_import.add_argument("file", type=Path, help="the CSV file")
+    tenant_import.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only say how many tenancies would be added, changed and ended; keep nothing",
+    )
 
     moderation = commands.add_parser("moderation", help="the community groups' moderation log")
     moderation_commands = moderation.add_subparsers(
@@ -277,7 +283,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(settings.database_url)
         if args.command == "tenants":
             return asyncio.run(
-                import_tenancies(settings.database_url, args.file, sys.stdout, sys.stderr)
+                import_tenancies(
+                    settings.database_url, args.file, sys.stdout, sys.stderr, dry_run=args.dry_run
+                )
             )
         return asyncio.run(
             print_moderation_log(settings.database_url, sys.stdout, args.limit, args.action)

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     staff_group_id: int | None = None
+    # Safe when empty: no group is a community group and nobody is staff until listed.
     community_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
     staff_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
     host: str = "127.0.0.1"
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
     private_hostile_limit: int = Field(default=2, ge=1, le=20)
     private_cooldown_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     warnings_before_removal: int = Field(default=3, ge=0, le=20)
+
+    # Complaints: the most a stage's response date may be moved, in working days, in all.
+    # The Complaint Handling Code (2024) allows no more than 10 at stage 1 (20 at stage
+    # 2), so 10 is the most one setting for both stages may say.
+    complaint_extension_days: int = Field(default=10, ge=1, le=10)
 
     @field_validator(
         "community_group_ids", "staff_user_ids", "argument_cooldown_group_ids", mode="before"
@@ -187,6 +193,27 @@ class Settings(BaseSettings):
                 "HELPBOT_FACEBOOK_* settings (all four, or none to leave Facebook off)"
             )
         return self
+
+    def unset_lists(self) -> list[str]:
+        """What start-up should say about lists left empty: with Telegram on, an empty
+        staff list means nobody is staff and an empty community list means no group is
+        served, which is safe but rarely what an operator meant."""
+        if not self.telegram_enabled:
+            return []
+        notes: list[str] = []
+        if self.staff_group_id is not None and not self.staff_user_ids:
+            notes.append(
+                "HELPBOT_STAFF_USER_IDS is empty, so nobody is treated as staff: no one can "
+                "work cases in the staff group or moderate. Set it to your colleagues' "
+                "Telegram user ids, separated by commas."
+            )
+        if not self.community_group_ids:
+            notes.append(
+                "HELPBOT_COMMUNITY_GROUP_IDS is empty, so no group is a community group: "
+                "the bot ignores every group it is added to. Set it to your community "
+                "groups' ids (they start with -100), separated by commas."
+            )
+        return notes
 
     @property
     def facebook_enabled(self) -> bool:

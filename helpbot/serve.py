@@ -81,6 +81,7 @@ def build_desk(
             staff_chat=telegram.staff_chat if telegram is not None else None,
             staff_user_ids=tuple(str(i) for i in settings.staff_user_ids),
             community=community_settings(settings),
+            extension_working_days=settings.complaint_extension_days,
         ),
         GroupRules.load(settings.intents_dir),
     )
@@ -247,6 +248,9 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         mode = "polling" if bot.telegram.polling else f"webhook at {WEBHOOK_PATH}"
         username = bot.telegram.directory.bot_username if bot.telegram.directory else "?"
         print(f"helpbot telegram: @{username} ({mode})", flush=True)
+        for note in settings.unset_lists():
+            log.warning("setting left empty: %s", note.split(" ", 1)[0])
+            print(f"helpbot telegram: {note}", flush=True)
     else:
         print("helpbot telegram: off (set HELPBOT_TELEGRAM_TOKEN to enable)", flush=True)
     if bot.facebook is not None:

@@ -25,6 +25,7 @@ from helpbot.desk.records import (
     Person,
     StoredMessage,
     Tenancy,
+    edit_distance,
 )
 
 
@@ -52,6 +53,8 @@ class Memory:
     restrictions: dict[int, tuple[datetime, datetime | None]] = field(default_factory=dict)
     discussions: dict[int, Discussion] = field(default_factory=dict)
     tenancies: list[Tenancy] = field(default_factory=list)
+    # What the bot sent, by (chat id, platform message id): a test puts them here.
+    sent: dict[tuple[int, str], StoredMessage] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def snapshot(self) -> dict[str, Any]:
@@ -119,6 +122,9 @@ class FakePeople:
             if row["id"] == message_id:
                 return StoredMessage(row["id"], row["chat_id"], row["person_id"], row["text"])
         return None
+
+    async def sent_message(self, chat_id: int, channel_message_id: str) -> StoredMessage | None:
+        return self.m.sent.get((chat_id, channel_message_id))
 
     async def person_by_id(self, person_id: int) -> Person | None:
         return self.m.people.get(person_id)
@@ -453,6 +459,14 @@ class FakeRegister:
 
     async def candidates(self, references: Sequence[str], postcode: str | None) -> list[Tenancy]:
         return [t for t in self.m.tenancies if t.reference in references or t.postcode == postcode]
+
+    async def near(self, reference: str | None, postcode: str | None, within: int) -> list[Tenancy]:
+        return [
+            t
+            for t in self.m.tenancies
+            if (reference and edit_distance(t.reference, reference) <= within)
+            or (postcode and t.postcode == postcode)
+        ]
 
 
 def fake_records(

@@ -11,11 +11,13 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from helpbot.desk.actions import (
+    TENANT_RELAY,
     Action,
     AnswerButton,
     ApproveJoin,
     DeleteMessage,
     PostToStaff,
+    React,
     SendText,
     StaffNotice,
 )
@@ -26,7 +28,7 @@ from helpbot.desk.front_desk import Desk, DeskSettings
 from helpbot.desk.group_rules import DEFAULT_INTENTS_DIR, GroupRules, JoinQuestion
 from helpbot.desk.joining.answers import check_answer
 from helpbot.desk.joining.register_matching import match_register
-from helpbot.desk.records import SHAL, Exchange, Tenancy
+from helpbot.desk.records import SHAL, Exchange, StoredMessage, Tenancy
 from helpbot.desk.wording import Wording
 from tests.desk_fakes import FakeClock, FakeUnderstanding, Memory, fake_records
 
@@ -121,12 +123,50 @@ async def test_a_complaint_opens_a_case_with_its_clock_and_a_topic_for_colleague
 async def test_a_colleagues_reply_goes_to_the_tenant_signed_and_claims_the_case() -> None:
     office = Office()
     case_id = await opened_complaint(office)
-    actions = await office.send(SAM, topic(77), text="We'll send an engineer on Tuesday.")
+    actions = await office.command(SAM, topic(77), "/reply We'll send an engineer on Tuesday.")
     (to_ann, *_) = texts(actions, private(ANN))
     assert to_ann.startswith("We'll send an engineer on Tuesday.")
     assert "Sam" in to_ann and "Officer" not in to_ann  # first name only (3.3)
     case = office.memory.cases[case_id]
     assert case.assignee_name == "Sam" and case.acknowledged_on == date(2026, 3, 2)
+
+
+async def test_chatter_in_a_case_topic_is_a_note_never_sent_nor_an_acknowledgement() -> None:
+    office = Office()
+    case_id = await opened_complaint(office)
+    first = await office.send(SAM, topic(77), text="Jo, can you take this?")
+    second = await office.send(SAM, topic(77), text="ignore that, I'll do it")
+    assert texts(first, private(ANN)) == [] and texts(second, private(ANN)) == []
+    assert [a.emoji for a in first + second if isinstance(a, React)] == ["✍", "✍"]
+    (told,) = texts(first, topic(77))
+    assert "NOT sent to the tenant" in told and "/reply" in told
+    assert texts(second) == []  # the explanation once; a ✍ after that
+    case = office.memory.cases[case_id]
+    assert case.acknowledged_on is None and case.assignee_id is None
+    notes = [e for i, e in office.memory.case_events if i == case_id and e.kind == "note"]
+    assert [n.text for n in notes] == ["Jo, can you take this?", "ignore that, I'll do it"]
+
+
+async def test_a_reply_to_the_tenants_relayed_message_is_sent_a_reply_to_a_note_is_not() -> None:
+    office = Office()
+    case_id = await opened_complaint(office)
+    await office.send(SAM, topic(77), text="looking now")  # the staff chat is known
+    staff_chat = next(c for c in office.memory.chats.values() if c.kind == "staff")
+    office.memory.sent[(staff_chat.id, "555")] = StoredMessage(
+        1, staff_chat.id, None, "💬 Ann: the lift", intent=TENANT_RELAY, case_id=case_id
+    )
+    office.memory.sent[(staff_chat.id, "556")] = StoredMessage(
+        2, staff_chat.id, None, "⏰ Reminder", intent=None, case_id=case_id
+    )
+    note = await office.send(SAM, topic(77), text="on it", reply_to_message_id="556")
+    assert texts(note, private(ANN)) == []
+    root = await office.send(SAM, topic(77), text="on it", reply_to_message_id="77")
+    assert texts(root, private(ANN)) == []  # every topic message "replies" to its root
+    sent = await office.send(SAM, topic(77), text="Fixed Tuesday", reply_to_message_id="555")
+    (to_ann, acknowledgement) = texts(sent, private(ANN))
+    assert to_ann.startswith("Fixed Tuesday") and "acknowledged" in acknowledgement
+    assert "✅ Sent to the tenant." in texts(sent, topic(77))
+    assert office.memory.cases[case_id].acknowledged_on is not None
 
 
 async def test_only_one_of_two_colleagues_claims_a_case() -> None:

@@ -42,9 +42,34 @@ class AnswerButton:
 
 
 @dataclass(frozen=True, slots=True)
+class EditMessage:
+    """Rewrite one of the bot's own messages, dropping its buttons: a question the tenant
+    has answered shows their answer and cannot be answered twice."""
+
+    chat: ChatRef
+    message_id: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    """Put a small reaction on someone's message: the quiet "seen, filed" for a
+    colleague's internal note in a case topic."""
+
+    chat: ChatRef
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteMessage:
     chat: ChatRef
     message_id: str
+
+
+# The intent kept with the stored copy of a PostToStaff that relays the tenant's words.
+TENANT_RELAY = "tenant_relay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +83,8 @@ class PostToStaff:
     text: str = ""
     copy_from: ChatRef | None = None  # relay the tenant's own message (photo, file, voice)
     copy_message_id: str | None = None
+    # The tenant's own words (or file): a colleague's reply to this message goes to them.
+    relay: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +193,8 @@ MemberAction = (
 Action = (
     SendText
     | AnswerButton
+    | EditMessage
+    | React
     | DeleteMessage
     | PostToStaff
     | SetTopicOpen

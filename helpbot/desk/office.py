@@ -66,15 +66,13 @@ class Office:
         await self.records.audit.audit(actor, action, subject, detail)
 
     def is_colleague(self, person: Person) -> bool:
-        """A colleague anywhere (e.g. moderating a community group): on the staff list if
-        one is set, otherwise someone seen in the staff group who hasn't left it."""
+        """A colleague anywhere (e.g. moderating a community group): someone on the staff
+        list. An empty list means nobody: being in the staff group is not enough, since
+        anyone an admin once added there would otherwise moderate every group."""
         staff_chat = self.settings.staff_chat
         if staff_chat is None or person.channel != staff_chat.channel:
             return False
-        allowed = self.settings.staff_user_ids
-        if allowed:
-            return person.external_id in allowed
-        return person.staff_since is not None
+        return person.external_id in self.settings.staff_user_ids
 
     def private_link(self, start: str = "") -> tuple[tuple[Button, ...], ...]:
         """A button that opens the tenant's private chat with the bot (a deep link)."""

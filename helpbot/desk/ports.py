@@ -86,6 +86,10 @@ class People(Protocol):
 
     async def message(self, message_id: int) -> StoredMessage | None: ...
 
+    async def sent_message(self, chat_id: int, channel_message_id: str) -> StoredMessage | None:
+        """A message the bot sent in a chat, by the platform's id for it."""
+        ...
+
     async def person_by_id(self, person_id: int) -> Person | None: ...
 
     async def chat_by_id(self, chat_id: int) -> Chat | None: ...
@@ -236,6 +240,12 @@ class TenancyRegister(Protocol):
     async def candidates(
         self, references: Sequence[str], postcode: str | None
     ) -> list[Tenancy]: ...
+
+    async def near(self, reference: str | None, postcode: str | None, within: int) -> list[Tenancy]:
+        """Tenancies (current or not) with this reference or one ``within`` edits of it,
+        or at this postcode: found through indexes, never by reading the whole register
+        on the event loop."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

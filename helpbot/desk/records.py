@@ -44,6 +44,8 @@ class StoredMessage:
     chat_id: int
     person_id: int | None
     text: str = ""
+    intent: str | None = None  # on a message we sent: what it was (e.g. a tenant relay)
+    case_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +185,26 @@ class Tenancy:
     occupant_names: tuple[str, ...]
     start_date: date
     end_date: date | None = None
+    ended_at: datetime | None = None  # left out of the latest register import
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+def edit_distance(a: str, b: str, *, limit: int | None = None) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions); with ``limit``, any
+    answer above it comes back as ``limit + 1`` as soon as that is certain."""
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        if limit is not None and min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
 
 
 def normalise_reference(value: str) -> str:

@@ -4,8 +4,9 @@ its rows (and a folder beside ``cases/``).
 
 Who someone is depends on where they write (``role_of``): in a private chat or under the
 Facebook Page's posts anyone is a TENANT; in a community group a colleague is a
-MODERATOR and anyone else a TENANT (a member); in the staff group a colleague is a
-COLLEAGUE and anyone else a STRANGER; in a chat we don't serve everyone is a STRANGER.
+MODERATOR and anyone else a TENANT (a member); in the staff group a colleague (someone on
+the staff list, HELPBOT_STAFF_USER_IDS) is a COLLEAGUE and anyone else a STRANGER; in a
+chat we don't serve everyone is a STRANGER.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from helpbot.desk.buttons import (
 from helpbot.desk.cases import staff_commands, tenant_answers, tenant_commands
 from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
-from helpbot.desk.complaints import escalation
+from helpbot.desk.complaints import escalation, extension
 from helpbot.desk.events import ChatKind
 from helpbot.desk.joining.conversation import rules_button
 from helpbot.desk.joining.review import review
@@ -56,8 +57,8 @@ def role_of(office: Office, visit: Visit) -> Role:
     if kind is ChatKind.COMMUNITY:
         return Role.MODERATOR if office.is_colleague(visit.person) else Role.TENANT
     if kind is ChatKind.STAFF and not inbound.sender.is_bot:
-        allowed = office.settings.staff_user_ids
-        if not allowed or inbound.sender.external_id in allowed:
+        # Only those on the staff list: an empty list means nobody (a safe default).
+        if inbound.sender.external_id in office.settings.staff_user_ids:
             return Role.COLLEAGUE
     return Role.STRANGER
 
@@ -124,7 +125,10 @@ def on_own_case(
         case = await office.cases.by_id(button.case_id)
         if case is None or case.tenant_id != visit.person.id:
             return [*done, reply(inbound, office.say("cases", "not_yours"))]
-        return done + await run(office, visit, case, button)
+        actions = await run(office, visit, case, button)
+        if any(isinstance(action, AnswerButton) for action in actions):
+            return actions  # the feature answered the press itself (e.g. "already answered")
+        return done + actions
 
     return pressed
 
@@ -181,6 +185,7 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
         ChatKind.COMMUNITY: Route(MEMBERS, rules_in_group),
     },
     # Working a case from its topic in the staff group (docs/staff-guide.md).
+    "reply": _case(staff_commands.send_reply),
     "claim": _case(staff_commands.claim),
     "release": _case(staff_commands.release),
     "note": _case(staff_commands.note),
@@ -189,7 +194,7 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "close": _case(staff_commands.close),
     "reopen": _case(staff_commands.reopen),
     "escalate": _case(escalation.by_colleague),
-    "extend": _case(staff_commands.extend),
+    "extend": _case(extension.extend),
     "publish": _case(staff_commands.publish),
     # Moderating the community groups (3.7).
     "warn": _moderation(),

@@ -37,9 +37,12 @@ class CommunitySettings:
 class DeskSettings:
     bot_username: str | None = None  # for t.me deep links from groups
     staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
-    staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
+    staff_user_ids: tuple[str, ...] = ()  # empty: nobody is staff (a safe default)
     community: CommunitySettings = field(default_factory=CommunitySettings)
     web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
+    # The most a complaint stage's response date may be moved, in working days, in all
+    # (Complaint Handling Code 2024: no more than 10 at stage 1).
+    extension_working_days: int = 10
 
     @property
     def staff_room(self) -> bool:

@@ -15,6 +15,8 @@ _TYPES: dict[str, type] = {
         actions.SendText,
         actions.AnswerButton,
         actions.DeleteMessage,
+        actions.EditMessage,
+        actions.React,
         actions.PostToStaff,
         actions.SetTopicOpen,
         actions.StaffNotice,

@@ -18,12 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from helpbot.desk.actions import (
+    TENANT_RELAY,
     Action,
     AnswerButton,
     DeleteMessage,
+    EditMessage,
     HideComment,
     MemberAction,
     PostToStaff,
+    React,
     SendText,
     SetTopicOpen,
     StaffNotice,
@@ -79,7 +82,9 @@ def _item(row: Any) -> Item:
 
 def lane_of(action: Action, origin: str) -> tuple[str, str]:
     """(channel, lane) for an action; ``origin`` is the channel of the event behind it."""
-    if isinstance(action, SendText | DeleteMessage | HideComment | MemberAction):
+    if isinstance(
+        action, SendText | EditMessage | React | DeleteMessage | HideComment | MemberAction
+    ):
         chat = action.chat
         return chat.channel, f"{chat.channel}:{chat.external_id}"
     if isinstance(action, PostToStaff | SetTopicOpen):
@@ -143,9 +148,13 @@ class Outbox:
         if isinstance(action, SendText):
             where, text, thread = action.chat, action.text, action.thread_id
             intent, case_id = action.intent, action.case_id
-        elif isinstance(action, PostToStaff) and action.text and action.copy_from is None:
+        elif isinstance(action, PostToStaff) and (action.relay or action.copy_from is None):
+            # A relay of the tenant's words or file is kept (marked) even when it is a
+            # copy, so a colleague's reply to it can be told apart from topic chatter.
             where, text, thread = None, action.text, action.thread_id
-            intent, case_id = None, action.case_id
+            intent, case_id = (TENANT_RELAY if action.relay else None), action.case_id
+            if not text and not action.relay:
+                return None
         elif isinstance(action, StaffNotice):
             where, text, thread, intent, case_id = None, action.text, None, None, None
         else:

@@ -17,8 +17,11 @@ from helpbot.store.records import Store
 from helpbot.store.tenancy_register import RegisterError, TenancyRegister
 
 
-async def import_tenancies(url: str, path: Path, out: TextIO, err: TextIO) -> int:
-    """Load the register from a CSV file: all of it, or (on any bad row) none of it."""
+async def import_tenancies(
+    url: str, path: Path, out: TextIO, err: TextIO, *, dry_run: bool = False
+) -> int:
+    """Replace the register with a CSV file: all of it, or (on any bad row) none of it;
+    a dry run only counts."""
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -26,15 +29,25 @@ async def import_tenancies(url: str, path: Path, out: TextIO, err: TextIO) -> in
         return 1
     store = Store.from_url(url)
     try:
-        result = await TenancyRegister(store).import_text(text)
+        result = await TenancyRegister(store).import_text(text, dry_run=dry_run)
     except RegisterError as error:
         print(f"helpbot tenants import: {error}. Nothing was imported.", file=err)
         return 1
     finally:
         await store.close()
+    counts = (
+        f"{result.added} to add, {result.updated} to change, {result.unchanged} unchanged, "
+        f"{result.ended} to end (not in the file)"
+    )
+    if dry_run:
+        print(
+            f"Dry run, nothing was changed: {result.total} tenancies in the file; {counts}.",
+            file=out,
+        )
+        return 0
     print(
         f"Imported {result.total} tenancies: {result.added} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged.",
+        f"{result.unchanged} unchanged; {result.ended} ended (not in the file).",
         file=out,
     )
     return 0

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from helpbot.store import models
 from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
+from helpbot.working_days import local_day
 
 OPEN_STATUSES = ("open",)
 
@@ -65,7 +66,9 @@ class Casebook:
         )
         if complaint_dates is not None:
             case.stage = 1
-            case.received_on = moment.date()
+            # The UK calendar date: a complaint at 00:30 BST is that day's, not the
+            # previous day's (UTC), and its working days count from there.
+            case.received_on = local_day(moment)
             case.acknowledge_by, case.respond_by = complaint_dates
         async with self.sessions.begin() as session:
             session.add(case)

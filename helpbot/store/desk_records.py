@@ -147,6 +147,7 @@ def tenancy_record(row: models.Tenancy) -> records.Tenancy:
         occupant_names=tuple(row.occupant_names or ()),
         start_date=row.start_date,
         end_date=row.end_date,
+        ended_at=row.ended_at,
     )
 
 
@@ -175,6 +176,16 @@ class StoredPeople:
         if row is None:
             return None
         return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text)
+
+    async def sent_message(
+        self, chat_id: int, channel_message_id: str
+    ) -> records.StoredMessage | None:
+        row = await self.membership.sent_message(chat_id, channel_message_id)
+        if row is None:
+            return None
+        return records.StoredMessage(
+            row.id, row.chat_id, row.person_id, row.text, intent=row.intent, case_id=row.case_id
+        )
 
     async def person_by_id(self, person_id: int) -> records.Person | None:
         row = await self.membership.person(person_id)
@@ -420,6 +431,12 @@ class StoredRegister:
         self, references: Sequence[str], postcode: str | None
     ) -> list[records.Tenancy]:
         return [tenancy_record(r) for r in await self.register.candidates(references, postcode)]
+
+    async def near(
+        self, reference: str | None, postcode: str | None, within: int
+    ) -> list[records.Tenancy]:
+        rows = await self.register.near(reference, postcode, within)
+        return [tenancy_record(r) for r in rows]
 
 
 class SystemClock:

@@ -236,6 +236,20 @@ class Membership:
             )
             return int(count or 0)
 
+    async def sent_message(self, chat_id: int, channel_message_id: str) -> models.Message | None:
+        """One of the bot's messages in a chat by the platform's id (indexed)."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(models.Message)
+                .where(
+                    models.Message.chat_id == chat_id,
+                    models.Message.channel_message_id == channel_message_id,
+                    models.Message.direction == "out",
+                )
+                .order_by(models.Message.id.desc())
+                .limit(1)
+            )
+
     async def message(self, message_id: int) -> models.Message | None:
         async with self.sessions() as session:
             return await session.get(models.Message, message_id)

@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -59,7 +61,11 @@ class Person(Base):
     """A channel identity: a tenant, an applicant or a colleague, as the platform knows them."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        # /block @name: whoever holds a username now, found without reading everyone.
+        Index("ix_people_channel_username", "channel", func.lower(text("username"))),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -90,7 +96,11 @@ class Message(Base):
     """Every inbound and outbound message, so staff can review the full history."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_chat_time", "chat_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_chat_time", "chat_id", "created_at"),
+        # A colleague's reply to one of the bot's posts in a case topic (a tenant relay).
+        Index("ix_messages_chat_channel_id", "chat_id", "channel_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
@@ -256,7 +266,10 @@ class Tenancy(Base):
     colleague can confirm an applicant is a current tenant or occupant (3.5, 3.6.1)."""
 
     __tablename__ = "tenancies"
-    __table_args__ = (Index("ix_tenancies_postcode", "postcode"),)
+    __table_args__ = (
+        Index("ix_tenancies_postcode", "postcode"),
+        Index("ix_tenancies_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
@@ -266,6 +279,9 @@ class Tenancy(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Not in the latest import of the register: no longer a current tenancy (3.6.1),
+    # whatever its end date says. Cleared if a later import lists it again.
+    ended_at: Mapped[datetime | None] = mapped_column()
 
 
 class StaffTopic(Base):

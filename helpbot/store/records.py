@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpbot.desk import events
 from helpbot.store import models
-from helpbot.store.database import create_engine, sessionmaker
+from helpbot.store.database import create_engine, rows_changed, sessionmaker
 
 CACHE_LIMIT = 50_000
 SEEN_REFRESH = timedelta(hours=1)
@@ -29,6 +29,11 @@ SEEN_REFRESH = timedelta(hours=1)
 _AMBIENT: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
     "helpbot_unit_of_work", default=None
 )
+
+
+def _username(who: events.Person) -> str | None:
+    """The platform's current username, as stored (None: they have none)."""
+    return who.username[:64] if who.username else None
 
 
 class Sessions:
@@ -117,6 +122,7 @@ class Store:
         if (
             known is not None
             and known.first_name == who.first_name[:256]
+            and known.username == _username(who)
             and models.utcnow() - known.last_seen_at < SEEN_REFRESH
         ):
             return known
@@ -140,7 +146,7 @@ class Store:
                     channel=who.channel,
                     external_id=who.external_id,
                     first_name=who.first_name[:256],
-                    username=who.username,
+                    username=_username(who),
                     created_at=models.utcnow(),
                     last_seen_at=models.utcnow(),
                 )
@@ -156,7 +162,33 @@ class Store:
             row.last_seen_at = models.utcnow()
             if who.first_name and row.first_name != who.first_name[:256]:
                 row.first_name = who.first_name[:256]
+            username = _username(who)
+            if row.username != username:
+                row.username = username
+            if username is not None:
+                # A username belongs to one account at a time: whoever held it before has
+                # changed theirs, so /block @name must never reach them (found by id).
+                released = await session.execute(
+                    update(models.Person)
+                    .where(
+                        models.Person.channel == who.channel,
+                        func.lower(models.Person.username) == username.lower(),
+                        models.Person.id != row.id,
+                    )
+                    .values(username=None)
+                )
+                if rows_changed(released):
+                    self._forget_username(who.channel, username, keep=row.id)
             return row
+
+    def _forget_username(self, channel: str, username: str, *, keep: int) -> None:
+        for key, cached in list(self._people.items()):
+            if (
+                key[0] == channel
+                and cached.id != keep
+                and (cached.username or "").lower() == username.lower()
+            ):
+                del self._people[key]
 
     async def chat(self, where: events.ChatRef) -> models.Chat:
         key = (where.channel, where.external_id)

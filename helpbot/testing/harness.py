@@ -32,6 +32,9 @@ TOKEN = "123456:TEST-TOKEN"
 SECRET = "correct-horse-battery-staple"
 STAFF_GROUP_ID = -1001000000001
 COMMUNITY_GROUP_ID = -1001000000002
+# The colleagues on the staff list of a test bot (HELPBOT_STAFF_USER_IDS): with no list,
+# nobody is staff. Tests write as Priya (9001) and Tom (9002).
+STAFF_USER_IDS = (9001, 9002)
 
 
 @dataclass
@@ -102,7 +105,7 @@ async def running_bot(
     understanding: Understanding,
     *,
     polling: bool = False,
-    staff_user_ids: tuple[int, ...] = (),
+    staff_user_ids: tuple[int, ...] = STAFF_USER_IDS,
     before_start: Callable[[FakeTelegram], None] | None = None,
     community_settings: CommunitySettings | None = None,
     send_policy: SendPolicy | None = None,

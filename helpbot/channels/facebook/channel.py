@@ -34,7 +34,9 @@ from helpbot.desk.actions import (
     AnswerButton,
     Button,
     DeleteMessage,
+    EditMessage,
     HideComment,
+    React,
     SendText,
 )
 from helpbot.desk.events import ChatKind, Inbound
@@ -299,8 +301,9 @@ class FacebookChannel:
         if isinstance(action, DeleteMessage) and action.chat.kind is ChatKind.PAGE_COMMENTS:
             await self.graph.delete(action.message_id)
             return Delivered()
-        if isinstance(action, AnswerButton):
-            return Delivered()  # Messenger has no spinner to stop
+        if isinstance(action, AnswerButton | EditMessage | React):
+            # Messenger has no spinner to stop, and its sent messages cannot be edited.
+            return Delivered()
         raise Undeliverable(f"Facebook cannot do {type(action).__name__}")
 
     async def _private_reply(self, action: SendText) -> Delivered:

@@ -47,9 +47,11 @@ from helpbot.desk.actions import (
     Button,
     DeclineJoin,
     DeleteMessage,
+    EditMessage,
     LiftRestriction,
     MemberAction,
     PostToStaff,
+    React,
     RemoveMember,
     RestrictMember,
     SendText,
@@ -349,6 +351,18 @@ class TelegramChannel:
             return await self._send_text(action)
         if isinstance(action, AnswerButton):
             await call(lambda: self.bot.answer_callback_query(action.callback_id, text=action.text))
+        elif isinstance(action, EditMessage):
+            await self._edit(action)
+        elif isinstance(action, React):
+            # A reaction is a courtesy: if the group does not allow it, nothing is lost.
+            with contextlib.suppress(Undeliverable):
+                await call(
+                    lambda: self.bot.set_message_reaction(
+                        int(action.chat.external_id), int(action.message_id), action.emoji
+                    ),
+                    gone_is_done=True,
+                    repeatable=True,
+                )
         elif isinstance(action, DeleteMessage):
             await call(
                 lambda: self.bot.delete_message(
@@ -413,6 +427,25 @@ class TelegramChannel:
             await call(
                 lambda: bot.unban_chat_member(chat, user, only_if_banned=True), repeatable=True
             )
+
+    async def _edit(self, action: EditMessage) -> None:
+        """Rewrite the bot's message; already so (a repeat) or gone is done."""
+        try:
+            await call(
+                lambda: self.bot.edit_message_text(
+                    action.text,
+                    int(action.chat.external_id),
+                    int(action.message_id),
+                    reply_markup=_keyboard(action.buttons),
+                ),
+                raise_bad_request=True,
+                repeatable=True,
+            )
+        except BadRequest as error:
+            reason = error.message.lower()
+            if "not modified" in reason or "not found" in reason:
+                return
+            raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
 
     async def _send_text(self, action: SendText) -> Delivered:
         reply = (

@@ -26,9 +26,9 @@ class ChatDirectory:
         if self.staff_group_id is not None and chat.id == self.staff_group_id:
             return ChatKind.STAFF
         if chat.type in (Chat.GROUP, Chat.SUPERGROUP):
-            # With no list configured every group we are in is a community group,
-            # which keeps the local demo simple.
-            if not self.community_group_ids or chat.id in self.community_group_ids:
+            # Only the listed groups: with no list, a group that adds the bot is not
+            # served (safe default; start-up says what to set).
+            if chat.id in self.community_group_ids:
                 return ChatKind.COMMUNITY
         return ChatKind.OTHER
 

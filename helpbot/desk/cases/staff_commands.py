@@ -1,22 +1,18 @@
 """Colleagues' commands in a case's topic (docs/staff-guide.md): take and hand back the
-case, notes, the timeline, resolve, close and reopen, and publishing a resolution with
-the complainant's consent (3.13). The router has checked who may use them and found the
-case; each command is recorded in the audit log there."""
+case, send a reply, notes, the timeline, resolve, close and reopen, and publishing a
+resolution with the complainant's consent (3.13). The router has checked who may use
+them and found the case; each command is recorded in the audit log there."""
 
 from __future__ import annotations
 
-import re
-
 from helpbot.desk.actions import Action, Button, SendText, SetTopicOpen, split_long_text
 from helpbot.desk.buttons import PublishConsent, Satisfied
+from helpbot.desk.cases.relay import relay_to_tenant
 from helpbot.desk.cases.tenant_chat import tell_tenant, tenant_chat
-from helpbot.desk.cases.topics import day
-from helpbot.desk.complaints_clock import LONDON, add_working_days, local_day
+from helpbot.desk.complaints_clock import LONDON, local_day
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
 from helpbot.desk.visit import Visit, colleague_name, reply
-
-_EXTEND = re.compile(r"^(\d{1,2})\s+(.+)$", re.S)
 
 
 async def _log(
@@ -56,6 +52,15 @@ async def release(office: Office, visit: Visit, case: Case) -> list[Action]:
     await _log(office, visit, case, "released")
     name = colleague_name(visit.inbound)
     return [reply(visit.inbound, office.say("staff", "released", name=name))]
+
+
+async def send_reply(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """/reply TEXT: the deliberate way to write to the tenant (besides replying to their
+    message in the topic); anything else typed in the topic stays a note."""
+    text = visit.inbound.command_args
+    if not text:
+        return [reply(visit.inbound, office.say("staff", "needs_text", command="reply"))]
+    return await relay_to_tenant(office, visit, case, text)
 
 
 async def note(office: Office, visit: Visit, case: Case) -> list[Action]:
@@ -123,26 +128,6 @@ async def reopen(office: Office, visit: Visit, case: Case) -> list[Action]:
     actions.append(reply(visit.inbound, office.say("staff", "reopened")))
     actions += await tell_tenant(office, case, office.say("cases", "reopened", ref=case.ref))
     return actions
-
-
-async def extend(office: Office, visit: Visit, case: Case) -> list[Action]:
-    """Move a complaint's response date by some working days; the tenant is told why."""
-    say = office.say
-    if case.kind != "complaint" or case.respond_by is None:
-        return [reply(visit.inbound, say("staff", "not_a_complaint"))]
-    match = _EXTEND.match(visit.inbound.command_args.strip())
-    if not match or int(match.group(1)) < 1:
-        return [reply(visit.inbound, say("staff", "extend_usage"))]
-    days, reason = int(match.group(1)), match.group(2).strip()
-    respond_by = add_working_days(case.respond_by, days)
-    await office.cases.change(case.id, respond_by=respond_by, extension_reason=reason)
-    detail = {"days": days, "respond_by": respond_by.isoformat()}
-    await _log(office, visit, case, "extended", text=reason, detail=detail)
-    told = say("cases", "extended", ref=case.ref, reason=reason, respond_by=day(respond_by))
-    return [
-        reply(visit.inbound, say("staff", "extended", respond_by=day(respond_by))),
-        *await tell_tenant(office, case, told),
-    ]
 
 
 async def publish(office: Office, visit: Visit, case: Case) -> list[Action]:

@@ -129,7 +129,7 @@ def to_staff(office: Office, case: Case, visit: Visit, *, new: bool) -> list[Act
         text = f"{new_case_header(office, case, f'private chat ({inbound.channel})')}\n\n{text}"
     topic = topic_name(case)
     actions: list[Action] = [
-        PostToStaff(case.id, topic, case.staff_topic_id, text=staff_note(text))
+        PostToStaff(case.id, topic, case.staff_topic_id, text=staff_note(text), relay=True)
     ]
     if inbound.content is not Content.TEXT and inbound.message_id:
         actions.append(
@@ -139,6 +139,7 @@ def to_staff(office: Office, case: Case, visit: Visit, *, new: bool) -> list[Act
                 case.staff_topic_id,
                 copy_from=inbound.chat,
                 copy_message_id=inbound.message_id,
+                relay=True,
             )
         )
     return actions

@@ -76,7 +76,13 @@ async def move_to_private(
         name = visit.person.first_name or "Tenant"
         text = say("staff", "tenant_says", name=name, text=inbound.text)
         actions.append(
-            PostToStaff(case.id, topic_name(case), None, text=staff_note(f"{header}\n\n{text}"))
+            PostToStaff(
+                case.id,
+                topic_name(case),
+                None,
+                text=staff_note(f"{header}\n\n{text}"),
+                relay=True,
+            )
         )
     return actions
 

@@ -4,6 +4,7 @@ working days and respond within 20, asked for by the tenant or a colleague."""
 from __future__ import annotations
 
 from helpbot.desk.actions import Action
+from helpbot.desk.cases.tenant_answers import already_answered, show_choice
 from helpbot.desk.cases.tenant_chat import tell_tenant
 from helpbot.desk.cases.topics import day, to_topic
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
@@ -23,7 +24,10 @@ async def by_tenant(office: Office, visit: Visit, case: Case) -> list[Action]:
 async def escalate(office: Office, visit: Visit, case: Case, *, by_tenant: bool) -> list[Action]:
     say = office.say
     if case.kind != "complaint" or case.stage == 2:
-        return [] if by_tenant else [reply(visit.inbound, say("staff", "not_a_complaint"))]
+        if by_tenant:  # the button pressed again: answered once already
+            return await already_answered(office, visit)
+        return [reply(visit.inbound, say("staff", "not_a_complaint"))]
+    shown = await show_choice(office, visit, say("cases", "escalate_button")) if by_tenant else []
     today = local_day(visit.inbound.received_at)
     deadlines = stage_deadlines(2, today)
     await office.cases.change(
@@ -57,6 +61,7 @@ async def escalate(office: Office, visit: Visit, case: Case, *, by_tenant: bool)
     tenant_text = say("cases", "escalated", ref=case.ref, **dates)
     if by_tenant:
         return [
+            *shown,
             reply(visit.inbound, tenant_text, case_id=case.id),
             *to_topic(office, case, staff_text),
         ]

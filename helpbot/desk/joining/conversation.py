@@ -17,6 +17,7 @@ from helpbot.desk.actions import (
     split_long_text,
 )
 from helpbot.desk.buttons import AcceptRules, ReviewJoin
+from helpbot.desk.complaints_clock import local_day
 from helpbot.desk.events import Content
 from helpbot.desk.group_rules import JoinQuestion
 from helpbot.desk.joining.answers import STRUCTURED_KINDS, check_answer
@@ -131,7 +132,7 @@ async def rules_button(office: Office, visit: Visit, button: AcceptRules) -> lis
     if not button.yes:
         return actions + await decline(office, request, "3.6.3", now=now)
     version = office.rules.version
-    register = await check_register(office, request, now.date())
+    register = await check_register(office, request, local_day(now))
     moved = await office.members.move_request(
         request.id,
         ("rules",),

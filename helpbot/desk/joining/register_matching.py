@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from helpbot.desk.records import Tenancy
+from helpbot.desk.records import Tenancy, edit_distance
 
 TYPO_DISTANCE = 2  # a reference this many characters away may be a typo
 
@@ -30,16 +30,14 @@ def _name_key(name: str) -> tuple[str, ...]:
 
 def distance(a: str, b: str) -> int:
     """Edit distance (insertions, deletions, substitutions)."""
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+    return edit_distance(a, b)
 
 
 def is_current(tenancy: Tenancy, today: date) -> bool:
+    """Current (3.6.1): started, not past its end date, and still in the register (a
+    tenancy left out of the latest import has ended, whatever its end date says)."""
+    if tenancy.ended_at is not None:
+        return False
     return tenancy.start_date <= today and (tenancy.end_date is None or tenancy.end_date >= today)
 
 

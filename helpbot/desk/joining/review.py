@@ -13,7 +13,6 @@ from helpbot.desk.joining.declines import title
 from helpbot.desk.joining.register_matching import (
     TYPO_DISTANCE,
     RegisterMatch,
-    distance,
     match_register,
 )
 from helpbot.desk.office import Office
@@ -129,12 +128,8 @@ async def check_register(office: Office, request: JoinRequest, today: date) -> R
     reference = request.answers.get(kinds.get("tenancy_ref", ""))
     postcode = request.answers.get(kinds.get("postcode", ""))
     name = request.answers.get(kinds.get("name", ""))
-    near = [
-        known
-        for known in await office.register.references()
-        if reference and distance(known, reference) <= TYPO_DISTANCE
-    ]
-    tenancies = await office.register.candidates(near, postcode)
+    # Indexed, off the event loop: the register may hold tens of thousands of tenancies.
+    tenancies = await office.register.near(reference, postcode, TYPO_DISTANCE)
     return match_register(tenancies, reference=reference, postcode=postcode, name=name, today=today)
 
 

@@ -89,9 +89,21 @@ async def staff_command(office: Office, visit: Visit) -> list[Action]:
             "community_staff", "needs_reason", command=command, target=f"{target_text} "
         )
         return [reply(inbound, text)]
+    shown = re.sub(r"[^\w@]", "", target_text)[:40]
+    if target_text.startswith("@"):
+        # People are known by their stable id; a username is only who holds it now. Two
+        # records claiming one (a change the bot has not seen yet) is refused, never
+        # guessed: the wrong one may be its former owner.
+        name = target_text[1:].lower()
+        holders = [
+            p
+            for p in await office.people.find_people(inbound.channel, [target_text[1:]])
+            if (p.username or "").lower() == name
+        ]
+        if len(holders) > 1:
+            return [reply(inbound, office.say("community_staff", "ambiguous_member", target=shown))]
     target = await office.people.find_person(inbound.channel, target_text)
     if target is None:
-        shown = re.sub(r"[^\w@]", "", target_text)[:40]
         return [reply(inbound, office.say("community_staff", "unknown_member", target=shown))]
     if office.is_colleague(target):
         return [reply(inbound, office.say("community_staff", "not_a_member"))]

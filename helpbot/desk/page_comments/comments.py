@@ -112,7 +112,9 @@ async def move_to_private(
             origin = say("facebook", "staff_new_case_origin", where=where)
             text = f"{new_case_header(office, case, origin)}\n\n{text}"
         actions.append(
-            PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text[:4000])
+            PostToStaff(
+                case.id, topic_name(case), case.staff_topic_id, text=text[:4000], relay=True
+            )
         )
     return actions
 
