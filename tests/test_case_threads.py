@@ -114,8 +114,13 @@ async def test_a_photo_relayed_to_staff_and_a_colleagues_reply_relayed_back(
 
     priya = bot.tg.user(9001, "Priya", last_name="Sharma")
     bot.tg.set_member(bot.staff_room, priya, "member")
+    # Replying to the tenant's photo in the topic is how a colleague answers them.
+    relayed = bot.tenant_said(thread)
+    assert relayed["message_id"] == copy.result["message_id"]
     await bot.send(
-        bot.tg.topic_message(bot.staff_room, thread, priya, "Thanks Ann, an electrician is booked")
+        bot.tg.topic_message(
+            bot.staff_room, thread, priya, "Thanks Ann, an electrician is booked", reply_to=relayed
+        )
     )
     to_tenant = bot.replies_to(ann.id)[-1]
     assert to_tenant == "Thanks Ann, an electrician is booked\n\n— Priya, SHAL team"

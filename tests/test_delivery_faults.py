@@ -101,7 +101,9 @@ async def test_a_colleagues_reply_that_never_reaches_the_tenant_never_looks_sent
     bot.tg.blocked_users.add(ann.id)  # the tenant blocked the bot
     priya = bot.tg.user(9001, "Priya")
     await bot.send(
-        bot.tg.topic_message(bot.staff_room, case.staff_topic_id, priya, "We'll come on Monday")
+        bot.tg.topic_message(
+            bot.staff_room, case.staff_topic_id, priya, "/reply We'll come on Monday"
+        )
     )
     told = bot.replies_to(bot.staff_room.id, case.staff_topic_id)
     assert any("Priya, your last reply did not reach the tenant" in text for text in told)

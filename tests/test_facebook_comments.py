@@ -80,7 +80,7 @@ async def test_staff_reply_in_messenger_and_the_resolution_published_under_her_c
     async def staff(text: str) -> None:
         await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, text))
 
-    await staff("Hi Ann, a roofer is booked for tomorrow morning")
+    await staff("/reply Hi Ann, a roofer is booked for tomorrow morning")
     assert "roofer is booked" in fb.sent_to(ann)[-2]
 
     await staff("/resolve The roof was repaired and the ceiling made good.")
@@ -206,7 +206,9 @@ async def test_a_colleagues_reply_before_the_commenter_answers_is_reported_not_l
     (case,) = await Casebook(bot.store).all_cases()
     thread = await fbot.staff_topic(case.id)
     priya = bot.tg.user(9001, "Priya")
-    await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, "Hi Ann, any update?"))
+    await bot.send(
+        bot.tg.topic_message(bot.staff_room, thread, priya, "/reply Hi Ann, any update?")
+    )
     assert all("any update" not in text for text in fb.sent_to(ann))
     assert any(
         "could not reach the tenant on Facebook" in text and "Priya" in text
@@ -214,5 +216,5 @@ async def test_a_colleagues_reply_before_the_commenter_answers_is_reported_not_l
     )
     # Once Ann answers the private reply, the next reply gets through.
     await fbot.push(fb.message(ann, "Hello, yes it's still leaking"))
-    await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, "Booked for Monday"))
+    await bot.send(bot.tg.topic_message(bot.staff_room, thread, priya, "/reply Booked for Monday"))
     assert any(text.startswith("Booked for Monday") for text in fb.sent_to(ann))

@@ -57,7 +57,11 @@ async def test_a_complaint_in_messenger_opens_a_case_and_a_staff_reply_reaches_m
 
     priya = fbot.bot.tg.user(9001, "Priya")
     topic = fbot.bot.tg.topic_message(
-        fbot.bot.staff_room, thread, priya, "Sorry Ann, an engineer is booked for Tuesday"
+        fbot.bot.staff_room,
+        thread,
+        priya,
+        "Sorry Ann, an engineer is booked for Tuesday",
+        reply_to=fbot.bot.tenant_said(thread),  # a reply to Ann's message goes to Ann
     )
     await fbot.bot.send(topic)
     reply, acknowledged = fbot.fb.sent_bodies(ann)[-2:]
@@ -100,14 +104,16 @@ async def test_the_24_hour_window_closing_is_reported_to_staff(
 
     # A day and a bit later a colleague can still reply (Human Agent tag, 7 days) ...
     fbot.fb.advance(hours=30)
-    await fbot.bot.send(fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "Hi Ann"))
+    await fbot.bot.send(
+        fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "/reply Hi Ann")
+    )
     assert any(text.startswith("Hi Ann") for text in fbot.fb.sent_to(ann))
 
     # ... but not after 7 days: Facebook refuses, and Priya is told why, in the topic.
     fbot.fb.advance(days=7)
     sent = len(fbot.fb.sent_to(ann))
     await fbot.bot.send(
-        fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "Are you still there?")
+        fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "/reply Are you still there?")
     )
     assert len(fbot.fb.sent_to(ann)) == sent
     told = fbot.staff_says(thread)[-1]
@@ -118,7 +124,9 @@ async def test_the_24_hour_window_closing_is_reported_to_staff(
 
     # When Ann writes again the window reopens and replies flow.
     await fbot.push(fbot.fb.message(ann, "yes still here"))
-    await fbot.bot.send(fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "Great"))
+    await fbot.bot.send(
+        fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "/reply Great")
+    )
     assert fbot.fb.sent_to(ann)[-1].startswith("Great")
 
 
@@ -155,7 +163,9 @@ async def test_without_the_human_agent_permission_a_reply_after_24_hours_is_repo
         priya = fbot.bot.tg.user(9001, "Priya")
         fbot.fb.advance(hours=25)
         await fbot.bot.send(
-            fbot.bot.tg.topic_message(fbot.bot.staff_room, thread, priya, "Sorry for the wait")
+            fbot.bot.tg.topic_message(
+                fbot.bot.staff_room, thread, priya, "/reply Sorry for the wait"
+            )
         )
         assert all("Sorry for the wait" not in text for text in fbot.fb.sent_to(ann))
         told = fbot.staff_says(thread)[-1]

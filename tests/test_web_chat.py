@@ -99,7 +99,10 @@ async def test_a_colleague_in_the_staff_room_can_answer_a_web_chat_tenant(
             priya = bot.tg.user(9001, "Priya")
             await bot.send(
                 bot.tg.topic_message(
-                    bot.staff_room, refreshed.staff_topic_id, priya, "We'll bleed it tomorrow"
+                    bot.staff_room,
+                    refreshed.staff_topic_id,
+                    priya,
+                    "/reply We'll bleed it tomorrow",
                 )
             )
             pushed = await _receive(ws)

@@ -83,6 +83,14 @@ class BotUnderTest:
     def replies_to(self, chat_id: int, thread_id: int | None = None) -> list[str]:
         return [m.get("text", "") for m in self.tg.sent_messages(chat_id, thread_id=thread_id)]
 
+    def tenant_said(self, thread_id: int) -> dict[str, Any]:
+        """The latest of the tenant's messages the bot posted in a case's topic (their
+        words, or a copy of their photo or file): a colleague replies to it to answer."""
+        for message in reversed(self.tg.sent_messages(self.staff_room.id, thread_id=thread_id)):
+            if "💬" in message.get("text", "") or "text" not in message:
+                return message
+        raise AssertionError(f"nothing from the tenant in topic {thread_id}")
+
 
 def settings_for(tg: FakeTelegram, store: Store, **overrides: Any) -> Settings:
     """The settings a test bot runs with: the fake's address, our staff and community

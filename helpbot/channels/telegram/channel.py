@@ -453,16 +453,42 @@ class TelegramChannel:
             if action.reply_to_message_id
             else None
         )
-        sent = await call(
-            lambda: self.bot.send_message(
+        def send() -> Any:
+            return self.bot.send_message(
                 int(action.chat.external_id),
                 action.text,
                 reply_markup=_keyboard(action.buttons),
                 reply_parameters=reply,
                 message_thread_id=action.thread_id,
             )
+
+        in_staff_topic = (
+            action.thread_id is not None
+            and self.staff_group_id is not None
+            and action.chat.external_id == str(self.staff_group_id)
         )
+        try:
+            sent = await call(send, raise_bad_request=in_staff_topic)
+        except BadRequest as error:
+            # The answer to a colleague's command in a closed case's topic (/publish
+            # after "yes, satisfied"): reopen the topic and answer there.
+            assert action.thread_id is not None
+            if not (_closed_or_gone(error) and await self._reopened(action.thread_id)):
+                raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
+            sent = await call(send)
         return Delivered(external_id=str(sent.message_id))
+
+    async def _reopened(self, thread: int) -> bool:
+        """Whether a staff topic that refused a post was only closed (now reopened), not
+        deleted: without Manage topics Telegram calls a closed topic "not found"."""
+        if self.staff_group_id is None:
+            return False
+        group = self.staff_group_id
+        try:
+            await call(lambda: self.bot.reopen_forum_topic(group, thread), raise_bad_request=True)
+        except BadRequest:
+            return False
+        return True
 
     # -- the staff room -----------------------------------------------------------
 
@@ -549,6 +575,8 @@ class TelegramChannel:
                 sent = await call(lambda t=thread: post(t), raise_bad_request=True)
             except BadRequest as error:
                 reason = error.message.lower()
+                if "thread not found" in reason and not remade and await self._reopened(thread):
+                    continue  # it was only closed (a closed case): post there, no new topic
                 if "thread not found" in reason or "topic_deleted" in reason:
                     log.warning("staff topic %s is gone; recreating it", thread)
                     if forget is not None:
@@ -574,6 +602,11 @@ class TelegramChannel:
             await call(
                 lambda: self.bot.close_forum_topic(group, action.thread_id), gone_is_done=True
             )
+
+
+def _closed_or_gone(error: BadRequest) -> bool:
+    reason = error.message.lower()
+    return "thread not found" in reason or "topic_closed" in reason
 
 
 async def _remember(write: Callable[[], Awaitable[None]]) -> None:
