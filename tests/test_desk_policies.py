@@ -165,7 +165,7 @@ async def test_a_reply_to_the_tenants_relayed_message_is_sent_a_reply_to_a_note_
     sent = await office.send(SAM, topic(77), text="Fixed Tuesday", reply_to_message_id="555")
     (to_ann, acknowledgement) = texts(sent, private(ANN))
     assert to_ann.startswith("Fixed Tuesday") and "acknowledged" in acknowledgement
-    assert "✅ Sent to the tenant." in texts(sent, topic(77))
+    assert any("📤 Sent to the tenant." in t for t in texts(sent, topic(77)))
     assert office.memory.cases[case_id].acknowledged_on is not None
 
 

@@ -105,7 +105,7 @@ async def test_a_reply_to_the_tenants_message_is_sent_signed_and_acknowledges(
     reply_to_ann, acknowledged = bot.replies_to(ann.id)[-2:]
     assert reply_to_ann == "Sorry Ann, a glazier comes Tuesday\n\n— Priya, SHAL team"
     assert "acknowledged your complaint" in acknowledged
-    assert "✅ Sent to the tenant." in said
+    assert any("📤 Sent to the tenant." in t for t in said)
     stored = await case_now(bot, case.id)
     assert stored.acknowledged_on is not None and stored.assignee_name == "Priya"
     kinds = [e.kind for e in await Casebook(bot.store).timeline(case.id)]

@@ -316,10 +316,31 @@ class TenancyRegister:
         version = (int(size or 0), latest)
         async with self._index_lock:
             if self._index is None or self._index_version != version:
-                references = await self.references()
+                references = await self._references_in_batches()
                 self._index = await asyncio.to_thread(ReferenceIndex, references)
                 self._index_version = version
             return self._index
+
+    async def _references_in_batches(self, size: int = 2000) -> list[str]:
+        """Every reference, a batch at a time (by primary key), letting other work run
+        between batches: on SQLite queries run on the event loop."""
+        found: list[str] = []
+        last = 0
+        while True:
+            async with self.sessions() as session:
+                batch = (
+                    await session.execute(
+                        select(models.Tenancy.id, models.Tenancy.reference)
+                        .where(models.Tenancy.id > last)
+                        .order_by(models.Tenancy.id)
+                        .limit(size)
+                    )
+                ).all()
+            found.extend(reference for _, reference in batch)
+            if len(batch) < size:
+                return found
+            last = batch[-1][0]
+            await asyncio.sleep(0)
 
     async def count(self) -> int:
         async with self.sessions() as session:

@@ -453,6 +453,7 @@ class TelegramChannel:
             if action.reply_to_message_id
             else None
         )
+
         def send() -> Any:
             return self.bot.send_message(
                 int(action.chat.external_id),
