@@ -97,7 +97,7 @@ def test_the_import_command_reports_the_bad_line_and_keeps_nothing(tmp_path: Pat
     )
     done = run("tenants", "import", str(good))
     assert done.returncode == 0, done.stderr
-    assert "Imported 2 tenancies: 2 new, 0 updated, 0 unchanged." in done.stdout
+    assert "Imported 2 tenancies: 2 new, 0 updated, 0 unchanged; 0 ended" in done.stdout
 
     async def count() -> int:
         store = Store.from_url(url)

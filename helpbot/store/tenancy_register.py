@@ -164,6 +164,8 @@ def read_register(text: str) -> list[TenancyRow]:
     return rows
 
 
+# The most typo neighbours a look-up returns, closest first.
+NEAR_LIMIT = 20
 # What a reference is made of once normalised (``_REFERENCE``): what a typo can insert.
 _REFERENCE_ALPHABET = string.ascii_uppercase + string.digits + "/-"
 
@@ -198,7 +200,10 @@ class ReferenceIndex:
             for form in _deletions(reference):
                 self._forms.setdefault(form, []).append(reference)
 
-    def near(self, reference: str, within: int) -> list[str]:
+    def near(self, reference: str, within: int, limit: int = NEAR_LIMIT) -> list[str]:
+        """The references within ``within`` edits, closest first, at most ``limit`` (in a
+        register of consecutive numbers hundreds are two digits away; a colleague needs
+        to see that one is close, not all of them)."""
         if within <= 0:
             probes = {reference}
         elif within == 1:
@@ -210,7 +215,8 @@ class ReferenceIndex:
         found: set[str] = set()
         for probe in probes:
             found.update(self._forms.get(probe, ()))
-        return sorted(r for r in found if edit_distance(r, reference, limit=within) <= within)
+        near = [(edit_distance(r, reference, limit=within), r) for r in found]
+        return [r for d, r in sorted(near) if d <= within][:limit]
 
 
 class _DryRun(Exception):
