@@ -41,6 +41,10 @@ from helpbot.desk.office import Office
 from helpbot.desk.records import Case
 from helpbot.desk.visit import Visit, reply, staff_actor
 
+# Colleagues acting from the staff console without a linked Telegram account write as
+# this channel; only the console (after its own sign-in) puts such events in the inbox.
+CONSOLE = "console"
+
 
 class Role(enum.StrEnum):
     TENANT = "tenant"
@@ -56,6 +60,8 @@ def role_of(office: Office, visit: Visit) -> Role:
         return Role.TENANT
     if kind is ChatKind.COMMUNITY:
         return Role.MODERATOR if office.is_colleague(visit.person) else Role.TENANT
+    if kind is ChatKind.STAFF and inbound.sender.channel == CONSOLE:
+        return Role.COLLEAGUE  # signed in to the staff console: a colleague by account
     if kind is ChatKind.STAFF and not inbound.sender.is_bot:
         # Only those on the staff list: an empty list means nobody (a safe default).
         if inbound.sender.external_id in office.settings.staff_user_ids:

@@ -25,7 +25,18 @@ from helpbot.store.staff_models import StaffAccount
 CHANNEL = "console"
 # The staff topic's commands a console button may send; the desk decides what each does.
 COMMANDS = frozenset(
-    {"claim", "release", "note", "resolve", "close", "reopen", "escalate", "extend", "publish"}
+    {
+        "reply",
+        "claim",
+        "release",
+        "note",
+        "resolve",
+        "close",
+        "reopen",
+        "escalate",
+        "extend",
+        "publish",
+    }
 )
 MAX_TEXT = 4000
 # The staff room's buttons the console may press: join requests and held posts.
@@ -91,6 +102,9 @@ def translate(payload: dict[str, Any]) -> Inbound | None:
         raise ValueError("a case action needs the case's topic")
     if command is not None and command not in COMMANDS:
         raise ValueError("unknown console command")
+    # The console's reply box is a deliberate message to the tenant: the desk's /reply
+    # (plain text in a case topic is only an internal note).
+    command = command or "reply"
     return Inbound(
         chat=where,
         sender=who,
