@@ -76,9 +76,10 @@ class Settings(BaseSettings):
     warnings_before_removal: int = Field(default=3, ge=0, le=20)
 
     # Complaints: the most a stage's response date may be moved, in working days, in all.
-    # The Complaint Handling Code (2024) allows no more than 10 at stage 1 (20 at stage
-    # 2), so 10 is the most one setting for both stages may say.
+    # The Complaint Handling Code (2024) allows no more than 10 at stage 1 and 20 at
+    # stage 2 without good reason; the settings may be stricter, never looser.
     complaint_extension_days: int = Field(default=10, ge=1, le=10)
+    complaint_stage2_extension_days: int = Field(default=20, ge=1, le=20)
 
     @field_validator(
         "community_group_ids", "staff_user_ids", "argument_cooldown_group_ids", mode="before"

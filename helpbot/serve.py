@@ -82,6 +82,7 @@ def build_desk(
             staff_user_ids=tuple(str(i) for i in settings.staff_user_ids),
             community=community_settings(settings),
             extension_working_days=settings.complaint_extension_days,
+            stage2_extension_working_days=settings.complaint_stage2_extension_days,
         ),
         GroupRules.load(settings.intents_dir),
     )

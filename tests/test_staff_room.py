@@ -260,3 +260,26 @@ async def test_extend_needs_a_reason_is_capped_per_stage_and_tells_the_tenant(
     assert [e.detail["days"] for e in extensions] == [6, 4]
     assert final.respond_by is not None and final.respond_by > extended.respond_by
     assert isinstance(final.respond_by, date)
+
+
+async def test_stage_two_may_be_extended_by_up_to_twenty_working_days(
+    bot: BotUnderTest,
+) -> None:
+    """The Code allows 20 working days of extension at stage 2, 10 at stage 1."""
+    _ann, case, thread = await private_complaint(bot)
+    priya = bot.tg.user(9001, "Priya")
+    await in_topic(bot, thread, priya, "/reply Sorry Ann, we are looking into it.", None)
+    await in_topic(bot, thread, priya, "/escalate")
+    assert (await case_now(bot, case.id)).stage == 2
+    due = (await case_now(bot, case.id)).respond_by
+
+    (refused,) = await in_topic(bot, thread, priya, "/extend 21 waiting for the surveyor")
+    assert "at most 20 working days" in refused
+    await in_topic(bot, thread, priya, "/extend 15 waiting for the surveyor's report")
+    moved = await case_now(bot, case.id)
+    assert due is not None and moved.respond_by is not None and moved.respond_by > due
+    assert [
+        e.detail["days"]
+        for e in await Casebook(bot.store).timeline(case.id)
+        if e.kind == "extended"
+    ] == [15]

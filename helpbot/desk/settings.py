@@ -41,8 +41,12 @@ class DeskSettings:
     community: CommunitySettings = field(default_factory=CommunitySettings)
     web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
     # The most a complaint stage's response date may be moved, in working days, in all
-    # (Complaint Handling Code 2024: no more than 10 at stage 1).
+    # (Complaint Handling Code 2024: no more than 10 at stage 1, 20 at stage 2).
     extension_working_days: int = 10
+    stage2_extension_working_days: int = 20
+
+    def extension_limit(self, stage: int) -> int:
+        return self.stage2_extension_working_days if stage >= 2 else self.extension_working_days
 
     @property
     def staff_room(self) -> bool:

@@ -5,8 +5,9 @@ if it tells the resident the new date and explains why, and "Any extension must 
 more than 10 working days without good reason" (stage 1; the stage 2 wording allows no
 more than 20). When it tells the resident about an extension it must also give the
 Housing Ombudsman's contact details. So: a reason is required, the tenant is told the
-date, the reason and how to reach the Ombudsman, and the total a stage may move is one
-setting (``DeskSettings.extension_working_days``, default 10, which fits both stages).
+date, the reason and how to reach the Ombudsman, and the total a stage may move is a
+setting per stage (``DeskSettings.extension_limit``: 10 and 20 by default, the Code's
+own limits, which the settings may lower but not raise).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ async def extend(office: Office, visit: Visit, case: Case) -> list[Action]:
     inbound = visit.inbound
     if case.kind != "complaint" or case.respond_by is None:
         return [reply(inbound, say("staff", "not_a_complaint"))]
-    limit = office.settings.extension_working_days
+    limit = office.settings.extension_limit(case.stage or 1)
     match = _EXTEND.match(inbound.command_args.strip())
     if not match or int(match.group(1)) < 1:
         return [reply(inbound, say("staff", "extend_usage", limit=limit))]
