@@ -245,6 +245,7 @@ async def _end_in_group(office: Office, visit: Visit, discussion: Discussion) ->
         "hostility_ended" if alone else "argument_ended",
         actor_kind="bot",
         chat_id=visit.chat.id,
+        person_id=people[0].id if alone and people else None,
         reason="one member's sustained hostility (3.10)"
         if alone
         else "heated back-and-forth (3.10)",

@@ -4,8 +4,8 @@ complaints are never discussed in public (3.12): they move to a private case (3.
 The bot speaks in the group only where the policy needs it and it is sure what the
 message is (``confidence.sure``), and at most once an hour in a thread unless it is
 urgent (``threads``). One matter in a thread opens at most one case: the tenant's
-follow-ups join it, and another member adding to the same matter is shown to
-colleagues in that case's topic instead of opening a second one.
+follow-ups join it, and another member on a shared matter (a neighbours' dispute) is
+shown to colleagues in that case's topic instead of opening a second one.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, private_chat, reply
 from helpbot.nlu.intents import PRIVATE_INTENTS
 
-# Where a matter is shared by the neighbours in a thread (a parking dispute, dumped
-# rubbish), a second member on it is the same matter whether or not they reply.
+# A matter the neighbours in a thread share (a parking dispute, dumped rubbish): a
+# second member on it is the same matter. A complaint, a repair or something personal
+# is each member's own, and an urgent message is never merged away.
 SHARED_MATTERS = frozenset({"asb"})
 WHERE = "community group"
 
@@ -99,7 +100,7 @@ async def move_to_private(
     existing = await _thread_case(office, thread, intent)
     if existing is not None and not removed:
         if existing.tenant_id != visit.person.id:
-            if not urgent and (_in_reply(visit) or intent in SHARED_MATTERS):
+            if intent in SHARED_MATTERS:
                 return _same_matter(office, visit, existing)
         else:
             # The same tenant going on about the same matter: filed, nothing public.
@@ -143,12 +144,6 @@ async def _thread_case(office: Office, thread: GroupThread | None, intent: str) 
         return None
     case = await office.cases.by_id(thread.cases[intent])
     return case if case is not None and case.status == "open" else None
-
-
-def _in_reply(visit: Visit) -> bool:
-    """A reply to a member's message in the thread (not to the bot's own post)."""
-    inbound = visit.inbound
-    return bool(inbound.reply_to_message_id) and not inbound.addressed_to_bot
 
 
 def _invitation(
