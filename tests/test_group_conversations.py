@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.store.group_threads import GroupThreadBook
 from helpbot.store.moderation_log import ModerationLog
+from helpbot.store.privacy import Privacy
 from helpbot.testing.fake_telegram_objects import FakeUser
 from helpbot.testing.harness import BotUnderTest, running_bot, tenant
 from tests.group_eyes import (
@@ -376,6 +377,19 @@ async def test_details_added_by_editing_are_removed_like_a_new_post(bot: BotUnde
     (case,) = await Casebook(bot.store).all_cases()
     topic = topic_text(bot, case)
     assert "Edited in the group after it was posted" in topic and edited in topic
+    # The retention sweep blanks the edit in the group's history too; the case keeps it.
+    await Privacy(bot.store).sweep(datetime.now(UTC), closed_case_days=365, raw_days=30)
+    async with bot.store.sessions() as session:
+        kept = await session.scalars(
+            select(models.Message.id)
+            .join(models.Chat, models.Chat.id == models.Message.chat_id)
+            .where(
+                models.Chat.external_id == str(bot.community.id),
+                models.Message.text.contains("07700"),
+            )
+        )
+        assert list(kept) == []
+    assert edited in [e.text for e in await Casebook(bot.store).timeline(case.id)]
 
 
 async def test_an_edited_complaint_is_filed_on_its_case_not_posted_again(bot: BotUnderTest) -> None:
