@@ -19,6 +19,7 @@ from helpbot.desk.records import (
     Chat,
     Discussion,
     GroupMember,
+    GroupThread,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -55,6 +56,8 @@ class Memory:
     tenancies: list[Tenancy] = field(default_factory=list)
     # What the bot sent, by (chat id, platform message id): a test puts them here.
     sent: dict[tuple[int, str], StoredMessage] = field(default_factory=dict)
+    threads: dict[int, GroupThread] = field(default_factory=dict)
+    thread_messages: dict[tuple[int, str], int] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def snapshot(self) -> dict[str, Any]:
@@ -69,6 +72,7 @@ class Memory:
             "moderation": dict(self.moderation),
             "restrictions": dict(self.restrictions),
             "discussions": dict(self.discussions),
+            "threads": dict(self.threads),
         }
 
 
@@ -450,6 +454,47 @@ class FakeModeration:
         return saved
 
 
+class FakeThreads:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def place(
+        self,
+        chat_id: int,
+        message_id: str,
+        *,
+        topic: int | None,
+        reply_to: str | None,
+        at: datetime,
+        gap: timedelta,
+    ) -> GroupThread:
+        known = self.m.thread_messages.get((chat_id, message_id))
+        if known is not None:
+            return self.m.threads[known]
+        found = self.m.thread_messages.get((chat_id, reply_to)) if reply_to else None
+        thread = self.m.threads[found] if found is not None else None
+        if thread is None:
+            recent = [
+                t
+                for t in self.m.threads.values()
+                if t.chat_id == chat_id and t.last_message_at >= at - gap
+            ]
+            thread = max(recent, key=lambda t: (t.last_message_at, t.id), default=None)
+        if thread is None:
+            thread = GroupThread(next(self.m.ids), chat_id, message_id, at, at)
+        thread = replace(thread, last_message_at=max(at, thread.last_message_at))
+        self.m.threads[thread.id] = thread
+        self.m.thread_messages[(chat_id, message_id)] = thread.id
+        return thread
+
+    async def spoke(self, thread_id: int, at: datetime) -> None:
+        self.m.threads[thread_id] = replace(self.m.threads[thread_id], last_public_at=at)
+
+    async def add_case(self, thread_id: int, kind: str, case_id: int) -> None:
+        thread = self.m.threads[thread_id]
+        self.m.threads[thread_id] = replace(thread, cases={**thread.cases, kind: case_id})
+
+
 class FakeRegister:
     def __init__(self, memory: Memory) -> None:
         self.m = memory
@@ -482,6 +527,7 @@ def fake_records(
         moderation=FakeModeration(memory, clock),
         register=FakeRegister(memory),
         clock=clock,
+        threads=FakeThreads(memory),
     )
     return records, memory
 

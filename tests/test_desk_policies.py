@@ -21,8 +21,9 @@ from helpbot.desk.actions import (
     SendText,
     StaffNotice,
 )
-from helpbot.desk.arguments.heat import is_heated
+from helpbot.desk.arguments.heat import is_heated, is_sustained
 from helpbot.desk.buttons import AcceptRules, ReviewJoin, Satisfied, read_button
+from helpbot.desk.community.confidence import sure
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
 from helpbot.desk.front_desk import Desk, DeskSettings
 from helpbot.desk.group_rules import DEFAULT_INTENTS_DIR, GroupRules, JoinQuestion
@@ -30,7 +31,7 @@ from helpbot.desk.joining.answers import check_answer
 from helpbot.desk.joining.register_matching import match_register
 from helpbot.desk.records import SHAL, Exchange, StoredMessage, Tenancy
 from helpbot.desk.wording import Wording
-from tests.desk_fakes import FakeClock, FakeUnderstanding, Memory, fake_records
+from tests.desk_fakes import FakeClock, FakeUnderstanding, Memory, Said, fake_records
 
 TG = "telegram"
 STAFF = ChatRef(TG, "-1001", ChatKind.STAFF, "SHAL staff")
@@ -38,6 +39,7 @@ GROUP = ChatRef(TG, "-1002", ChatKind.COMMUNITY, "Tenants' group")
 ANN = Person(TG, "501", "Ann")
 CY = Person(TG, "503", "Cy", "cy")
 SAM = Person(TG, "900", "Sam Officer")
+SAM_TENANT = Person(TG, "504", "Sam")
 JO = Person(TG, "901", "Jo")
 WORDING = Wording.load(DEFAULT_INTENTS_DIR)
 RULES = GroupRules.load()
@@ -232,6 +234,38 @@ async def test_a_phone_number_in_the_group_is_taken_down_and_not_repeated() -> N
     assert case.origin_chat_id is not None and "07700" not in case.summary
 
 
+def test_the_bot_acts_in_a_group_only_on_a_reading_it_is_sure_of() -> None:
+    assert not sure(Said("asb", {"asb": 0.61, "question": 0.14}))  # the garden day
+    assert sure(Said("complaint", {"complaint": 0.99}))
+    assert not sure(Said("unclear", {"unclear": 0.98}))
+    assert not sure(None)
+
+
+async def test_a_group_thread_hears_from_the_bot_once_an_hour_unless_urgent() -> None:
+    office = Office()
+    first = await office.send(ANN, GROUP, text="I want to complain about the lift")
+    assert len(texts(first, GROUP)) == 1
+    office.clock.moment += timedelta(minutes=10)
+    second = await office.send(CY, GROUP, text="I want to complain about the bins")
+    assert texts(second, GROUP) == []  # Cy's own case, told to colleagues instead
+    assert len(office.memory.cases) == 2
+    office.clock.moment += timedelta(minutes=5)
+    urgent = await office.send(CY, GROUP, text="I can smell gas by the bins")
+    assert len(texts(urgent, GROUP)) == 1
+    office.clock.moment += timedelta(minutes=61)
+    later = await office.send(SAM_TENANT, GROUP, text="I want to complain about the lights")
+    assert len(texts(later, GROUP)) == 1
+
+
+async def test_details_removed_from_the_group_keep_the_matter_and_tell_staff() -> None:
+    office = Office()
+    actions = await office.send(CY, GROUP, text="hi all, ring me on 07700 900123 tonight")
+    (case,) = office.memory.cases.values()
+    (notice,) = texts(actions, GROUP)
+    assert "07700" not in notice and case.kind == "personal"
+    assert any(isinstance(a, PostToStaff) and "07700" in a.text for a in actions)
+
+
 # -- joining -----------------------------------------------------------------------------
 
 
@@ -344,6 +378,16 @@ def test_one_rude_word_is_not_an_argument_but_a_heated_back_and_forth_is() -> No
     assert not is_heated(one_way)
     at_shal = [Exchange(1, SHAL, 0.9, at(0)), Exchange(1, SHAL, 0.9, at(1))]
     assert is_heated(at_shal)
+
+
+def test_one_members_hostility_is_sustained_at_three_clearly_hostile_messages() -> None:
+    two = [Exchange(1, SHAL, 0.99, at(0)), Exchange(1, 2, 0.97, at(5))]
+    assert not is_sustained(two)
+    assert is_sustained([*two, Exchange(1, SHAL, 1.0, at(9))])
+    # Friendly chat the classifier over-reads ("you're welcome to it" 0.91) never is.
+    assert not is_sustained([Exchange(1, SHAL, 0.91, at(m)) for m in range(5)])
+    # Nor when the latest message is calm.
+    assert not is_sustained([*two, Exchange(1, SHAL, 0.99, at(7)), Exchange(1, 2, 0.1, at(9))])
 
 
 # -- more of each feature ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from helpbot.desk import events
@@ -20,6 +20,7 @@ from helpbot.desk.records import (
     Chat,
     Discussion,
     GroupMember,
+    GroupThread,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -232,6 +233,31 @@ class ModerationRecord(Protocol):
     async def save_discussion(self, discussion: Discussion) -> Discussion: ...
 
 
+class GroupThreads(Protocol):
+    """The conversations in the community groups (3.9, 3.12): which one a message belongs
+    to, when the bot last spoke in it, and the cases its matters opened."""
+
+    async def place(
+        self,
+        chat_id: int,
+        message_id: str,
+        *,
+        topic: int | None,
+        reply_to: str | None,
+        at: datetime,
+        gap: timedelta,
+    ) -> GroupThread:
+        """The thread of a message, which is recorded in it: the thread of the message it
+        replies to, else the latest thread of the chat (or forum topic) if that had a
+        message within ``gap``, else a new one. A message placed again (an edit) finds
+        the thread it is in."""
+        ...
+
+    async def spoke(self, thread_id: int, at: datetime) -> None: ...
+
+    async def add_case(self, thread_id: int, kind: str, case_id: int) -> None: ...
+
+
 class TenancyRegister(Protocol):
     """The association's register of current tenancies (3.5, 3.6.1)."""
 
@@ -259,3 +285,4 @@ class Records:
     moderation: ModerationRecord
     register: TenancyRegister
     clock: Clock
+    threads: GroupThreads

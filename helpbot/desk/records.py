@@ -176,6 +176,21 @@ class Discussion:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupThread:
+    """One conversation in a community group (3.9, 3.12): a chain of replies, or messages
+    following each other closely. The bot speaks in it at most once an hour unless
+    something is urgent, and one matter in it opens at most one case."""
+
+    id: int
+    chat_id: int
+    root_message_id: str
+    started_at: datetime
+    last_message_at: datetime
+    last_public_at: datetime | None = None
+    cases: dict[str, int] = field(default_factory=dict)  # kind of matter -> case id
+
+
+@dataclass(frozen=True, slots=True)
 class Tenancy:
     """One tenancy in the register (3.5, 3.6.1)."""
 

@@ -5,13 +5,14 @@ rows. Rows stay here; the desk can only change them by asking."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from helpbot.desk import events, records
 from helpbot.desk.ports import Records
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.store.group_threads import GroupThreadBook
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
@@ -136,6 +137,18 @@ def discussion_row(value: records.Discussion) -> models.Discussion:
         closed_at=value.closed_at,
         quiet_until=value.quiet_until,
         closing_reply_to=value.closing_reply_to,
+    )
+
+
+def thread_record(row: models.GroupThread) -> records.GroupThread:
+    return records.GroupThread(
+        id=row.id,
+        chat_id=row.chat_id,
+        root_message_id=row.root_message_id,
+        started_at=row.started_at,
+        last_message_at=row.last_message_at,
+        last_public_at=row.last_public_at,
+        cases={str(k): int(v) for k, v in (row.cases or {}).items()},
     )
 
 
@@ -420,6 +433,32 @@ class StoredModeration:
         return discussion_record(await self.log.save_discussion(discussion_row(discussion)))
 
 
+class StoredThreads:
+    def __init__(self, store: Store) -> None:
+        self.book = GroupThreadBook(store)
+
+    async def place(
+        self,
+        chat_id: int,
+        message_id: str,
+        *,
+        topic: int | None,
+        reply_to: str | None,
+        at: datetime,
+        gap: timedelta,
+    ) -> records.GroupThread:
+        row = await self.book.place(
+            chat_id, message_id, topic=topic, reply_to=reply_to, at=at, gap=gap
+        )
+        return thread_record(row)
+
+    async def spoke(self, thread_id: int, at: datetime) -> None:
+        await self.book.spoke(thread_id, at)
+
+    async def add_case(self, thread_id: int, kind: str, case_id: int) -> None:
+        await self.book.add_case(thread_id, kind, case_id)
+
+
 class StoredRegister:
     def __init__(self, store: Store) -> None:
         self.register = TenancyRegister(store)
@@ -454,4 +493,5 @@ def desk_records(store: Store) -> Records:
         moderation=StoredModeration(store),
         register=StoredRegister(store),
         clock=SystemClock(),
+        threads=StoredThreads(store),
     )

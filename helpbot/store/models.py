@@ -389,3 +389,35 @@ class Discussion(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     quiet_until: Mapped[datetime | None] = mapped_column()
     closing_reply_to: Mapped[str | None] = mapped_column(String(64))
+
+
+class GroupThread(Base):
+    """One conversation in a community group (3.9, 3.12): a chain of replies, or messages
+    following each other closely. When the bot last spoke in it keeps it to one public
+    message an hour, even across a restart; ``cases`` keeps one case per matter in it."""
+
+    __tablename__ = "group_threads"
+    __table_args__ = (
+        Index("ix_group_threads_chat_last", "chat_id", "topic_id", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)  # forum topic, if any
+    root_message_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_public_at: Mapped[datetime | None] = mapped_column()
+    cases: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind -> case id
+
+
+class GroupThreadMessage(Base):
+    """Which thread a group message is in, so a reply joins its thread. Ids only."""
+
+    __tablename__ = "group_thread_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
+    message_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("group_threads.id"), index=True)

@@ -423,7 +423,8 @@ class Privacy:
             message_id = (entry.detail or {}).get("message_id")
             if not chat or message_id is None:
                 continue
-            row = await session.scalar(
+            # The post and any edits of it (an edit can be what added the details).
+            rows = await session.scalars(
                 select(models.Message.id)
                 .join(models.Chat, models.Chat.id == models.Message.chat_id)
                 .where(
@@ -434,8 +435,9 @@ class Privacy:
                     models.Message.text != "",
                 )
             )
-            if row is not None:
-                found.append(row)
+            ids = list(rows)
+            if ids:
+                found.extend(ids)
                 for raw in await session.scalars(
                     select(models.InboxEvent).where(
                         models.InboxEvent.conversation == f"{channel}:{chat}",

@@ -4,6 +4,7 @@ records, so they can be read and tested alone."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from helpbot.desk.ports import Classified
 from helpbot.desk.records import SHAL, Exchange
@@ -11,6 +12,12 @@ from helpbot.desk.records import SHAL, Exchange
 HOSTILE = 0.5  # a message's hostility score from this is counted as hostile
 MIN_EXCHANGES = 3  # replies or mentions between the same members within the window
 MIN_HOSTILE = 2  # of which at least this many are hostile
+# One member alone (3.10): the classifier also gives friendly chat a high hostile score
+# now and then ("I've got an old one in the shed, you're welcome to it" 0.91), so only
+# messages that read as clearly hostile count, and it takes several within the hour.
+LONE_HEAT = 0.95
+LONE_MESSAGES = 3
+LONE_WINDOW = timedelta(hours=1)
 
 
 def hostility(classification: Classified | None) -> float:
@@ -38,3 +45,12 @@ def is_heated(exchanges: Sequence[Exchange]) -> bool:
     directions = {(e.sender, e.target) for e in exchanges}
     back = (latest.target, latest.sender) in directions
     return back and len(exchanges) >= MIN_EXCHANGES
+
+
+def is_sustained(exchanges: Sequence[Exchange]) -> bool:
+    """One member's sustained hostility, at SHAL, a colleague, another member or no one
+    in particular: at least LONE_MESSAGES clearly hostile messages (LONE_HEAT) in the
+    window, the latest one of them. Nobody has to answer back."""
+    if not exchanges or exchanges[-1].heat < LONE_HEAT:
+        return False
+    return sum(1 for e in exchanges if e.heat >= LONE_HEAT) >= LONE_MESSAGES

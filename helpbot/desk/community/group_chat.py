@@ -1,17 +1,25 @@
 """Everything in a community group that is neither a command nor a button: join
-requests (3.5), the member list, screening (3.7), then the words themselves (3.10, 3.12)."""
+requests (3.5), the member list, screening (3.7), personal details taken down (3.12),
+then the words themselves (3.10, 3.12).
+
+Every message is read the same way, whatever carries it: a text, the caption of a
+photo, video, file or voice note, and a message edited after it was posted (details
+added by editing are taken down like a new post).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from helpbot.desk.actions import Action
-from helpbot.desk.community.public_to_private import group_text, move_to_private
+from helpbot.desk.community.personal_data import take_down
+from helpbot.desk.community.public_to_private import group_text
+from helpbot.desk.community.threads import thread_of
 from helpbot.desk.events import Content
 from helpbot.desk.joining.conversation import requested
-from helpbot.desk.moderation.group_care import member_event, screen
+from helpbot.desk.moderation.group_care import flooding, hold, member_event
 from helpbot.desk.office import Office
-from helpbot.desk.safety import net as safety_net
-from helpbot.desk.visit import Visit
-from helpbot.nlu.intents import PRIVATE_INTENTS
+from helpbot.desk.visit import READ_CONTENT, Visit
 
 
 async def group_message(office: Office, visit: Visit, *, colleague: bool) -> list[Action]:
@@ -20,17 +28,35 @@ async def group_message(office: Office, visit: Visit, *, colleague: bool) -> lis
         return await requested(office, visit)
     if inbound.content in (Content.MEMBER_JOINED, Content.MEMBER_LEFT):
         return await member_event(office, visit)
-    if not colleague and not inbound.sender.is_bot:
-        # Flooding and new members' links are dealt with before anything else (3.7).
-        screened = await screen(office, visit)
-        if screened is not None:
-            return screened
+    member = not colleague and not inbound.sender.is_bot
+    if member and not inbound.edited:
+        # Flooding is slowed down before anything else (3.7).
+        flood = await flooding(office, visit)
+        if flood is not None:
+            return flood
+    visit = read(office, visit)
+    thread = await thread_of(office, visit)
+    found = office.understanding.find_personal_data(inbound.text) if inbound.text else []
+    if found:
+        return await take_down(office, visit, thread, found, colleague=colleague)
+    if member:
+        # New members' links and mass mentions wait for a colleague (3.7).
+        held = await hold(office, visit)
+        if held is not None:
+            return held
     if visit.classification is None:
         return []
-    if inbound.content is not Content.TEXT:
-        # A captioned photo or file: an emergency or a private matter still moves to a
-        # private case; anything else is left alone, bar the safety net.
-        if visit.intent == "emergency" or visit.intent in PRIVATE_INTENTS:
-            return await move_to_private(office, visit, visit.intent or "repair", quote=True)
-        return await safety_net.catch(office, visit, where="community group", public=True)
-    return await group_text(office, visit, colleague=colleague)
+    return await group_text(office, visit, thread, colleague=colleague)
+
+
+def read(office: Office, visit: Visit) -> Visit:
+    """The front desk does not classify an edit; in a group it is read like a new post."""
+    inbound = visit.inbound
+    if (
+        visit.classification is None
+        and inbound.edited
+        and inbound.content in READ_CONTENT
+        and inbound.text.strip()
+    ):
+        return replace(visit, classification=office.understanding.classify(inbound.text))
+    return visit

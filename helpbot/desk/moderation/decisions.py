@@ -25,6 +25,17 @@ async def held_post(office: Office, visit: Visit, entry_id: int, choice: str) ->
     entry = await office.moderation_log.get(entry_id)
     if entry is None or entry.action != "hold":
         return done
+    message = await office.people.message(entry.message_id) if entry.message_id else None
+    if (
+        choice == "repost"
+        and message is not None
+        and office.understanding.find_personal_data(message.text)
+    ):
+        # Never reposted with personal details in it (3.12), whoever presses the button.
+        choice = "discard"
+        refused = office.say("community_staff", "held_personal_data", id=entry.id)
+    else:
+        refused = ""
     if not await office.moderation_log.settle(
         entry.id, "pending", "reposted" if choice == "repost" else "discarded"
     ):
@@ -49,9 +60,9 @@ async def held_post(office: Office, visit: Visit, entry_id: int, choice: str) ->
     )
     author = await office.people.person_by_id(entry.person_id) if entry.person_id else None
     group = await office.people.chat_by_id(entry.chat_id) if entry.chat_id else None
-    message = await office.people.message(entry.message_id) if entry.message_id else None
     key = "reposted" if choice == "repost" else "discarded"
-    actions = [*done, reply(inbound, office.say("community_staff", key, id=entry.id, name=actor))]
+    said = refused or office.say("community_staff", key, id=entry.id, name=actor)
+    actions = [*done, reply(inbound, said)]
     if group is None or author is None:
         return actions
     if choice == "repost" and message is not None:
@@ -65,7 +76,12 @@ async def held_post(office: Office, visit: Visit, entry_id: int, choice: str) ->
         actions.append(
             SendText(
                 private_chat(author),
-                office.say("moderation", "discarded", name=greeting, group=title),
+                office.say(
+                    "moderation",
+                    "discarded_personal" if refused else "discarded",
+                    name=greeting,
+                    group=title,
+                ),
             )
         )
     return actions

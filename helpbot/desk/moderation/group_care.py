@@ -41,16 +41,9 @@ async def member_event(office: Office, visit: Visit) -> list[Action]:
     return []
 
 
-async def screen(office: Office, visit: Visit) -> list[Action] | None:
-    """Before anything else in a community group: slow down flooding, and hold new
-    members' links and mass mentions for review. None: nothing to do."""
-    flood = await _flooding(office, visit)
-    if flood is not None:
-        return flood
-    return await _hold(office, visit)
-
-
-async def _flooding(office: Office, visit: Visit) -> list[Action] | None:
+async def flooding(office: Office, visit: Visit) -> list[Action] | None:
+    """Before anything else in a community group: a member posting too fast is paused
+    for a while, with one notice. None: not flooding."""
     inbound = visit.inbound
     config = office.settings.community
     now = inbound.received_at
@@ -92,7 +85,10 @@ async def _flooding(office: Office, visit: Visit) -> list[Action] | None:
     ]
 
 
-async def _hold(office: Office, visit: Visit) -> list[Action] | None:
+async def hold(office: Office, visit: Visit) -> list[Action] | None:
+    """A new member's link or mass mention is taken down and held for a colleague to
+    repost or discard (3.7). Personal details are dealt with before this (community/),
+    so a held post has none. None: nothing to hold."""
     inbound = visit.inbound
     config = office.settings.community
     if not inbound.message_id or not inbound.text or config.new_member_days == 0:

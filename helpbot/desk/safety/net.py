@@ -34,18 +34,27 @@ def risks(visit: Visit) -> tuple[str, ...]:
 async def catch(office: Office, visit: Visit, *, where: str, public: bool = False) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
-    In public (a community group) the safety line is posted only when the model
-    itself saw the risk; a broad phrase alone ("scared of spiders", "the bins are on
-    fire lol") is only flagged to colleagues, so the group is not lectured."""
+    In public (a community group) the line is not posted: a sign of risk is a guess,
+    and a group lectured on guesses ("scared of spiders", "the bins are on fire lol")
+    learns to ignore the bot. A colleague is asked to look instead; a message the bot
+    is sure is urgent gets the group's emergency reply from community/ (3.12)."""
     labels = risks(visit)
     if not labels:
         return []
+    actions: list[Action] = []
+    if not public:
+        text = "\n\n".join(office.say("safety_net", label) for label in labels)
+        actions.append(reply(visit.inbound, text))
+    return actions + await flag(office, visit, labels, where=where)
+
+
+async def flag(office: Office, visit: Visit, labels: Sequence[str], *, where: str) -> list[Action]:
+    """A colleague asked to take a look (the "Safety check" topic), and an audit record:
+    for a sign of risk, or an urgent reading the desk is not sure enough of to act on
+    in public."""
     inbound = visit.inbound
     source = getattr(visit.classification, "risk_source", "") or ""
     actions: list[Action] = []
-    if not public or "model" in source or not source:
-        text = "\n\n".join(office.say("safety_net", label) for label in labels)
-        actions.append(reply(inbound, text))
     if office.settings.staff_room:
         actions.append(StaffNotice(SAFETY_TOPIC, _staff_text(office, visit, labels, where)))
     await office.audit(
