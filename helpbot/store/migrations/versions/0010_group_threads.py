@@ -13,7 +13,7 @@ from alembic import op
 import helpbot.store.models
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
