@@ -12,6 +12,7 @@ from helpbot.desk import events, records
 from helpbot.desk.ports import Records
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.store.hazard_book import HazardBook
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
@@ -437,4 +438,5 @@ def desk_records(store: Store) -> Records:
         moderation=StoredModeration(store),
         register=StoredRegister(store),
         clock=SystemClock(),
+        hazards=HazardBook(store),
     )
