@@ -115,14 +115,13 @@ async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None
         )
     else:
         await file_message(office, case.id, visit, kind="tenant_answer", question=question)
+    read = reading_of(details, question)
     await office.cases.log(
         case.id,
         "detail",
-        actor_kind="tenant",
-        actor_id=visit.person.id,
-        actor_name=visit.person.first_name,
-        text=details.answers.get(ACCESS if question == ACCESS_NOW else question, ""),
-        detail={"question": question, "reading": reading_of(details, question)},
+        actor_kind="bot",
+        text=f"{LABELS[question]}: {read or 'as written'}",
+        detail={"question": question, "reading": read},
     )
     staff = to_staff(office, case, visit, new=False)
     model_urgent = visit.intent in URGENT_INTENTS
@@ -131,7 +130,7 @@ async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None
         "answer_filed",
         label=LABELS[question],
         answer=details.answers.get(ACCESS if question == ACCESS_NOW else question, "-"),
-        reading=reading_of(details, question) or "as written",
+        reading=read or "as written",
     )
     if model_urgent:
         note += f"\n(The classifier read this reply as {visit.intent}: please check.)"

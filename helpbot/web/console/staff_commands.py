@@ -26,6 +26,16 @@ CHANNEL = "console"
 # The staff topic's commands a console button may send; the desk decides what each does.
 COMMANDS = frozenset(
     {"claim", "release", "note", "resolve", "close", "reopen", "escalate", "extend", "publish"}
+    # The hazard clock (Awaab's Law).
+    | {
+        "hazard",
+        "investigated",
+        "made_safe",
+        "summary_sent",
+        "works_started",
+        "works_later",
+        "alternative_offered",
+    }
 )
 MAX_TEXT = 4000
 # The staff room's buttons the console may press: join requests and held posts.
