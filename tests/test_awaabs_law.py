@@ -271,3 +271,43 @@ async def test_details_in_the_first_message_are_never_asked_for(bot: BotUnderTes
     case = await only_case(bot)
     hazard = await HazardBook(bot.store).hazard(case.id)
     assert hazard is not None and hazard.at_risk == ("health",)
+
+
+async def test_a_repair_raised_in_the_group_is_on_the_clock_from_the_group_post(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 3, 24, 10, 0)
+    await bot.send(bot.tg.group_message(bot.community, ann, "there's black mould in my flat"))
+    case = await only_case(bot)
+    await bot.send(bot.tg.command(ann, ann, "start", case.link_token or ""))
+    # She carries on in private two days later: the clock still runs from the post.
+    bot.tg.clock = lambda: at(2026, 3, 26, 10, 0)
+    await bot.send(bot.tg.private_message(ann, "the mould is in the bedroom, my baby sleeps there"))
+    hazard = await HazardBook(bot.store).hazard(case.id)
+    assert hazard is not None
+    assert hazard.aware_at == datetime(2026, 3, 24, 10, 0, tzinfo=UTC)
+    assert (await steps_of(bot, case.id))["investigate"].due_on == date(2026, 4, 9)
+
+
+async def test_erasure_removes_the_answers_and_the_summary_but_keeps_the_clock(
+    bot: BotUnderTest,
+) -> None:
+    from helpbot.store.privacy import Privacy
+
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "There is black mould on the bedroom wall"))
+    await bot.send(bot.tg.private_message(ann, "my baby is 4 months old"))
+    case = await only_case(bot)
+    export = await Privacy(bot.store).subject_access(case.tenant_id)
+    assert export is not None
+    assert export["repair_details"][0]["answers"]["household"] == "my baby is 4 months old"
+    assert export["hazards"][0]["kind"] == "damp_mould"
+    assert await Privacy(bot.store).erase(case.tenant_id, actor="test") is not None
+    book = HazardBook(bot.store)
+    details = await book.details(case.id)
+    hazard = await book.hazard(case.id)
+    assert details is not None and details.answers == {} and details.at_risk == ()
+    assert hazard is not None and hazard.reason == "" and hazard.at_risk == ()
+    assert (hazard.kind, hazard.clock) == ("damp_mould", "significant")
+    assert hazard.step("investigate") is not None

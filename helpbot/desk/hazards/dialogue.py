@@ -57,8 +57,12 @@ async def carry_on(office: Office, visit: Visit, case: Case, details: CaseDetail
     hazard = await office.records.hazards.hazard(case.id)
     kind = hazard.kind if hazard is not None else hazard_kind(inbound.text)
     if hazard is None and (kind is not None or emergency):
-        # Becoming aware: the moment the tenant's first message about it reached us.
-        hazard = await open_file(office, case.id, kind or "other", inbound.received_at)
+        # Becoming aware: the moment the tenant's first message about it reached us;
+        # for a case opened from a group post, that post.
+        aware = inbound.received_at
+        if case.origin_chat_id is not None and case.created_at is not None:
+            aware = min(aware, case.created_at)
+        hazard = await open_file(office, case.id, kind or "other", aware)
     if hazard is not None:
         hazard, notes = await triage(office, case, hazard, details, now)
         staff += notes
