@@ -311,3 +311,23 @@ async def test_erasure_removes_the_answers_and_the_summary_but_keeps_the_clock(
     assert hazard is not None and hazard.reason == "" and hazard.at_risk == ()
     assert (hazard.kind, hazard.clock) == ("damp_mould", "significant")
     assert hazard.step("investigate") is not None
+
+
+async def test_a_question_asked_before_a_restart_is_answered_after_it(store, understanding) -> None:  # type: ignore[no-untyped-def]
+    from helpbot.testing.harness import running_bot
+
+    async with running_bot(store, understanding) as bot:
+        ann = tenant(bot.tg)
+        await bot.send(bot.tg.private_message(ann, "There is black mould on the kitchen wall"))
+        assert QUESTIONS["household"] in "\n".join(bot.replies_to(ann.id))
+    async with running_bot(store, understanding) as bot:
+        ann = tenant(bot.tg)
+        update = bot.tg.private_message(ann, "just me and my partner")
+        # Telegram's update ids carry on after our restart (the new fake restarts them).
+        await bot.send({**update, "update_id": update["update_id"] + 1_000_000})
+        reply = "\n".join(bot.replies_to(ann.id))
+        assert "I've added that to your case" in reply and QUESTIONS["extent"] in reply
+        assert QUESTIONS["household"] not in reply
+        case = await only_case(bot)
+        details = await HazardBook(bot.store).details(case.id)
+        assert details is not None and details.household_known and details.at_risk == ()

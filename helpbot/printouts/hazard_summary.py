@@ -10,6 +10,7 @@ the core Helvetica font is used and characters it lacks are replaced.
 from __future__ import annotations
 
 import importlib.util
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from fpdf import FPDF
 
 from helpbot.working_days import LONDON
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TITLE = "Written summary of our investigation"
 FOOTER = "SHAL · 01278 444344 · information@shal.org"
 
@@ -33,6 +35,8 @@ def _font() -> Path | None:
 
 def summary_pdf(ref: str, text: str, sent_at: datetime | None) -> bytes:
     """One A4 page (more if the text is long): title, reference, date, the summary."""
+    # Control characters have no glyph: a tab is spaces, the rest go.
+    text = _CONTROL.sub("", text.replace("\t", "    "))
     pdf = FPDF(format="A4")
     pdf.set_title(f"{TITLE} {ref}")
     pdf.set_author("SHAL")

@@ -17,13 +17,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 import helpbot.web.console.guard as guard
+import helpbot.web.console.hazard_pages as hazard_pages
 from helpbot.desk.complaints_clock import LONDON, local_day, working_days_between
 from helpbot.store import models
 from helpbot.store.case_search import KINDS, STATUSES, CaseFilter, CaseSearch, next_deadline
 from helpbot.store.privacy import Privacy
 from helpbot.store.staff_accounts import AccountError, address_key
 from helpbot.store.staff_models import StaffAccount
-from helpbot.web.console import hazard_pages
 from helpbot.web.console.reports_chart import weekly_chart_svg
 from helpbot.web.console.staff_commands import NotAvailable, StaffCommands, sender_of
 
