@@ -15,11 +15,14 @@ from helpbot.desk import events
 from helpbot.desk.ports import Records
 from helpbot.desk.records import (
     Case,
+    CaseDetails,
     CaseEvent,
     Chat,
     Discussion,
     GroupMember,
     GroupThread,
+    Hazard,
+    HazardStep,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -58,6 +61,8 @@ class Memory:
     sent: dict[tuple[int, str], StoredMessage] = field(default_factory=dict)
     threads: dict[int, GroupThread] = field(default_factory=dict)
     thread_messages: dict[tuple[int, str], int] = field(default_factory=dict)
+    details: dict[int, CaseDetails] = field(default_factory=dict)
+    hazards: dict[int, Hazard] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def snapshot(self) -> dict[str, Any]:
@@ -73,6 +78,8 @@ class Memory:
             "restrictions": dict(self.restrictions),
             "discussions": dict(self.discussions),
             "threads": dict(self.threads),
+            "details": dict(self.details),
+            "hazards": dict(self.hazards),
         }
 
 
@@ -514,6 +521,67 @@ class FakeRegister:
         ]
 
 
+class FakeHazards:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def details(self, case_id: int) -> CaseDetails | None:
+        return self.m.details.get(case_id)
+
+    async def save_details(self, details: CaseDetails) -> None:
+        self.m.details[details.case_id] = details
+
+    async def hazard(self, case_id: int) -> Hazard | None:
+        return self.m.hazards.get(case_id)
+
+    async def open_hazard(self, hazard: Hazard) -> bool:
+        if hazard.case_id in self.m.hazards:
+            return False
+        self.m.hazards[hazard.case_id] = replace(hazard, steps=())
+        return True
+
+    async def change_hazard(self, case_id: int, **values: Any) -> None:
+        if "at_risk" in values:
+            values["at_risk"] = tuple(values["at_risk"])
+        self.m.hazards[case_id] = replace(self.m.hazards[case_id], **values)
+
+    async def save_steps(self, case_id: int, steps: Sequence[HazardStep]) -> None:
+        hazard = self.m.hazards[case_id]
+        names = {s.step for s in steps}
+        kept = {s.step: s for s in hazard.steps if s.done_at is not None or s.step in names}
+        for step in steps:
+            old = kept.get(step.step)
+            if old is None or old.done_at is None:
+                kept[step.step] = step
+        self.m.hazards[case_id] = replace(hazard, steps=tuple(kept.values()))
+
+    async def mark_step(self, case_id: int, step: str, field: str, at: datetime) -> bool:
+        hazard = self.m.hazards[case_id]
+        found = hazard.step(step)
+        if found is None or found.done_at is not None or getattr(found, field) is not None:
+            return False
+        marks: dict[str, Any] = {field: at}
+        steps = tuple(replace(s, **marks) if s.step == step else s for s in hazard.steps)
+        self.m.hazards[case_id] = replace(hazard, steps=steps)
+        return True
+
+    async def hazards_due(self, at: datetime, on: date) -> list[Hazard]:
+        return [
+            h
+            for h in self.m.hazards.values()
+            if self.m.cases[h.case_id].status != "closed"
+            and any(
+                s.done_at is None
+                and s.missed_at is None
+                and (
+                    (s.due_at is not None and s.due_at <= at)
+                    or (s.due_on is not None and s.due_on <= on)
+                )
+                for s in h.steps
+            )
+        ]
+
+
 def fake_records(
     memory: Memory | None = None, clock: FakeClock | None = None
 ) -> tuple[Records, Memory]:
@@ -528,6 +596,7 @@ def fake_records(
         register=FakeRegister(memory),
         clock=clock,
         threads=FakeThreads(memory),
+        hazards=FakeHazards(memory),
     )
     return records, memory
 

@@ -20,6 +20,7 @@ from helpbot.desk.buttons import (
     AcceptRules,
     ButtonData,
     Escalate,
+    HazardComplaint,
     HeldPost,
     ProposedRemoval,
     PublishConsent,
@@ -157,7 +158,7 @@ def expected_role(identity: Identity, kind: ChatKind) -> Role:
 
 def owner_of(button: ButtonData) -> Identity | None:
     """Whose record a tenant's button acts on: only they may press it."""
-    if isinstance(button, Satisfied | PublishConsent | Escalate):
+    if isinstance(button, Satisfied | PublishConsent | Escalate | HazardComplaint):
         return ANN
     if isinstance(button, AcceptRules):
         return BEA
@@ -171,6 +172,7 @@ def buttons_for(world: World) -> list[ButtonData]:
         Satisfied(world.case_id, yes=False),
         PublishConsent(world.case_id, yes=True),
         Escalate(world.case_id),
+        HazardComplaint(world.case_id),
         AcceptRules(world.request_id, yes=False),
         ReviewJoin(world.request_id, approve=True),
         HeldPost(world.held_id, "repost"),
@@ -187,6 +189,11 @@ ARGUMENTS = {
     "resolve": "all fixed",
     "extend": "5 waiting for a contractor",
     "publish": "we fixed it",
+    "hazard": "significant mould in the bedroom",
+    "investigated": "mould on two walls",
+    "summary_sent": "we will treat the walls",
+    "works_later": "waiting for scaffolding",
+    "alternative_offered": "a hotel nearby",
 }
 
 

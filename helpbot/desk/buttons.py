@@ -151,6 +151,24 @@ class ProposedRemoval:
         return cls(int(match.group(1)), match.group(2) == "remove")
 
 
+@dataclass(frozen=True, slots=True)
+class HazardComplaint:
+    """The tenant takes up the complaints route offered when a hazard deadline was
+    missed (Awaab's Law, desk/hazards/watch.py)."""
+
+    case_id: int
+    prefix: ClassVar[str] = "hzc"
+    pattern: ClassVar[re.Pattern[str]] = re.compile(rf"^hzc:{_ID}$")
+
+    @property
+    def data(self) -> str:
+        return f"hzc:{self.case_id}"
+
+    @classmethod
+    def parse(cls, match: re.Match[str]) -> HazardComplaint:
+        return cls(int(match.group(1)))
+
+
 ButtonData = (
     TalkToPerson
     | Satisfied
@@ -160,6 +178,7 @@ ButtonData = (
     | ReviewJoin
     | HeldPost
     | ProposedRemoval
+    | HazardComplaint
 )
 KINDS: tuple[type[ButtonData], ...] = (
     TalkToPerson,
@@ -170,6 +189,7 @@ KINDS: tuple[type[ButtonData], ...] = (
     ReviewJoin,
     HeldPost,
     ProposedRemoval,
+    HazardComplaint,
 )
 
 

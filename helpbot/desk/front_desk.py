@@ -21,6 +21,7 @@ from helpbot.desk.community.group_chat import group_message
 from helpbot.desk.complaints.reminders import complaint_reminders
 from helpbot.desk.events import ChatKind, Content, Inbound
 from helpbot.desk.group_rules import GroupRules
+from helpbot.desk.hazards.watch import hazard_watch
 from helpbot.desk.joining.conversation import conversation as joining_conversation
 from helpbot.desk.joining.declines import timeouts
 from helpbot.desk.moderation.group_care import lift_due
@@ -201,6 +202,10 @@ class Desk:
 
     async def complaint_reminders(self, today: date) -> list[Action]:
         return await complaint_reminders(self.office, today)
+
+    async def hazard_watch(self, now: datetime) -> list[Action]:
+        """Run with the sweep: hazard steps due within a working day, and missed ones."""
+        return await hazard_watch(self.office, now)
 
     async def community_sweep(self, now: datetime) -> list[Action]:
         """Run every minute or so: declines join requests left unanswered (3.6.2) and

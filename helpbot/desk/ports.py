@@ -16,11 +16,14 @@ from typing import Any, Protocol
 from helpbot.desk import events
 from helpbot.desk.records import (
     Case,
+    CaseDetails,
     CaseEvent,
     Chat,
     Discussion,
     GroupMember,
     GroupThread,
+    Hazard,
+    HazardStep,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -164,6 +167,39 @@ class Cases(Protocol):
     async def timeline(self, case_id: int) -> list[CaseEvent]: ...
 
 
+class HazardRecords(Protocol):
+    """A repair's detail dialogue and its hazard clock (Awaab's Law, desk/hazards/)."""
+
+    async def details(self, case_id: int) -> CaseDetails | None: ...
+
+    async def save_details(self, details: CaseDetails) -> None: ...
+
+    async def hazard(self, case_id: int) -> Hazard | None:
+        """The case's hazard with its steps."""
+        ...
+
+    async def open_hazard(self, hazard: Hazard) -> bool:
+        """False if the case already has one (two messages at once make one hazard)."""
+        ...
+
+    async def change_hazard(self, case_id: int, **values: Any) -> None: ...
+
+    async def save_steps(self, case_id: int, steps: Sequence[HazardStep]) -> None:
+        """Upsert these steps; a step already done keeps its record, and undone steps not
+        listed are dropped (the clock changed)."""
+        ...
+
+    async def mark_step(self, case_id: int, step: str, field: str, at: datetime) -> bool:
+        """Set ``warned_at`` or ``missed_at`` once, on an undone step: True if this call
+        did it."""
+        ...
+
+    async def hazards_due(self, at: datetime, on: date) -> list[Hazard]:
+        """Hazards of cases not closed with an undone, not yet missed step due by ``at``
+        (hours) or ``on`` (days)."""
+        ...
+
+
 class Members(Protocol):
     """Join requests and group membership (3.5, 3.6, 3.7, 3.11)."""
 
@@ -286,3 +322,4 @@ class Records:
     register: TenancyRegister
     clock: Clock
     threads: GroupThreads
+    hazards: HazardRecords

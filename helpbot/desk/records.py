@@ -109,6 +109,67 @@ class NewCase:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseDetails:
+    """What the desk has asked about a repair and what the tenant has told it (issue 12's
+    detail dialogue): each answer in the tenant's words, with what the desk read in them,
+    so nothing is asked twice."""
+
+    case_id: int
+    answers: dict[str, str] = field(default_factory=dict)  # question -> the tenant's words
+    at_risk: tuple[str, ...] = ()  # who at home is at higher risk (hazards/reading.py)
+    household_known: bool = False
+    room: str | None = None
+    size: str | None = None  # large, small
+    since: str | None = None  # long, recent
+    photo: bool | None = None
+    pending: str | None = None  # the question waiting for an answer
+    asked_at: datetime | None = None
+    asked: tuple[str, ...] = ()
+    told: str | None = None  # the plan the tenant was last told (a clock or "repair")
+
+
+@dataclass(frozen=True, slots=True)
+class HazardStep:
+    """One step of a hazard's clock (Awaab's Law): due by a moment (emergency, in hours)
+    or by the end of a day in England (significant, in working days)."""
+
+    step: str
+    due_at: datetime | None = None
+    due_on: date | None = None
+    done_at: datetime | None = None
+    done_by: str = ""
+    note: str = ""
+    warned_at: datetime | None = None
+    missed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """A repair case that may be a hazard under Awaab's Law: the desk's proposed category
+    and why, a colleague's decision, the clock that runs and its steps."""
+
+    case_id: int
+    kind: str
+    aware_at: datetime  # when the tenant's first message about it reached us
+    proposed: str
+    reason: str
+    clock: str | None = None  # the category whose timetable runs, None for no clock
+    confirmed: str | None = None
+    confirmed_by: str = ""
+    confirmed_at: datetime | None = None
+    confirmed_reason: str = ""
+    at_risk: tuple[str, ...] = ()
+    findings: str = ""
+    summary: str = ""
+    works_later: str = ""
+    alternative: str = ""
+    steps: tuple[HazardStep, ...] = ()
+
+    def step(self, name: str) -> HazardStep | None:
+        return next((s for s in self.steps if s.step == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class JoinRequest:
     """Someone asking to join a community group (3.5, 3.6)."""
 

@@ -21,6 +21,7 @@ from helpbot.desk.buttons import (
     AcceptRules,
     ButtonData,
     Escalate,
+    HazardComplaint,
     HeldPost,
     ProposedRemoval,
     PublishConsent,
@@ -33,6 +34,8 @@ from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
 from helpbot.desk.complaints import escalation, extension
 from helpbot.desk.events import ChatKind
+from helpbot.desk.hazards import complaint_route
+from helpbot.desk.hazards import staff as hazard_staff
 from helpbot.desk.joining.conversation import rules_button
 from helpbot.desk.joining.review import review
 from helpbot.desk.moderation import commands as moderation
@@ -159,6 +162,12 @@ async def _escalate(office: Office, visit: Visit, case: Case, button: Escalate) 
     return await escalation.by_tenant(office, visit, case)
 
 
+async def _hazard_complaint(
+    office: Office, visit: Visit, case: Case, button: HazardComplaint
+) -> list[Action]:
+    return await complaint_route.complain(office, visit, case)
+
+
 async def _held(office: Office, visit: Visit, button: HeldPost) -> list[Action]:
     return await held_post(office, visit, button.entry_id, button.choice)
 
@@ -202,6 +211,14 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "escalate": _case(escalation.by_colleague),
     "extend": _case(extension.extend),
     "publish": _case(staff_commands.publish),
+    # The hazard clock (Awaab's Law, desk/hazards/).
+    "hazard": _case(hazard_staff.hazard),
+    "investigated": _case(hazard_staff.investigated),
+    "made_safe": _case(hazard_staff.made_safe),
+    "summary_sent": _case(hazard_staff.summary_sent),
+    "works_started": _case(hazard_staff.works_started),
+    "works_later": _case(hazard_staff.works_later),
+    "alternative_offered": _case(hazard_staff.alternative_offered),
     # Moderating the community groups (3.7).
     "warn": _moderation(),
     "remove": _moderation(),
@@ -214,6 +231,7 @@ BUTTONS: Mapping[type[ButtonData], Mapping[ChatKind, ButtonRoute]] = {
     Satisfied: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_satisfied))},
     PublishConsent: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_consent))},
     Escalate: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_escalate))},
+    HazardComplaint: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_hazard_complaint))},
     AcceptRules: {ChatKind.PRIVATE: ButtonRoute(TENANT, rules_button)},
     ReviewJoin: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, review)},
     HeldPost: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _held)},

@@ -45,7 +45,8 @@ class Reception:
     async def _system(self, payload: dict[str, Any]) -> tuple[Sequence[Action], str]:
         kind = payload.get("kind")
         if kind == "sweep":
-            return await self.desk.community_sweep(datetime.fromisoformat(payload["at"])), "done"
+            at = datetime.fromisoformat(payload["at"])
+            return [*await self.desk.community_sweep(at), *await self.desk.hazard_watch(at)], "done"
         if kind == "reminders":
             return await self.desk.complaint_reminders(date.fromisoformat(payload["day"])), "done"
         if kind == "delivery_failed":

@@ -13,6 +13,7 @@ from helpbot.desk.ports import Records
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.store.group_threads import GroupThreadBook
+from helpbot.store.hazard_book import HazardBook
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
@@ -494,4 +495,5 @@ def desk_records(store: Store) -> Records:
         register=StoredRegister(store),
         clock=SystemClock(),
         threads=StoredThreads(store),
+        hazards=HazardBook(store),
     )

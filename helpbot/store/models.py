@@ -421,3 +421,69 @@ class GroupThreadMessage(Base):
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
     message_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[int] = mapped_column(ForeignKey("group_threads.id"), index=True)
+
+
+class CaseDetail(Base):
+    """What the desk asked about a repair and what the tenant answered (issue 12's detail
+    dialogue): answers in the tenant's words, what the desk read in them, and the
+    question waiting for its answer."""
+
+    __tablename__ = "case_details"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # at_risk, household_known, room, size, since, photo (desk/records.py CaseDetails)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pending: Mapped[str | None] = mapped_column(String(16))
+    asked_at: Mapped[datetime | None] = mapped_column()
+    asked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    told: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hazard(Base):
+    """A repair case that may be a hazard (Awaab's Law): the desk's proposed category and
+    why, a colleague's decision, the clock that runs; its steps in ``hazard_steps``."""
+
+    __tablename__ = "hazards"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    aware_at: Mapped[datetime] = mapped_column()
+    proposed: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    clock: Mapped[str | None] = mapped_column(String(12))
+    confirmed: Mapped[str | None] = mapped_column(String(12))
+    confirmed_by: Mapped[str] = mapped_column(String(256), default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    confirmed_reason: Mapped[str] = mapped_column(Text, default="")
+    at_risk: Mapped[list[str]] = mapped_column(JSON, default=list)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    works_later: Mapped[str] = mapped_column(Text, default="")
+    alternative: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HazardStep(Base):
+    """One step of a hazard's clock: due by a moment (hours) or a day in England (working
+    days), when it was done and by whom, and when colleagues were warned or told it was
+    missed (each once)."""
+
+    __tablename__ = "hazard_steps"
+    __table_args__ = (
+        UniqueConstraint("case_id", "step"),
+        Index("ix_hazard_steps_open", "done_at", "missed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hazards.case_id"))
+    step: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime | None] = mapped_column()
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by: Mapped[str] = mapped_column(String(256), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    warned_at: Mapped[datetime | None] = mapped_column()
+    missed_at: Mapped[datetime | None] = mapped_column()

@@ -145,6 +145,16 @@ class Privacy:
                     )
                 )
             )
+            details = list(
+                await session.scalars(
+                    select(models.CaseDetail).where(models.CaseDetail.case_id.in_(case_ids))
+                )
+            )
+            hazards = list(
+                await session.scalars(
+                    select(models.Hazard).where(models.Hazard.case_id.in_(case_ids))
+                )
+            )
         refs = {c.id: c.ref for c in cases}
         return {
             "person": _plain(person),
@@ -167,6 +177,8 @@ class Privacy:
             "join_requests": [_plain(r) for r in requests],
             "group_memberships": [_plain(m) for m in members],
             "moderation": [_plain(m) for m in moderation],
+            "repair_details": [_plain(d) | {"case_ref": refs.get(d.case_id)} for d in details],
+            "hazards": [_plain(h) | {"case_ref": refs.get(h.case_id)} for h in hazards],
         }
 
     async def subject_access_zip(self, person_id: int) -> bytes | None:
@@ -301,6 +313,29 @@ class Privacy:
             update(models.CaseEvent)
             .where(models.CaseEvent.case_id.in_(case_ids), models.CaseEvent.actor_kind == "tenant")
             .values(actor_name="")
+        )
+        # A repair's answers and its hazard's words (who lives there, findings, the
+        # written summary); the kind, category and dates stay for the reports.
+        await session.execute(
+            update(models.CaseDetail)
+            .where(models.CaseDetail.case_id.in_(case_ids))
+            .values(answers={}, facts={})
+        )
+        await session.execute(
+            update(models.Hazard)
+            .where(models.Hazard.case_id.in_(case_ids))
+            .values(
+                reason="",
+                confirmed_reason="",
+                at_risk=[],
+                findings="",
+                summary="",
+                works_later="",
+                alternative="",
+            )
+        )
+        await session.execute(
+            update(models.HazardStep).where(models.HazardStep.case_id.in_(case_ids)).values(note="")
         )
         return int(result.rowcount or 0)
 

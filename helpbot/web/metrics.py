@@ -8,7 +8,7 @@ nothing personal.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 from prometheus_client import (
@@ -25,6 +25,7 @@ from helpbot.postroom.inbox import Inbox
 from helpbot.postroom.outbox import Outbox
 from helpbot.store import models
 from helpbot.store.casebook import deadline_on_or_before
+from helpbot.store.hazard_book import HazardBook
 from helpbot.store.records import Store
 
 
@@ -68,6 +69,31 @@ class StoreMetrics:
         self.messages = Gauge(
             "helpbot_messages", "Messages stored", ["direction", "status"], registry=self.registry
         )
+        # Awaab's Law: hazards by kind and the category their clock runs (or the decided or
+        # proposed one when none runs), steps met on time, open hazards by higher risk.
+        self.hazards = Gauge(
+            "helpbot_hazards",
+            "Hazards by kind and category",
+            ["kind", "category"],
+            registry=self.registry,
+        )
+        self.hazard_steps = Gauge(
+            "helpbot_hazard_steps",
+            "Hazard clock steps that fell due (done, or past due) and those met on time",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.hazard_met = Gauge(
+            "helpbot_hazard_steps_met_ratio",
+            "Share of hazard steps that fell due which were met on time (1 when none fell due)",
+            registry=self.registry,
+        )
+        self.hazards_open = Gauge(
+            "helpbot_hazards_open",
+            "Open hazards, by whether someone at home is at higher risk",
+            ["at_risk"],
+            registry=self.registry,
+        )
 
     async def refresh(self) -> None:
         today = datetime.now(LONDON).date()
@@ -101,6 +127,7 @@ class StoreMetrics:
         # Outside the session above: on SQLite's one connection a second session would
         # wait for the first.
         now = models.utcnow()
+        await self._hazards(now, today)
         for gauge, oldest_gauge, counts, waiting in (
             (self.inbox, self.inbox_oldest, self.inbox_counts, ("pending", "parked")),
             (self.outbox, self.outbox_oldest, self.outbox_counts, ("pending", "sending")),
@@ -112,6 +139,18 @@ class StoreMetrics:
                 if status in waiting:
                     age = (now - oldest).total_seconds() if oldest else 0.0
                     oldest_gauge.labels(status=status).set(max(0.0, age))
+
+    async def _hazards(self, now: datetime, today: date) -> None:
+        report = await HazardBook(self.store).report(now, today)
+        self.hazards.clear()
+        for (kind, category), count in report.by_kind_category.items():
+            self.hazards.labels(kind=kind, category=category).set(count)
+        self.hazard_steps.labels(outcome="due").set(report.steps_due)
+        self.hazard_steps.labels(outcome="met").set(report.steps_met)
+        met = report.met_percent
+        self.hazard_met.set(1.0 if met is None else met / 100)
+        self.hazards_open.labels(at_risk="yes").set(report.open_at_risk)
+        self.hazards_open.labels(at_risk="no").set(report.open_total - report.open_at_risk)
 
     async def handler(self, request: web.Request) -> web.Response:
         try:

@@ -7,6 +7,7 @@ from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
 from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
+from helpbot.desk.hazards.answers import reply_to_question
 from helpbot.desk.office import Office
 from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
@@ -21,6 +22,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         return [reply(inbound, office.say("content", "edited"))]
     if inbound.content in NOT_MESSAGES:
         return []
+    # A reply to the question the desk asked about a repair is its answer (issue 12).
+    answered = await reply_to_question(office, visit)
+    if answered is not None:
+        return answered + await safety_net.catch(office, visit, where="private chat")
     if inbound.content is not Content.TEXT:
         return await captioned(office, visit)
     if visit.classification is None:

@@ -10,6 +10,7 @@ from helpbot.desk.actions import Action, PostToStaff
 from helpbot.desk.cases.topics import case_summary, new_case_header, staff_note, topic_name
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content, Inbound
+from helpbot.desk.hazards.dialogue import on_case_message
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, NewCase
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
@@ -36,15 +37,19 @@ async def case_message(office: Office, visit: Visit, intent: str) -> list[Action
     elif case.chat_id is None:
         await office.cases.change(case.id, chat_id=visit.chat.id)
     await file_message(office, case.id, visit, intent=intent)
+    # A repair or emergency: the details asked for, the hazard triaged (Awaab's Law).
+    talk = await on_case_message(office, visit, case, intent)
     actions: list[Action] = []
     # Once a colleague has taken the case the bot stays quiet on it, except for
     # safety advice, which is never held back.
     if case.assignee_id is None or intent in URGENT_INTENTS:
         key = "opened" if new else "added"
         text = f"{say('intents', intent)}\n\n{say('cases', key, ref=case.ref)}"
+        if talk.tenant:
+            text += f"\n\n{talk.tenant}"
         actions.append(reply(inbound, text, intent=intent, case_id=case.id))
     actions += to_staff(office, case, visit, new=new)
-    return actions
+    return actions + list(talk.staff)
 
 
 async def too_many_from_origin(office: Office, inbound: Inbound) -> bool:

@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 import helpbot.web.console.guard as guard
+import helpbot.web.console.hazard_pages as hazard_pages
 from helpbot.desk.complaints_clock import LONDON, local_day, working_days_between
 from helpbot.store import models
 from helpbot.store.case_search import KINDS, STATUSES, CaseFilter, CaseSearch, next_deadline
@@ -42,6 +43,9 @@ CASE_ACTIONS: dict[str, str | None] = {
     "publish": "publish",
 }
 NEEDS_TEXT = {"reply", "note", "resolve", "publish", "extend"}
+# The hazard clock's actions (Awaab's Law): the same commands as in the staff topic.
+CASE_ACTIONS |= hazard_pages.HAZARD_ACTIONS
+NEEDS_TEXT |= hazard_pages.HAZARD_NEEDS_TEXT
 
 
 async def _page(
@@ -268,6 +272,7 @@ async def case_page(request: web.Request) -> web.Response:
             "unavailable": request.app[COMMANDS].available(case),
             "next_deadline": next_deadline(case),
             "london": LONDON,
+            **await hazard_pages.case_context(store, case),
         },
     )
 
@@ -285,6 +290,8 @@ async def case_action(request: web.Request) -> web.Response:
     if action == "extend":
         days = str(form.get("days", "")).strip()
         text = f"{days} {text}".strip()
+    if action == "hazard" and text:
+        text = f"{str(form.get('category', '')).strip()} {text}".strip()
     back = f"{guard.PREFIX}/cases/{case.ref}"
     if action in NEEDS_TEXT and not text:
         await _flash(request, "Write something first.")
@@ -440,6 +447,12 @@ async def community_press(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(guard.PREFIX + "/community")
 
 
+async def hazards(request: web.Request) -> web.Response:
+    context = await hazard_pages.report_context(request.app[guard.STORE])
+    await guard.audit(request, "console_view_hazards")
+    return await _page(request, "hazards.html", context)
+
+
 async def reports(request: web.Request) -> web.Response:
     report = await CaseSearch(request.app[guard.STORE]).reports()
     await guard.audit(request, "console_view_reports")
@@ -573,6 +586,8 @@ def routes() -> list[web.RouteDef]:
         web.get("/deadlines.csv", deadlines_csv),
         web.get("/community", community),
         web.post("/community/decide", community_press),
+        web.get("/hazards", hazards),
+        *hazard_pages.routes(),
         web.get("/reports", reports),
         web.get("/reports/weekly.svg", reports_chart),
         web.get("/reports.csv", reports_csv),

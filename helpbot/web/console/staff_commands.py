@@ -37,6 +37,16 @@ COMMANDS = frozenset(
         "extend",
         "publish",
     }
+    # The hazard clock (Awaab's Law).
+    | {
+        "hazard",
+        "investigated",
+        "made_safe",
+        "summary_sent",
+        "works_started",
+        "works_later",
+        "alternative_offered",
+    }
 )
 MAX_TEXT = 4000
 # The staff room's buttons the console may press: join requests and held posts.

@@ -1,0 +1,1 @@
+"""Awaab's Law: repairs that may be hazards, their detail dialogue and the hazard clock."""

@@ -1,0 +1,161 @@
+"""A tenant's reply to the question the desk asked about their repair is its answer.
+
+Short replies ("the bedroom", "no", "just me and my partner") read as anything to the
+classifier: small talk, a complaint, even safeguarding. While a question waits, a reply
+that reads as its answer is taken as the answer, whatever the classifier says, and so
+is one the classifier calls small talk, unclear or a repair (issue 12). Safety first: a
+reply a safety cue calls urgent goes the urgent way, and one only the model calls
+urgent is taken as the answer with the safety line added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+from helpbot.desk.actions import Action
+from helpbot.desk.cases.tenant_thread import file_message, to_staff
+from helpbot.desk.cases.topics import to_topic
+from helpbot.desk.events import Content
+from helpbot.desk.hazards import reading
+from helpbot.desk.hazards.dialogue import DIALOGUE_INTENTS, carry_on
+from helpbot.desk.hazards.kinds import hazard_kind
+from helpbot.desk.hazards.questions import (
+    ACCESS,
+    ACCESS_NOW,
+    EXTENT,
+    HOUSEHOLD,
+    LABELS,
+    PHOTO,
+    ROOM,
+    SINCE,
+    reading_of,
+    take_answer,
+)
+from helpbot.desk.office import Office
+from helpbot.desk.records import CaseDetails
+from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
+
+# A reply this long after the question is a new message, not its answer.
+ANSWER_WINDOW = timedelta(hours=48)
+# Intents whose words are taken as the answer even when they read as nothing.
+TAKEN_AS_SAID = frozenset({"repair", "smalltalk", "unclear"})
+PICTURES = frozenset({Content.PHOTO, Content.VIDEO, Content.DOCUMENT})
+_COURTESY = re.compile(
+    r"^\W*((thanks|thank you|thank u|thx|ta|cheers|ok|okay|bye|hello|hi|hiya)\W*)+$", re.I
+)
+
+
+def reads_as_answer(question: str, text: str) -> bool:
+    if question == HOUSEHOLD:
+        return reading.household(text).known
+    if question == EXTENT:
+        return reading.size(text) is not None or reading.how_long(text) is not None
+    if question == SINCE:
+        return reading.how_long(text) is not None
+    if question == ROOM:
+        return reading.room(text) is not None
+    if question == PHOTO:
+        return reading.yes_or_no(text) is not None
+    if question in (ACCESS, ACCESS_NOW):
+        return reading.access(text)
+    return False
+
+
+def by_cue(visit: Visit) -> bool:
+    """Urgent because a safety cue fired (a gas smell, no heating with a baby), not by
+    the model's guess alone."""
+    why = str(getattr(visit.classification, "why", "") or "")
+    return visit.intent in URGENT_INTENTS and why.startswith("cue")
+
+
+async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None:
+    """The actions for a reply taken as the answer to the waiting question, or None when
+    the message is not one (it then goes its usual way)."""
+    inbound = visit.inbound
+    picture = inbound.content in PICTURES
+    if inbound.content is not Content.TEXT and not picture:
+        return None
+    # The tenant's open case: the most recent (matters' current_matter at merge).
+    case = await office.cases.current_case(visit.person.id)
+    if case is None or case.kind not in DIALOGUE_INTENTS:
+        return None
+    hazards = office.records.hazards
+    details = await hazards.details(case.id)
+    if details is None or details.pending is None:
+        return None
+    question = details.pending
+    if details.asked_at is not None and inbound.received_at - details.asked_at > ANSWER_WINDOW:
+        return None
+    if picture and question != PHOTO:
+        # Kept on the case by the usual path; never asked for afterwards.
+        if details.photo is None:
+            await hazards.save_details(_photo_sent(details))
+        return None
+    text = inbound.text
+    if not picture and not _is_answer(visit, question, text):
+        return None
+    hazard = await hazards.hazard(case.id)
+    named = hazard_kind(text)
+    if not picture and named is not None and (hazard is None or named != hazard.kind):
+        # A hazard the case does not have yet: a report, not just an answer. It goes
+        # the usual way, which still reads the answer in it.
+        return None
+    details = take_answer(details, question, text, photo=picture)
+    if picture:
+        await file_message(
+            office,
+            case.id,
+            visit,
+            kind="tenant_file",
+            content=inbound.content.value,
+            message_id=inbound.message_id,
+            question=question,
+        )
+    else:
+        await file_message(office, case.id, visit, kind="tenant_answer", question=question)
+    read = reading_of(details, question)
+    await office.cases.log(
+        case.id,
+        "detail",
+        actor_kind="bot",
+        text=f"{LABELS[question]}: {read or 'as written'}",
+        detail={"question": question, "reading": read},
+    )
+    staff = to_staff(office, case, visit, new=False)
+    model_urgent = visit.intent in URGENT_INTENTS
+    note = office.say(
+        "hazard_staff",
+        "answer_filed",
+        label=LABELS[question],
+        answer=details.answers.get(ACCESS if question == ACCESS_NOW else question, "-"),
+        reading=read or "as written",
+    )
+    if model_urgent:
+        note += f"\n(The classifier read this reply as {visit.intent}: please check.)"
+    staff += to_topic(office, case, note)
+    talk = await carry_on(office, visit, case, details)
+    actions: list[Action] = []
+    if case.assignee_id is None:
+        parts = [office.say("hazards", "got_it", ref=case.ref)]
+        if talk.tenant:
+            parts.append(talk.tenant)
+        if model_urgent and visit.intent and office.say.has("safety_net", visit.intent):
+            parts.append(office.say("safety_net", visit.intent))
+        actions.append(reply(inbound, "\n\n".join(parts), intent="answer", case_id=case.id))
+    return [*actions, *staff, *talk.staff]
+
+
+def _is_answer(visit: Visit, question: str, text: str) -> bool:
+    if by_cue(visit):
+        return False
+    if reads_as_answer(question, text):
+        return True
+    if _COURTESY.match(text):
+        return False
+    return visit.intent in TAKEN_AS_SAID
+
+
+def _photo_sent(details: CaseDetails) -> CaseDetails:
+    return replace(details, photo=True, answers={**details.answers, PHOTO: "sent"})
