@@ -13,14 +13,22 @@ above 0.87.
 
 from __future__ import annotations
 
+from helpbot.desk.hazards.kinds import hazard_kind
 from helpbot.desk.ports import Classified
 
 GROUP_SURE = 0.9  # the calibrated probability of the intent, at least this to act in public
+# A repair that names a hazard (mould, no heating, exposed wires...) is acted on from a
+# lower bar: under Awaab's Law the clock starts when a tenant tells us, in a group too,
+# so a missed hazard costs more than one public reply.
+HAZARD_SURE = 0.6
 UNCLEAR = "unclear"
 
 
-def sure(classification: Classified | None) -> bool:
+def sure(classification: Classified | None, text: str = "") -> bool:
     """Sure enough of this reading to act on it in public (or open a case from a group)."""
     if classification is None or classification.intent == UNCLEAR:
         return False
-    return float(classification.scores.get(classification.intent, 0.0)) >= GROUP_SURE
+    score = float(classification.scores.get(classification.intent, 0.0))
+    if score >= GROUP_SURE:
+        return True
+    return classification.intent == "repair" and score >= HAZARD_SURE and bool(hazard_kind(text))

@@ -50,8 +50,9 @@ async def take_down(
         unquoted = replace(inbound, message_id=None)
         return [*actions, reply(unquoted, office.say("group_quiet", "removed"))]
     intent = visit.intent or "personal"
-    urgent = intent in URGENT_INTENTS and sure(visit.classification)
-    if not urgent and not (intent in CASE_INTENTS and sure(visit.classification)):
+    certain = sure(visit.classification, visit.inbound.text)
+    urgent = intent in URGENT_INTENTS and certain
+    if not urgent and not (intent in CASE_INTENTS and certain):
         # Personal details with a request we can't read for sure: a personal matter.
         intent = "personal"
     actions += await move_to_private(office, visit, thread, intent, removed=kinds)

@@ -41,12 +41,13 @@ async def group_text(
     inbound = visit.inbound
     intent = visit.intent or "smalltalk"
     actions: list[Action] = []
-    if intent in URGENT_INTENTS and not sure(visit.classification):
+    text = inbound.text
+    if intent in URGENT_INTENTS and not sure(visit.classification, text):
         # Urgent on a guess: a colleague looks, the group hears nothing (safety net).
         actions += await safety_net.flag(office, visit, (intent,), where=WHERE)
     elif colleague or inbound.sender.is_bot:
         pass  # a colleague moderating is not a tenant with a matter
-    elif intent in URGENT_INTENTS or (wants_case(visit) and sure(visit.classification)):
+    elif intent in URGENT_INTENTS or (wants_case(visit) and sure(visit.classification, text)):
         actions += await move_to_private(office, visit, thread, intent)
     elif inbound.addressed_to_bot and not inbound.edited and intent in ("question", "unclear"):
         actions += await _answer(office, visit, thread)
