@@ -4,6 +4,7 @@ which chat is the staff room, who is staff, and how the community groups are run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from helpbot.desk.events import ChatRef
 
@@ -40,6 +41,9 @@ class DeskSettings:
     staff_user_ids: tuple[str, ...] = ()  # empty: everyone in the staff group is staff
     community: CommunitySettings = field(default_factory=CommunitySettings)
     web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
+    # Opening and closing time on working days (UK time); None: not known, never claimed.
+    office_hours: tuple[time, time] | None = None
+    out_of_hours_phone: str = "01278 444344"  # said when the office is closed or unseen
 
     @property
     def staff_room(self) -> bool:

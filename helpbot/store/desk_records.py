@@ -12,6 +12,7 @@ from helpbot.desk import events, records
 from helpbot.desk.ports import Records
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.store.identity_checks import IdentityChecks
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
@@ -62,6 +63,7 @@ def case_record(row: models.Case) -> records.Case:
         publication_consent=row.publication_consent,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        set_aside_at=row.set_aside_at,
     )
 
 
@@ -165,7 +167,7 @@ class StoredPeople:
         self, inbound: events.Inbound, intent: str | None, *, chat_id: int, person_id: int
     ) -> records.StoredMessage:
         row = await self.store.record_inbound(inbound, intent, chat_id=chat_id, person_id=person_id)
-        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text)
+        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text, row.intent)
 
     async def link_message(self, message_id: int, case_id: int) -> None:
         await self.store.link_message(message_id, case_id)
@@ -174,7 +176,9 @@ class StoredPeople:
         row = await self.membership.message(message_id)
         if row is None:
             return None
-        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text)
+        return records.StoredMessage(
+            row.id, row.chat_id, row.person_id, row.text, row.intent, row.case_id
+        )
 
     async def person_by_id(self, person_id: int) -> records.Person | None:
         row = await self.membership.person(person_id)
@@ -437,4 +441,5 @@ def desk_records(store: Store) -> Records:
         moderation=StoredModeration(store),
         register=StoredRegister(store),
         clock=SystemClock(),
+        identity=IdentityChecks(store),
     )
