@@ -219,3 +219,16 @@ async def test_a_closed_case_is_not_joined_and_colleagues_see_the_link(
     assert not any("won't close again" in t for t in await filed_on(bot, old))
     header = (await topic_of(bot, again))[0]
     assert old.ref in header and "/reopen" in header
+
+
+async def test_asking_for_a_person_joins_the_matter_in_hand(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, REPAIR))
+    (repair,) = await cases(bot)
+    await bot.send(bot.tg.private_message(ann, "asdfghjkl qwerty"))  # offers a person
+    offer = bot.tg.sent_messages(ann.id)[-1]
+    await bot.send(bot.tg.callback(ann, offer, "human"))
+    assert [c.id for c in await cases(bot)] == [repair.id]
+    told = bot.replies_to(ann.id)[-1]
+    assert "pass this to our team" in told and "A colleague will reply to you here." in told
+    assert f"your case {repair.ref} (repair)" in told

@@ -70,9 +70,12 @@ async def tenant_reply(
         return reply(inbound, text, intent=intent, case_id=case.id)
     say = office.say
     parts = [say("cases", "added", ref=case.ref, kind=KIND_NAMES.get(case.kind, case.kind))]
-    if intent in URGENT_INTENTS:
+    if intent in URGENT_INTENTS or intent == "human":
+        # Safety advice is never held back; a request for a person is passed on.
         then = next_step(office, intent, inbound.received_at)
         parts = [advice(office, intent, inbound.text), then, *parts]
+    if inbound.content is not Content.TEXT:
+        return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id)
     split = NewMatter(case.id, visit.message.id).data
     button = Button(say("cases", "new_matter_button"), data=split)
     return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id, buttons=((button,),))
