@@ -189,6 +189,10 @@ async def test_the_button_moves_a_message_to_a_new_case(bot: BotUnderTest) -> No
     assert any(RENT in t for t in await topic_of(bot, rent))
     moved = await bot.store.case_messages(rent.id)
     assert [m.text for m in moved if m.direction == "in"] == [RENT]
+    # The new case is now the matter in hand; the repair stays open for colleagues.
+    await bot.send(bot.tg.private_message(ann, "I'm behind on my rent because I took time off"))
+    assert f"your case {rent.ref}" in bot.replies_to(ann.id)[-1]
+    assert (await Casebook(bot.store).by_id(repair.id)).status == "open"  # type: ignore[union-attr]
 
     # Pressed again: nothing new, the tenant is told where it is.
     await bot.send(bot.tg.callback(ann, added, split["callback_data"]))

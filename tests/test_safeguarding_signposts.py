@@ -96,6 +96,12 @@ async def test_a_safeguarding_post_in_the_group_moves_private_without_repeating_
     ann = tenant(bot.tg)
     await bot.send(bot.tg.group_message(bot.community, ann, CHILD))
     public = "\n".join(bot.replies_to(bot.community.id))
-    assert "left alone" not in public and DOMESTIC_ABUSE not in public
+    assert "999" in public and "message me in private" in public
+    assert "left alone" not in public and DOMESTIC_ABUSE not in public and NSPCC not in public
     (case,) = await Casebook(bot.store).all_cases()
     assert case.kind == "safeguarding"
+    # Through the group's link, in private: the helplines for a child, none other.
+    await bot.send(bot.tg.command(ann, ann, "start", case.link_token or ""))
+    told = bot.replies_to(ann.id)[-1]
+    assert NSPCC in told and CHILDREN in told and case.ref in told
+    assert DOMESTIC_ABUSE not in told and SAMARITANS not in told

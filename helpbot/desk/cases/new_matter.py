@@ -14,30 +14,30 @@ from helpbot.desk.cases.tenant_thread import file_message, open_case, opening_re
 from helpbot.desk.cases.topics import to_topic
 from helpbot.desk.events import Content
 from helpbot.desk.office import Office
+from helpbot.desk.records import Case
 from helpbot.desk.visit import Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
 
 
 async def new_matter(office: Office, visit: Visit) -> list[Action]:
     """/new, or the words alone: the next message starts a new case."""
-    inbound = visit.inbound
     say = office.say
-    aside = await set_aside(office, visit.person.id, visit.chat, inbound.received_at)
+    aside = await set_aside(office, visit.person.id, visit.chat, visit.inbound.received_at)
     text = say("matters", "new_ready")
     if aside:
         refs = ", ".join(case.ref for case in aside)
         text = f"{text} {say('matters', 'still_open', refs=refs)}"
-    actions: list[Action] = [reply(inbound, text)]
-    for case in aside:
-        actions += to_topic(office, case, say("staff", "set_aside"))
-    return actions
+    return [reply(visit.inbound, text), *_tell_colleagues(office, aside)]
 
 
-async def moving_on(office: Office, visit: Visit) -> list[Action]:
-    """ "New issue: ..." with the matter after it: set the open ones aside and tell
-    colleagues; the message itself then goes on as any other (a new case)."""
-    inbound = visit.inbound
-    aside = await set_aside(office, visit.person.id, visit.chat, inbound.received_at)
+async def new_matter_follows(office: Office, visit: Visit) -> list[Action]:
+    """ "New issue: ..." with the matter after the words: the open matters are set
+    aside, and the message then goes on as any other (so it starts a new case)."""
+    aside = await set_aside(office, visit.person.id, visit.chat, visit.inbound.received_at)
+    return _tell_colleagues(office, aside)
+
+
+def _tell_colleagues(office: Office, aside: list[Case]) -> list[Action]:
     actions: list[Action] = []
     for case in aside:
         actions += to_topic(office, case, office.say("staff", "set_aside"))
@@ -66,7 +66,6 @@ async def split_off(office: Office, visit: Visit, button: NewMatter) -> list[Act
             say("matters", "already_moved", ref=where.ref) if where else say("cases", "not_yours")
         )
         return [*done, reply(inbound, text)]
-    await set_aside(office, visit.person.id, visit.chat, inbound.received_at)
     intent = message.intent if message.intent in CASE_INTENTS else "human"
     # The message, as if it had just been sent: it opens the new case and is filed there.
     moved = replace(
@@ -74,15 +73,11 @@ async def split_off(office: Office, visit: Visit, button: NewMatter) -> list[Act
         inbound=replace(inbound, content=Content.TEXT, text=message.text, message_id=None),
         message=message,
     )
+    await office.cases.log(case.id, "message_moved", actor_kind="tenant", actor_id=visit.person.id)
+    # After the move is recorded (which counts as activity), before the new case opens.
+    await set_aside(office, visit.person.id, visit.chat, inbound.received_at)
     fresh = await open_case(office, moved, intent, in_group=False)
     await file_message(office, fresh.id, moved, intent=intent, moved_from=case.ref)
-    await office.cases.log(
-        case.id,
-        "message_moved",
-        actor_kind="tenant",
-        actor_id=visit.person.id,
-        detail={"to": fresh.ref},
-    )
     text = f"{say('matters', 'moved')}\n\n{await opening_reply(office, moved, fresh, intent)}"
     actions: list[Action] = [*done, reply(inbound, text, intent=intent, case_id=fresh.id)]
     actions += to_topic(office, case, say("staff", "moved_out", ref=fresh.ref))

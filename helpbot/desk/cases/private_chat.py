@@ -7,8 +7,7 @@ from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
 from helpbot.desk.cases import identity_check
 from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.matters import current_matter, says_new_matter
-from helpbot.desk.cases.new_matter import moving_on as new_matter_follows
-from helpbot.desk.cases.new_matter import new_matter
+from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
 from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
 from helpbot.desk.office import Office

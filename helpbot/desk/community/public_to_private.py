@@ -60,7 +60,9 @@ async def move_to_private(
     say = office.say
     case = await open_case(office, visit, intent, in_group=True)
     await file_message(office, case.id, visit, intent=intent, where="community group")
-    key = "emergency" if intent == "emergency" else "move_private"
+    # An urgent matter gets 999 in public too; a safeguarding one nothing that says
+    # what kind of harm it is (the helplines follow in private: safety/signposts.py).
+    key = intent if intent in ("emergency", "safeguarding") else "move_private"
     link = office.private_link(case.link_token or "")
     if quote:
         notice = reply(inbound, say("group", key), intent=intent, buttons=link, case_id=case.id)
