@@ -90,6 +90,32 @@ async def test_without_a_staff_room_no_reply_promises_anyone_was_told(
     assert bot.tg.calls_to("createForumTopic") == []
 
 
+async def test_without_a_staff_room_group_posts_and_their_private_links_promise_nothing(
+    no_staff_room: BotUnderTest,
+) -> None:
+    bot = no_staff_room
+    for number, text in enumerate(URGENT + OTHERS):
+        who = tenant(bot.tg, 6000 + number, f"Tenant{number}")
+        await bot.send(bot.tg.group_message(bot.community, who, text))
+    public = bot.replies_to(bot.community.id)
+    assert any("999" in reply for reply in public)
+    for reply in public:
+        assert promised(reply) == [], reply
+    # Carried on in private through the group's link: still nothing promised.
+    book = Casebook(bot.store)
+    opened = await book.all_cases()
+    assert {c.kind for c in opened} >= {"emergency", "safeguarding", "complaint"}
+    for case in opened:
+        person = await book.person(case.tenant_id)
+        assert person is not None and case.link_token is not None
+        who = bot.tg.user(int(person.external_id), person.first_name)
+        await bot.send(bot.tg.command(who, who, "start", case.link_token))
+        for reply in bot.replies_to(who.id):
+            assert promised(reply) == [], reply
+        if case.urgent:
+            assert "Please call us now on 01278 444344" in bot.replies_to(who.id)[-1]
+
+
 async def test_a_follow_up_without_a_staff_room_promises_nothing_either(
     no_staff_room: BotUnderTest,
 ) -> None:
