@@ -7,6 +7,7 @@ A bad value stops start-up with one line naming the setting, never a traceback.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     pipeline_dir: Path = REPO_ROOT / "build" / "intent-pipeline"
     log_level: str = "INFO"
     public_url: str | None = None  # where the web chat is reachable, for links
+    # What the bot may promise (issue 12): the office's hours on working days, "09:00-17:00"
+    # (unset: the bot never says whether the office is open), and the number to call when
+    # it is closed or when no staff room can see an urgent report.
+    office_hours: str | None = None
+    out_of_hours_phone: str = "01278 444344"
 
     # Facebook: the Page's Messenger and comments (docs/facebook.md). All four or none.
     facebook_page_id: str | None = None
@@ -100,6 +106,22 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("office_hours", mode="before")
+    @classmethod
+    def _check_office_hours(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or office_hours(value) is None:
+            raise ValueError('must be opening and closing times like "09:00-17:00"')
+        return value.strip()
+
+    @field_validator("out_of_hours_phone")
+    @classmethod
+    def _check_phone(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9 +()-]{3,24}", value.strip()):
+            raise ValueError("must be a phone number (digits and spaces)")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
@@ -223,6 +245,20 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_token is not None
+
+
+def office_hours(value: str | None) -> tuple[time, time] | None:
+    """ "09:00-17:00" as (opening, closing); None if unset or not that shape."""
+    if not value:
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    if match is None:
+        return None
+    hours = [int(part) for part in match.groups()]
+    if hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59:
+        return None
+    opens, closes = time(hours[0], hours[1]), time(hours[2], hours[3])
+    return (opens, closes) if opens < closes else None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -27,7 +27,7 @@ from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.telegram.translate import CHANNEL as TELEGRAM
 from helpbot.channels.webchat import CHANNEL as WEB
 from helpbot.channels.webchat import WebChat
-from helpbot.config import Settings
+from helpbot.config import Settings, office_hours
 from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
@@ -49,6 +49,11 @@ from helpbot.web.console import translate as console_translate
 log = logging.getLogger(__name__)
 
 CLOCK_SECONDS = 60
+NO_STAFF_ROOM = (
+    "no staff room is set (HELPBOT_TELEGRAM_TOKEN and HELPBOT_STAFF_GROUP_ID): nobody is "
+    "alerted to new cases and colleagues cannot reply in tenants' chats; the bot tells "
+    "tenants so and gives them the phone number to call"
+)
 
 
 def load_understanding(settings: Settings, *, say_so: bool = False) -> Understanding:
@@ -83,6 +88,8 @@ def build_desk(
             community=community_settings(settings),
             extension_working_days=settings.complaint_extension_days,
             stage2_extension_working_days=settings.complaint_stage2_extension_days,
+            office_hours=office_hours(settings.office_hours),
+            out_of_hours_phone=settings.out_of_hours_phone,
         ),
         GroupRules.load(settings.intents_dir),
     )
@@ -184,6 +191,9 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         )
         await telegram.connect()
     desk = build_desk(settings, store, understanding, telegram)
+    if not desk.settings.staff_room:
+        # Once per process, at start-up: what tenants are told instead (cases/promises.py).
+        log.warning(NO_STAFF_ROOM)
     webchat = WebChat(inbox, store, allowed_origins=public_origins(settings))
     reception = Reception(desk, {WEB: webchat.translate, CONSOLE: console_translate})
     switchboard.connect(WEB, webchat)
@@ -212,6 +222,7 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
         postroom=postroom,
         max_wait=settings.health_max_wait_seconds,
         facebook=facebook,
+        warnings=() if desk.settings.staff_room else (NO_STAFF_ROOM,),
     )
     return Bot(store, desk, postroom, webchat, telegram, app, settings, facebook=facebook)
 

@@ -63,6 +63,8 @@ class Memory:
     thread_messages: dict[tuple[int, str], int] = field(default_factory=dict)
     details: dict[int, CaseDetails] = field(default_factory=dict)
     hazards: dict[int, Hazard] = field(default_factory=dict)
+    verified: dict[int, str] = field(default_factory=dict)  # person id -> tenancy reference
+    identity_tries: list[tuple[int, str | None, bool, datetime]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def snapshot(self) -> dict[str, Any]:
@@ -119,9 +121,10 @@ class FakePeople:
             "content": inbound.content.value,
             "at": inbound.received_at,
             "case_id": None,
+            "intent": intent,
         }
         self.m.messages.append(row)
-        return StoredMessage(row["id"], chat_id, person_id, inbound.text)
+        return StoredMessage(row["id"], chat_id, person_id, inbound.text, intent)
 
     async def link_message(self, message_id: int, case_id: int) -> None:
         for row in self.m.messages:
@@ -131,7 +134,14 @@ class FakePeople:
     async def message(self, message_id: int) -> StoredMessage | None:
         for row in self.m.messages:
             if row["id"] == message_id:
-                return StoredMessage(row["id"], row["chat_id"], row["person_id"], row["text"])
+                return StoredMessage(
+                    row["id"],
+                    row["chat_id"],
+                    row["person_id"],
+                    row["text"],
+                    row["intent"],
+                    row["case_id"],
+                )
         return None
 
     async def sent_message(self, chat_id: int, channel_message_id: str) -> StoredMessage | None:
@@ -582,6 +592,31 @@ class FakeHazards:
         ]
 
 
+class FakeIdentity:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def verified_tenancy(self, person_id: int) -> str | None:
+        return self.m.verified.get(person_id)
+
+    async def verify(self, person_id: int, reference: str, at: datetime) -> None:
+        self.m.verified[person_id] = reference
+
+    async def record_try(
+        self, person_id: int, origin: str | None, *, matched: bool, at: datetime
+    ) -> None:
+        self.m.identity_tries.append((person_id, origin, matched, at))
+
+    async def wrong_tries(self, person_id: int, origin: str | None, since: datetime) -> int:
+        return sum(
+            1
+            for who, where, matched, at in self.m.identity_tries
+            if not matched
+            and at >= since
+            and (who == person_id or (origin is not None and where == origin))
+        )
+
+
 def fake_records(
     memory: Memory | None = None, clock: FakeClock | None = None
 ) -> tuple[Records, Memory]:
@@ -597,6 +632,7 @@ def fake_records(
         clock=clock,
         threads=FakeThreads(memory),
         hazards=FakeHazards(memory),
+        identity=FakeIdentity(memory),
     )
     return records, memory
 

@@ -22,6 +22,7 @@ from helpbot.desk.buttons import (
     Escalate,
     HazardComplaint,
     HeldPost,
+    NewMatter,
     ProposedRemoval,
     PublishConsent,
     ReviewJoin,
@@ -71,6 +72,7 @@ class World:
     request_id: int
     held_id: int
     proposal_id: int
+    message_id: int
 
 
 async def build_world() -> World:
@@ -113,6 +115,14 @@ async def build_world() -> World:
         publication_consent="asked",
     )
     await records.cases.log(case.id, "note", actor_kind="staff", text=SECRET_NOTE)
+    # Ann's message filed on her case: only she may move it to a new case.
+    said = await people.record_inbound(
+        Inbound(private(ANN), ANN.person, Content.TEXT, text="about the lift again"),
+        "complaint",
+        chat_id=ann_chat.id,
+        person_id=known["501"].id,
+    )
+    await people.link_message(said.id, case.id)
     request = await records.members.open_request(
         group.id, known["502"].id, now=clock.now(), answer_by=clock.now() + timedelta(hours=1)
     )
@@ -129,7 +139,7 @@ async def build_world() -> World:
         detail={"groups": [group.id]},
     )
     await records.members.set_member(group.id, known["503"].id, status="member")
-    return World(desk, memory, case.id, request.id, held.id, proposal.id)
+    return World(desk, memory, case.id, request.id, held.id, proposal.id, said.id)
 
 
 def private(identity: Identity) -> ChatRef:
@@ -158,7 +168,7 @@ def expected_role(identity: Identity, kind: ChatKind) -> Role:
 
 def owner_of(button: ButtonData) -> Identity | None:
     """Whose record a tenant's button acts on: only they may press it."""
-    if isinstance(button, Satisfied | PublishConsent | Escalate | HazardComplaint):
+    if isinstance(button, Satisfied | PublishConsent | Escalate | HazardComplaint | NewMatter):
         return ANN
     if isinstance(button, AcceptRules):
         return BEA
@@ -177,6 +187,7 @@ def buttons_for(world: World) -> list[ButtonData]:
         ReviewJoin(world.request_id, approve=True),
         HeldPost(world.held_id, "repost"),
         ProposedRemoval(world.proposal_id, remove=True),
+        NewMatter(world.case_id, world.message_id),
     ]
 
 
@@ -277,7 +288,7 @@ def test_no_one_outside_the_table_changes_or_learns_anything_by_command(
 @given(
     identity=st.sampled_from(IDENTITIES),
     kind=st.sampled_from(KINDS),
-    which=st.integers(min_value=0, max_value=8),
+    which=st.integers(min_value=0, max_value=9),
 )
 def test_no_one_outside_the_table_changes_or_learns_anything_by_button(
     identity: Identity, kind: ChatKind, which: int
@@ -297,6 +308,7 @@ def test_no_one_outside_the_table_changes_or_learns_anything_by_button(
     data=st.one_of(
         st.text(max_size=80),
         st.from_regex(r"^(sat|pub|esc|join|jr|held|mod):\d{1,25}(:[a-z]{2,7})?$"),
+        st.from_regex(r"^new:\d{1,25}:\d{1,25}$"),
     ),
 )
 def test_forged_button_data_changes_nothing_it_does_not_name(

@@ -128,7 +128,7 @@ async def test_someone_not_on_the_register_is_declined_by_a_colleague_and_told_k
     await bot.send(bot.tg.callback(priya, review, button(review, "Decline")["callback_data"]))
     assert bot.tg.join_request_status(bot.community.id, bob.id) == "declined"
     told = bot.replies_to(bob.id)[-1]
-    assert "couldn't confirm that you're a current SHAL tenant" in told and "3.6.1" in told
+    assert "couldn't check that you live in a SHAL home" in told and "3.6" not in told
     decided = await only_request(bot)
     assert (decided.status, decided.decision, decided.decided_by_name) == (
         "declined",
@@ -154,7 +154,7 @@ async def test_unusable_answers_are_declined_at_once_saying_why(bot: BotUnderTes
     retry = await say(bot, dan, "no")
     assert "couldn't quite use that answer" in retry and "full name" in retry
     told = await say(bot, dan, "skip")
-    assert "3.6.2" in told and "welcome to ask to join again" in told
+    assert "welcome to ask to join again" in told and "3.6" not in told
     assert bot.tg.join_request_status(bot.community.id, dan.id) == "declined"
     request = await only_request(bot)
     assert (request.status, request.decision) == ("declined", "3.6.2")
@@ -168,7 +168,7 @@ async def test_not_accepting_the_rules_is_declined_at_once(bot: BotUnderTest) ->
     rules = await answer_everything(bot, eve, "Eve Green", "SH-000777", "TA6 4SY")
     await bot.send(bot.tg.callback(eve, rules, button(rules, "don't")["callback_data"]))
     told = bot.replies_to(eve.id)[-1]
-    assert "3.6.3" in told and "change your mind" in told
+    assert "change your mind" in told and "3.6" not in told
     assert bot.tg.join_request_status(bot.community.id, eve.id) == "declined"
     request = await only_request(bot)
     assert (request.status, request.decision, request.rules_version) == (

@@ -80,6 +80,24 @@ class Escalate:
 
 
 @dataclass(frozen=True, slots=True)
+class NewMatter:
+    """The tenant says the message just added to a case is a new problem (matters.py)."""
+
+    case_id: int
+    message_id: int
+    prefix: ClassVar[str] = "new"
+    pattern: ClassVar[re.Pattern[str]] = re.compile(rf"^new:{_ID}:{_ID}$")
+
+    @property
+    def data(self) -> str:
+        return f"new:{self.case_id}:{self.message_id}"
+
+    @classmethod
+    def parse(cls, match: re.Match[str]) -> NewMatter:
+        return cls(int(match.group(1)), int(match.group(2)))
+
+
+@dataclass(frozen=True, slots=True)
 class AcceptRules:
     """The applicant accepts the group's rules, or not (3.6.3, 3.11)."""
 
@@ -174,6 +192,7 @@ ButtonData = (
     | Satisfied
     | PublishConsent
     | Escalate
+    | NewMatter
     | AcceptRules
     | ReviewJoin
     | HeldPost
@@ -185,6 +204,7 @@ KINDS: tuple[type[ButtonData], ...] = (
     Satisfied,
     PublishConsent,
     Escalate,
+    NewMatter,
     AcceptRules,
     ReviewJoin,
     HeldPost,

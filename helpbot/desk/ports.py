@@ -310,6 +310,25 @@ class TenancyRegister(Protocol):
         ...
 
 
+class IdentityChecks(Protocol):
+    """The web chat's light identity check: a verified link from a person to a tenancy,
+    and each try counted (whether it matched, never what was typed)."""
+
+    async def verified_tenancy(self, person_id: int) -> str | None:
+        """The tenancy reference this person proved, or None."""
+        ...
+
+    async def verify(self, person_id: int, reference: str, at: datetime) -> None: ...
+
+    async def record_try(
+        self, person_id: int, origin: str | None, *, matched: bool, at: datetime
+    ) -> None: ...
+
+    async def wrong_tries(self, person_id: int, origin: str | None, since: datetime) -> int:
+        """Wrong answers since a moment, by this person or from this address."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Records:
     """Every record port the desk uses, handed over in one piece at start-up."""
@@ -323,3 +342,4 @@ class Records:
     clock: Clock
     threads: GroupThreads
     hazards: HazardRecords
+    identity: IdentityChecks

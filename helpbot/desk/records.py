@@ -45,7 +45,7 @@ class StoredMessage:
     person_id: int | None
     text: str = ""
     intent: str | None = None  # on a message we sent: what it was (e.g. a tenant relay)
-    case_id: int | None = None
+    case_id: int | None = None  # the case it is filed on, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,7 @@ class Case:
     publication_consent: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    set_aside_at: datetime | None = None  # the tenant said "new issue" (matters.py)
 
 
 @dataclass(frozen=True, slots=True)

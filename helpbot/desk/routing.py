@@ -23,13 +23,14 @@ from helpbot.desk.buttons import (
     Escalate,
     HazardComplaint,
     HeldPost,
+    NewMatter,
     ProposedRemoval,
     PublishConsent,
     ReviewJoin,
     Satisfied,
     TalkToPerson,
 )
-from helpbot.desk.cases import staff_commands, tenant_answers, tenant_commands
+from helpbot.desk.cases import new_matter, staff_commands, tenant_answers, tenant_commands
 from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
 from helpbot.desk.complaints import escalation, extension
@@ -195,6 +196,7 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "help": {ChatKind.PRIVATE: Route(TENANT, tenant_commands.help_or_privacy)},
     "privacy": {ChatKind.PRIVATE: Route(TENANT, tenant_commands.help_or_privacy)},
     "mycases": {ChatKind.PRIVATE: Route(TENANT, tenant_commands.my_cases)},
+    "new": {ChatKind.PRIVATE: Route(TENANT, new_matter.new_matter)},
     "rules": {
         ChatKind.PRIVATE: Route(TENANT, tenant_commands.rules),
         ChatKind.COMMUNITY: Route(MEMBERS, rules_in_group),
@@ -232,6 +234,7 @@ BUTTONS: Mapping[type[ButtonData], Mapping[ChatKind, ButtonRoute]] = {
     PublishConsent: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_consent))},
     Escalate: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_escalate))},
     HazardComplaint: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_hazard_complaint))},
+    NewMatter: {ChatKind.PRIVATE: ButtonRoute(TENANT, new_matter.split_off)},
     AcceptRules: {ChatKind.PRIVATE: ButtonRoute(TENANT, rules_button)},
     ReviewJoin: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, review)},
     HeldPost: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _held)},

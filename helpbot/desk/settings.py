@@ -4,6 +4,7 @@ which chat is the staff room, who is staff, and how the community groups are run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from helpbot.desk.events import ChatRef
 
@@ -47,6 +48,10 @@ class DeskSettings:
 
     def extension_limit(self, stage: int) -> int:
         return self.stage2_extension_working_days if stage >= 2 else self.extension_working_days
+
+    # Opening and closing time on working days (UK time); None: not known, never claimed.
+    office_hours: tuple[time, time] | None = None
+    out_of_hours_phone: str = "01278 444344"  # said when the office is closed or unseen
 
     @property
     def staff_room(self) -> bool:

@@ -14,6 +14,7 @@ from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.store.group_threads import GroupThreadBook
 from helpbot.store.hazard_book import HazardBook
+from helpbot.store.identity_checks import IdentityChecks
 from helpbot.store.membership import Membership
 from helpbot.store.moderation_log import ModerationLog
 from helpbot.store.records import Store
@@ -64,6 +65,7 @@ def case_record(row: models.Case) -> records.Case:
         publication_consent=row.publication_consent,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        set_aside_at=row.set_aside_at,
     )
 
 
@@ -180,7 +182,7 @@ class StoredPeople:
         self, inbound: events.Inbound, intent: str | None, *, chat_id: int, person_id: int
     ) -> records.StoredMessage:
         row = await self.store.record_inbound(inbound, intent, chat_id=chat_id, person_id=person_id)
-        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text)
+        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text, row.intent)
 
     async def link_message(self, message_id: int, case_id: int) -> None:
         await self.store.link_message(message_id, case_id)
@@ -189,7 +191,9 @@ class StoredPeople:
         row = await self.membership.message(message_id)
         if row is None:
             return None
-        return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text)
+        return records.StoredMessage(
+            row.id, row.chat_id, row.person_id, row.text, row.intent, row.case_id
+        )
 
     async def sent_message(
         self, chat_id: int, channel_message_id: str
@@ -496,4 +500,5 @@ def desk_records(store: Store) -> Records:
         clock=SystemClock(),
         threads=StoredThreads(store),
         hazards=HazardBook(store),
+        identity=IdentityChecks(store),
     )

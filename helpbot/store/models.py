@@ -73,6 +73,9 @@ class Person(Base):
     first_name: Mapped[str] = mapped_column(String(256), default="")
     username: Mapped[str | None] = mapped_column(String(64))
     tenancy_ref: Mapped[str | None] = mapped_column(String(64))
+    # When a web visitor's tenancy reference and postcode matched the register (the
+    # light identity check): only then is ``tenancy_ref`` a verified link.
+    tenancy_verified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # First seen writing in the staff group (and not since left it): counts as a colleague
@@ -146,6 +149,23 @@ class InboxEvent(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(String(32))
     error_class: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdentityCheck(Base):
+    """One try at the web chat's identity check: whether it matched, never what was typed.
+    Wrong answers are counted per person and per address to slow down guessing."""
+
+    __tablename__ = "identity_checks"
+    __table_args__ = (
+        Index("ix_identity_checks_person", "person_id", "at"),
+        Index("ix_identity_checks_origin", "origin", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    origin: Mapped[str | None] = mapped_column(String(32))  # keyed hash of the address
+    matched: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebVisitor(Base):
@@ -242,6 +262,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
+    # The tenant said "new issue": the case stays open for colleagues, but the tenant's
+    # next messages no longer join it unless a colleague acts on it again (3.12).
+    set_aside_at: Mapped[datetime | None] = mapped_column()
 
 
 class CaseEvent(Base):

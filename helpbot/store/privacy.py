@@ -233,6 +233,10 @@ class Privacy:
             person.first_name = ERASED
             person.username = None
             person.tenancy_ref = None
+            person.tenancy_verified_at = None
+            await session.execute(
+                delete(models.IdentityCheck).where(models.IdentityCheck.person_id == person.id)
+            )
             person.external_id = f"erased-{person.id}"
             session.add(
                 models.AuditEvent(

@@ -63,6 +63,7 @@ def build_app(
     max_wait: float = 60.0,
     console: ConsoleSettings | None = None,
     facebook: FacebookChannel | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024 * 1024)
 
@@ -79,7 +80,11 @@ def build_app(
         report: dict[str, object] = {
             "telegram": telegram is not None,
             "facebook": facebook is not None,
+            # Whether colleagues are alerted to new cases (and can reply in the chat).
+            "staff_room": telegram is not None and telegram.staff_chat is not None,
         }
+        if warnings:
+            report["warnings"] = list(warnings)
         try:
             async with asyncio.timeout(HEALTH_DB_TIMEOUT):
                 async with store.sessions() as session:

@@ -4,7 +4,10 @@ an answer, or a case (3.12, 3.13)."""
 from __future__ import annotations
 
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
+from helpbot.desk.cases import identity_check
 from helpbot.desk.cases.answers import conversation
+from helpbot.desk.cases.matters import current_matter, says_new_matter
+from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
 from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
 from helpbot.desk.hazards.answers import reply_to_question
@@ -30,10 +33,22 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         return await captioned(office, visit)
     if visit.classification is None:
         return [reply(inbound, office.say("content", "empty"))]
+    urgent = visit.intent in URGENT_INTENTS
+    checked = None if urgent else await identity_check.answer_if_given(office, visit)
+    if checked is not None:
+        return checked
+    actions: list[Action] = []
+    moving_on = says_new_matter(inbound.text)
+    if moving_on is not None:
+        # "New issue": the open matters are set aside (matters.py, rule 4); with
+        # nothing after the words, the bot waits for the new problem.
+        if moving_on.only_the_words and not urgent:
+            return await new_matter(office, visit)
+        actions += await new_matter_follows(office, visit)
     if visit.intent in CASE_INTENTS:
-        actions = await case_message(office, visit, visit.intent or "human")
+        actions += await case_message(office, visit, visit.intent or "human")
     else:
-        actions = await conversation(office, visit)
+        actions += await conversation(office, visit)
     # A sign of risk the intent did not cover still gets the safety line and a
     # colleague's look (issue 13).
     actions += await safety_net.catch(office, visit, where="private chat")
@@ -48,7 +63,7 @@ async def captioned(office: Office, visit: Visit) -> list[Action]:
     anything else goes to the open case as before. The safety net applies too."""
     intent = visit.intent
     if intent in URGENT_INTENTS or (
-        intent in CASE_INTENTS and await office.cases.current_case(visit.person.id) is None
+        intent in CASE_INTENTS and await current_matter(office, visit.person.id, visit.chat) is None
     ):
         actions = await case_message(office, visit, intent or "human")
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from helpbot.desk.actions import Action, split_long_text
+from helpbot.desk.cases.promises import advice, next_step
 from helpbot.desk.cases.topics import KIND_NAMES
 from helpbot.desk.complaints_clock import local_day
 from helpbot.desk.office import Office
@@ -55,6 +56,15 @@ async def link_from_group(office: Office, visit: Visit, token: str) -> list[Acti
         actor_name=visit.person.first_name,
     )
     text = office.say("cases", "from_group", ref=case.ref)
+    if case.urgent:
+        # The help the group could not be given in public: the advice, and for a
+        # safeguarding concern the helplines its words call for (signposts.py).
+        events = await office.cases.timeline(case.id)
+        said = next((e.text for e in events if e.kind == "tenant_message" and e.text), "")
+        at = visit.inbound.received_at
+        text = "\n\n".join(
+            (advice(office, case.kind, said), next_step(office, case.kind, at), text)
+        )
     return [reply(visit.inbound, text, case_id=case.id)]
 
 

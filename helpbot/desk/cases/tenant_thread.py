@@ -1,36 +1,50 @@
-"""A tenant's private case thread: complaints, repairs, reports and personal matters open
-a case (or add to the open one), and everything the tenant sends goes to its topic in the
-staff group (3.12, 3.13)."""
+"""A tenant's private case thread: what they say joins the matter in hand, or opens a
+case for a new one, and everything they send goes to its topic in the staff group
+(3.12, 3.13). Which case a message belongs to is decided in ``matters.py``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from helpbot.desk.actions import Action, PostToStaff
-from helpbot.desk.cases.topics import case_summary, new_case_header, staff_note, topic_name
+from helpbot.desk.actions import Action, Button, PostToStaff, SendText
+from helpbot.desk.buttons import NewMatter
+from helpbot.desk.cases import identity_check
+from helpbot.desk.cases.matters import current_matter, recently_finished, starts_new_matter
+from helpbot.desk.cases.promises import advice, first_reply, next_step
+from helpbot.desk.cases.topics import (
+    KIND_NAMES,
+    case_summary,
+    new_case_header,
+    staff_note,
+    topic_name,
+)
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content, Inbound
 from helpbot.desk.hazards.dialogue import on_case_message
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, NewCase
+from helpbot.desk.safety.signposts import for_colleagues
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 RELAYED = frozenset({Content.PHOTO, Content.DOCUMENT, Content.VOICE, Content.VIDEO})
 
 
 async def case_message(office: Office, visit: Visit, intent: str) -> list[Action]:
-    """A complaint, repair, report or personal matter opens a case, or adds to the
-    tenant's open case of that kind; the tenant is told the reference."""
+    """A case matter joins the tenant's current matter whatever its intent, or opens a
+    new case (a first matter, or a clearly different urgent one: matters.py); the
+    tenant is told which case it went to."""
     inbound = visit.inbound
     say = office.say
-    case = await office.cases.open_case_of_kind(visit.person.id, intent)
+    current = await current_matter(office, visit.person.id, visit.chat)
+    case = None if starts_new_matter(current, intent) else current
     new = case is None
     if case is None and await too_many_from_origin(office, inbound):
         # Anonymous web visitors from one address cannot flood the staff room; an
         # urgent message still gets its safety advice.
         text = say("cases", "too_many_new")
         if intent in URGENT_INTENTS:
-            text = f"{say('intents', intent)}\n\n{text}"
+            text = f"{advice(office, intent, inbound.text)}\n\n{text}"
         return [reply(inbound, text, intent=intent)]
     if case is None:
         case = await open_case(office, visit, intent, in_group=False)
@@ -43,13 +57,70 @@ async def case_message(office: Office, visit: Visit, intent: str) -> list[Action
     # Once a colleague has taken the case the bot stays quiet on it, except for
     # safety advice, which is never held back.
     if case.assignee_id is None or intent in URGENT_INTENTS:
-        key = "opened" if new else "added"
-        text = f"{say('intents', intent)}\n\n{say('cases', key, ref=case.ref)}"
+        told = await tenant_reply(office, visit, case, intent, new=new)
         if talk.tenant:
-            text += f"\n\n{talk.tenant}"
-        actions.append(reply(inbound, text, intent=intent, case_id=case.id))
-    actions += to_staff(office, case, visit, new=new)
-    return actions + list(talk.staff)
+            told = replace(told, text=f"{told.text}\n\n{talk.tenant}")
+        actions.append(told)
+    notes = await staff_notes(office, visit, case, intent, new=new)
+    return actions + to_staff(office, case, visit, new=new, notes=notes) + list(talk.staff)
+
+
+async def tenant_reply(
+    office: Office, visit: Visit, case: Case, intent: str, *, new: bool
+) -> SendText:
+    """What the tenant is told: for a new matter, advice, what happens next and its
+    reference; for a follow-up, which case it went to, with a button in case the
+    tenant meant a new problem (and the safety advice again if it is urgent)."""
+    inbound = visit.inbound
+    if new:
+        text = await opening_reply(office, visit, case, intent)
+        return reply(inbound, text, intent=intent, case_id=case.id)
+    say = office.say
+    parts = [say("cases", "added", ref=case.ref, kind=KIND_NAMES.get(case.kind, case.kind))]
+    if intent in URGENT_INTENTS or intent == "human":
+        # Safety advice is never held back; a request for a person is passed on.
+        then = next_step(office, intent, inbound.received_at)
+        parts = [advice(office, intent, inbound.text), then, *parts]
+    if inbound.content is not Content.TEXT:
+        return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id)
+    split = NewMatter(case.id, visit.message.id).data
+    button = Button(say("cases", "new_matter_button"), data=split)
+    return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id, buttons=((button,),))
+
+
+async def opening_reply(office: Office, visit: Visit, case: Case, intent: str) -> str:
+    """A new matter's words (promises.py) and its reference. A personal matter from an
+    anonymous web visitor asks for the identity check first (identity_check.py)."""
+    at = visit.inbound.received_at
+    text = visit.inbound.text
+    opened = office.say("cases", "opened", ref=case.ref)
+    if intent == "personal" and await identity_check.needs_check(office, visit):
+        then = identity_check.ask(office)
+        if not office.settings.staff_room:
+            then = f"{then}\n{next_step(office, intent, at)}"
+        return "\n\n".join((advice(office, intent, text), then, opened))
+    verified = await identity_check.is_verified(office, visit)
+    return f"{first_reply(office, intent, text, at, verified=verified)}\n\n{opened}"
+
+
+async def staff_notes(
+    office: Office, visit: Visit, case: Case, intent: str, *, new: bool
+) -> list[str]:
+    """What colleagues should know beside the tenant's words: the helplines given, the
+    identity check, a recently finished case of the same kind (matters.py rule 5)."""
+    notes: list[str] = []
+    say = office.say
+    if intent == "safeguarding":
+        notes.append(for_colleagues(say, visit.inbound.text))
+    if not new:
+        return notes
+    if intent == "personal" and await identity_check.needs_check(office, visit):
+        notes.append(say("staff", "identity_unchecked"))
+    before = await recently_finished(office, visit.person.id, case.kind, visit.inbound.received_at)
+    if before is not None:
+        kind = KIND_NAMES.get(before.kind, before.kind)
+        notes.append(say("staff", "follows_on", kind=kind, ref=before.ref, status=before.status))
+    return notes
 
 
 async def too_many_from_origin(office: Office, inbound: Inbound) -> bool:
@@ -106,7 +177,7 @@ async def attachment(office: Office, visit: Visit) -> list[Action]:
     """Photos, files and voice notes go to the tenant's open case for staff to see."""
     inbound = visit.inbound
     kind = inbound.content.value
-    current = await office.cases.current_case(visit.person.id)
+    current = await current_matter(office, visit.person.id, visit.chat)
     if current is None or inbound.content not in RELAYED:
         key = kind if office.say.has("content", kind) else "other"
         return [reply(inbound, office.say("content", key))]
@@ -120,8 +191,11 @@ async def attachment(office: Office, visit: Visit) -> list[Action]:
     return actions
 
 
-def to_staff(office: Office, case: Case, visit: Visit, *, new: bool) -> list[Action]:
-    """What the tenant said (or sent) in the case's topic; a new case gets its header."""
+def to_staff(
+    office: Office, case: Case, visit: Visit, *, new: bool, notes: list[str] | None = None
+) -> list[Action]:
+    """What the tenant said (or sent) in the case's topic; a new case gets its header.
+    ``notes``: lines for colleagues under the tenant's words."""
     if not office.settings.staff_room:
         return []
     inbound = visit.inbound
@@ -132,6 +206,8 @@ def to_staff(office: Office, case: Case, visit: Visit, *, new: bool) -> list[Act
         text = office.say("staff", "tenant_sent_file", name=name, content=inbound.content.value)
     if new:
         text = f"{new_case_header(office, case, f'private chat ({inbound.channel})')}\n\n{text}"
+    if notes:
+        text = "\n".join((text, *notes))
     topic = topic_name(case)
     actions: list[Action] = [
         PostToStaff(case.id, topic, case.staff_topic_id, text=staff_note(text), relay=True)

@@ -152,7 +152,9 @@ def _invitation(
 ) -> SendText:
     inbound = visit.inbound
     say = office.say
-    key = "emergency" if intent == "emergency" else "move_private"
+    # An urgent matter gets 999 in public too; a safeguarding one nothing that says
+    # what kind of harm it is (the helplines follow in private: safety/signposts.py).
+    key = intent if intent in ("emergency", "safeguarding") else "move_private"
     link = office.private_link(case.link_token or "")
     if not removed:
         return reply(inbound, say("group", key), intent=intent, buttons=link, case_id=case.id)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from helpbot.desk.actions import Action
+from helpbot.desk.cases.matters import current_matter
 from helpbot.desk.cases.tenant_thread import file_message, to_staff
 from helpbot.desk.cases.topics import to_topic
 from helpbot.desk.events import Content
@@ -77,8 +78,9 @@ async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None
     picture = inbound.content in PICTURES
     if inbound.content is not Content.TEXT and not picture:
         return None
-    # The tenant's open case: the most recent (matters' current_matter at merge).
-    case = await office.cases.current_case(visit.person.id)
+    # The matter this message belongs to (cases/matters.py), so an answer is filed on
+    # the case that asked, never on another open case.
+    case = await current_matter(office, visit.person.id, visit.chat)
     if case is None or case.kind not in DIALOGUE_INTENTS:
         return None
     hazards = office.records.hazards

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 from helpbot.desk.actions import Action, HideComment, PostToStaff, SendText, StaffNotice
 from helpbot.desk.arguments.heat import HOSTILE, MIN_HOSTILE, hostility
+from helpbot.desk.cases.promises import first_reply
 from helpbot.desk.cases.tenant_thread import file_message, open_case
-from helpbot.desk.cases.topics import new_case_header, topic_name
+from helpbot.desk.cases.topics import KIND_NAMES, new_case_header, topic_name
 from helpbot.desk.events import ChatKind, ChatRef, Content
 from helpbot.desk.office import Office
 from helpbot.desk.ports import PersonalDatum
@@ -94,11 +95,12 @@ async def move_to_private(
     actions: list[Action] = [reply(inbound, say("facebook", key), intent=intent, case_id=case.id)]
     if exposed:
         actions += await _hide(office, visit, exposed, notice=False)
-    opened = say("cases", "opened" if new else "added", ref=case.ref)
+    kind = KIND_NAMES.get(case.kind, case.kind)
+    opened = say("cases", "opened" if new else "added", ref=case.ref, kind=kind)
     actions.append(
         SendText(
             chat=ChatRef(inbound.channel, inbound.message_id, ChatKind.COMMENT_REPLY),
-            text=f"{say('intents', intent)}\n\n{opened}",
+            text=f"{first_reply(office, intent, inbound.text, inbound.received_at)}\n\n{opened}",
             intent=intent,
             case_id=case.id,
             author=PAGE_SIGNATURE,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from helpbot.desk.actions import Action, StaffNotice
 from helpbot.desk.office import Office
+from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
@@ -43,8 +44,7 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
         return []
     actions: list[Action] = []
     if not public:
-        text = "\n\n".join(office.say("safety_net", label) for label in labels)
-        actions.append(reply(visit.inbound, text))
+        actions.append(reply(visit.inbound, safety_line(office, visit, labels, public=False)))
     return actions + await flag(office, visit, labels, where=where)
 
 
@@ -70,6 +70,22 @@ async def flag(office: Office, visit: Visit, labels: Sequence[str], *, where: st
         },
     )
     return actions
+
+
+def safety_line(office: Office, visit: Visit, labels: Sequence[str], *, public: bool) -> str:
+    """The safety line for each label; for safeguarding, the helplines this message
+    needs (signposts.py), and in private whether a colleague will look (only with a
+    staff room to tell: promises.py)."""
+    say = office.say
+    parts: list[str] = []
+    for label in labels:
+        line = say("safety_net", label)
+        if label == "safeguarding":
+            line = f"{line}\n{signposts(say, visit.inbound.text)}"
+            if office.settings.staff_room and not public:
+                line = f"{line}\n{say('next', 'safety_look')}"
+        parts.append(line)
+    return "\n\n".join(parts)
 
 
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:

@@ -1,0 +1,129 @@
+"""The web chat's light identity check, before anything about a tenant's own account.
+
+A web visitor is only a cookie: anyone can type "what's my rent balance?". So before
+a personal matter (a tenant's own home or account, 3.12) goes further, the bot asks
+for the tenancy number and postcode, checks them against the register of current
+tenancies (3.6.1) and keeps the verified link on the person, where colleagues see it
+in the console. Until then it says plainly what it can do without one (questions,
+repairs, complaints) and never promises "a colleague who can see your account".
+
+Guessing is slowed down: a few wrong tries an hour per visitor and per address, then
+the check waits. Nothing typed is ever said back, logged or passed on: the tries are
+counted as matched or not, the message stays in the tenant's own history only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from helpbot.desk.actions import Action
+from helpbot.desk.cases.matters import current_matter
+from helpbot.desk.cases.promises import next_step
+from helpbot.desk.cases.topics import to_topic
+from helpbot.desk.complaints_clock import local_day
+from helpbot.desk.office import Office
+from helpbot.desk.records import Tenancy, normalise_postcode, normalise_reference
+from helpbot.desk.visit import Visit, reply, sender_actor
+
+# Channels whose people are anonymous until checked (Telegram and Messenger accounts
+# are a person's own; the web chat is a browser).
+CHECKED_CHANNELS = frozenset({"web"})
+WRONG_TRIES = 3
+WINDOW = timedelta(hours=1)
+# An answer is a short message: the number, the postcode and a few words around them.
+_MOST_WORDS = 12
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"(?<![\w/-])([A-Z0-9][A-Z0-9/-]{2,31})(?![\w/-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A tenancy number and a postcode, as typed (never shown or logged)."""
+
+    reference: str
+    postcode: str
+
+
+def read_answer(text: str) -> Answer | None:
+    """A short message holding a postcode and a tenancy number, or None."""
+    if len(text.split()) > _MOST_WORDS:
+        return None
+    found = _POSTCODE.search(text)
+    if found is None:
+        return None
+    postcode = normalise_postcode(found.group(0))
+    rest = text[: found.start()] + " " + text[found.end() :]
+    for match in _REFERENCE.finditer(rest):
+        reference = normalise_reference(match.group(1))
+        if sum(ch.isdigit() for ch in reference) >= 3 and postcode is not None:
+            return Answer(reference, postcode)
+    return None
+
+
+async def needs_check(office: Office, visit: Visit) -> bool:
+    """A visitor on an anonymous channel who has not passed the check."""
+    if visit.inbound.channel not in CHECKED_CHANNELS:
+        return False
+    return await office.records.identity.verified_tenancy(visit.person.id) is None
+
+
+async def is_verified(office: Office, visit: Visit) -> bool:
+    return await office.records.identity.verified_tenancy(visit.person.id) is not None
+
+
+def ask(office: Office) -> str:
+    return office.say("identity", "ask")
+
+
+async def answer_if_given(office: Office, visit: Visit) -> list[Action] | None:
+    """The visitor's answer to the check, checked; None if this message is not one."""
+    if visit.inbound.channel not in CHECKED_CHANNELS:
+        return None
+    given = read_answer(visit.inbound.text)
+    if given is None or not await needs_check(office, visit):
+        return None
+    return await check(office, visit, given)
+
+
+async def check(office: Office, visit: Visit, given: Answer) -> list[Action]:
+    inbound = visit.inbound
+    identity = office.records.identity
+    at = inbound.received_at
+    say = office.say
+    if await identity.wrong_tries(visit.person.id, inbound.origin, at - WINDOW) >= WRONG_TRIES:
+        await office.audit(sender_actor(inbound), "identity_check_paused")
+        return [reply(inbound, say("identity", "too_many"))]
+    matched = await _matches(office, given, visit)
+    await identity.record_try(visit.person.id, inbound.origin, matched=matched, at=at)
+    # Whether it matched, never what was typed (Privacy).
+    await office.audit(sender_actor(inbound), "identity_check", detail={"matched": matched})
+    if not matched:
+        return [reply(inbound, say("identity", "no_match"))]
+    await identity.verify(visit.person.id, given.reference, at)
+    matter = await current_matter(office, visit.person.id, visit.chat)
+    if matter is None:
+        text = f"{say('identity', 'matched')} {say('identity', 'what_now')}"
+        return [reply(inbound, text)]
+    await office.cases.log(
+        matter.id, "identity_checked", actor_kind="tenant", actor_id=visit.person.id
+    )
+    then = next_step(office, matter.kind, at, verified=True)
+    text = f"{say('identity', 'matched')} {then}"
+    actions: list[Action] = [reply(inbound, text, case_id=matter.id)]
+    return actions + to_topic(office, matter, say("staff", "identity_checked"))
+
+
+async def _matches(office: Office, given: Answer, visit: Visit) -> bool:
+    """A current tenancy with exactly this number at exactly this postcode."""
+    today = local_day(visit.inbound.received_at)
+    found = await office.register.candidates([given.reference], None)
+    return any(
+        t.reference == given.reference and t.postcode == given.postcode and _current(t, today)
+        for t in found
+    )
+
+
+def _current(tenancy: Tenancy, today: date) -> bool:
+    return tenancy.start_date <= today and (tenancy.end_date is None or tenancy.end_date >= today)

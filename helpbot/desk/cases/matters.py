@@ -1,0 +1,135 @@
+"""What a tenant's conversation is about: the open *matter* their messages join.
+
+A tenant talks to SHAL about one thing at a time, in their own words, over several
+messages; the classifier reads each message alone. So a message does not pick its case
+by its own intent (3.12, 3.13: the personal matter, complaints included, is carried on
+privately as one thread). The rules:
+
+1. The conversation's current matter is the tenant's most recently active open case
+   that lives in this private chat, or that started in a group and has no private chat
+   yet (the tenant carries it on here, with or without the group's link).
+2. A follow-up joins the current matter, whatever intent the classifier gives it: a
+   complaint's details are filed on the complaint, a long ramble on the matter in hand,
+   never on an older open case of the kind the classifier guessed.
+3. A clearly different urgent matter always starts a new case: an emergency or a
+   safeguarding concern while the current matter is not urgent, or is urgent of the
+   other kind. Safety is never filed away inside a repair.
+4. The tenant can say it is something new: "/new", plain words ("new issue", "that's a
+   different problem"), or the button under "I've added this to your case". Every
+   open matter in the conversation is then set aside (it stays open for colleagues);
+   the next case message starts a new case. A case set aside counts again once a
+   colleague acts on it (their reply is what the tenant will answer).
+5. A resolved or closed case is never joined and never reopened by the bot: a new
+   message starts a new matter. Reopening restarts work, and on a complaint it changes
+   what the Ombudsman sees, so it is a colleague's decision (/reopen); the new case's
+   topic names the recently finished case of the same kind so they can make it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from helpbot.desk.office import Office
+from helpbot.desk.records import Case, Chat
+from helpbot.desk.visit import URGENT_INTENTS
+
+# A finished case of the same kind this recent is named to colleagues on the new case.
+RECENTLY_FINISHED = timedelta(days=14)
+FINISHED_STATUSES = frozenset({"resolved", "closed"})
+
+# "New issue", "another problem: ...", "that's a different problem", "it's a separate
+# matter", "new question" — at the start of a message.
+_NEW_MATTER = re.compile(
+    r"^\W*(?:(?:ok|okay|also|and|but|oh|um|right|sorry)[\s,.!]+)*"
+    r"(?:(?:this|that|it|there)(?:'s|’s| is| was)\s+|i have\s+|i've got\s+|i got\s+)?"
+    r"(?:a\s+|an\s+|one\s+more\s+)?"
+    r"(?:new|different|separate|another|other|unrelated)\s+"
+    r"(?:issue|problem|matter|thing|question|query|case|report|complaint)s?\b"
+    r"[\s:;,.!\-–—]*",
+    re.IGNORECASE,
+)
+# Left after the words above, this few words is nothing to act on yet.
+_MEANINGFUL_WORDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NewMatterWords:
+    """The tenant said this is something new; ``rest`` is what followed the words."""
+
+    rest: str
+
+    @property
+    def only_the_words(self) -> bool:
+        return len(self.rest.split()) < _MEANINGFUL_WORDS
+
+
+def says_new_matter(text: str) -> NewMatterWords | None:
+    match = _NEW_MATTER.match(text)
+    if match is None:
+        return None
+    return NewMatterWords(text[match.end() :].strip())
+
+
+def in_conversation(case: Case, chat: Chat) -> bool:
+    """The case lives in this chat, or came from a group and has no private chat yet."""
+    return case.chat_id is None or case.chat_id == chat.id
+
+
+def joinable(case: Case) -> bool:
+    """Open, and not set aside (or acted on by a colleague since it was)."""
+    if case.status != "open":
+        return False
+    if case.set_aside_at is None:
+        return True
+    return case.updated_at is not None and case.updated_at > case.set_aside_at
+
+
+async def open_matters(office: Office, person_id: int, chat: Chat) -> list[Case]:
+    """The tenant's open cases in this conversation, most recently active first."""
+    cases = await office.cases.tenant_cases(person_id)
+    found = [c for c in cases if c.status == "open" and in_conversation(c, chat)]
+    return sorted(found, key=_activity, reverse=True)
+
+
+async def current_matter(office: Office, person_id: int, chat: Chat) -> Case | None:
+    """The matter the tenant's next message in ``chat`` belongs to, or None. For other
+    features too (the repair details dialogue asks about this case)."""
+    for case in await open_matters(office, person_id, chat):
+        if joinable(case):
+            return case
+    return None
+
+
+def starts_new_matter(current: Case | None, intent: str) -> bool:
+    """Rules 2 and 3: only a clearly different urgent matter leaves the current one."""
+    if current is None:
+        return True
+    if intent in URGENT_INTENTS:
+        return not (current.urgent and current.kind == intent)
+    return False
+
+
+async def set_aside(office: Office, person_id: int, chat: Chat, at: datetime) -> list[Case]:
+    """Rule 4: the tenant moves on; every open matter here stays open for colleagues."""
+    aside = [c for c in await open_matters(office, person_id, chat) if joinable(c)]
+    for case in aside:
+        await office.cases.log(case.id, "set_aside", actor_kind="tenant", actor_id=person_id)
+        # Both stamps the same, so only a colleague's later action makes it current again.
+        await office.cases.change(case.id, set_aside_at=at, updated_at=at)
+    return aside
+
+
+async def recently_finished(office: Office, person_id: int, kind: str, at: datetime) -> Case | None:
+    """Rule 5: the tenant's case of this kind resolved or closed lately, for colleagues."""
+    for case in await office.cases.tenant_cases(person_id):
+        if case.kind != kind or case.status not in FINISHED_STATUSES:
+            continue
+        if case.updated_at is not None and at - case.updated_at <= RECENTLY_FINISHED:
+            return case
+    return None
+
+
+def _activity(case: Case) -> tuple[datetime, int]:
+    return (case.updated_at or case.created_at or datetime.min.replace(tzinfo=UTC), case.id)
