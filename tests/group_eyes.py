@@ -11,7 +11,8 @@ from helpbot.testing.harness import BotUnderTest
 PUBLIC_KINDS = (
     ("removed a message", "removed"),
     ("If this is an emergency", "emergency"),
-    ("best handled privately", "private"),
+    ("dealt with privately", "private"),
+    ("If anyone is in danger right now, call 999", "safeguarding"),
     ("won't carry on", "lone closing"),
     ("Let's leave this discussion here", "argument closing"),
     ("01278 444344", "answer"),

@@ -243,12 +243,7 @@ SAMPLE = {
 
 
 def _grade(text: str, monkeypatch: pytest.MonkeyPatch) -> float:
-    # textstat looks words up in the CMU dictionary, which it downloads at run time;
-    # with no network, its own fallback (pyphen's hyphenation, shipped in the wheel)
-    # counts the syllables.
-    import textstat.backend.counts._count_syllables as syllables
-
-    monkeypatch.setattr(syllables, "get_cmudict", lambda lang: None)
+    # textstat is pinned (pyproject) to a release that counts syllables offline.
     return float(textstat.flesch_kincaid_grade(text))
 
 

@@ -17,8 +17,9 @@ from helpbot.desk.group_rules import DEFAULT_INTENTS_DIR
 from helpbot.desk.wording import WORDING_FILES
 
 GRADE = 6.0
-# Read by colleagues only: the staff room's sections, and keys named staff_* elsewhere.
-FOR_COLLEAGUES = frozenset({"staff", "community_staff", "safeguarding_staff"})
+# Read by colleagues only: the staff room's sections (named staff or *_staff), and keys
+# named staff_* elsewhere.
+FOR_COLLEAGUES = frozenset({"staff", "community_staff", "safeguarding_staff", "hazard_staff"})
 # "(policy 3.12)", "3.6.1", "policy 3": a clause, as a tenant would see it.
 CLAUSE = re.compile(r"\bpolicy\s+\d|\b\d{1,2}\.\d{1,2}(\.\d{1,2})?\b(?!\d)", re.IGNORECASE)
 # What the desk puts in the placeholders, near enough for reading age.
@@ -37,7 +38,7 @@ SAMPLES = {
 
 
 def for_colleagues(section: str, key: str) -> bool:
-    return section in FOR_COLLEAGUES or key.startswith("staff")
+    return section in FOR_COLLEAGUES or section.endswith("_staff") or key.startswith("staff")
 
 
 def is_label(section: str, key: str) -> bool:

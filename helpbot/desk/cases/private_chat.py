@@ -25,8 +25,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         return [reply(inbound, office.say("content", "edited"))]
     if inbound.content in NOT_MESSAGES:
         return []
-    # A reply to the question the desk asked about a repair is its answer (issue 12).
-    answered = await reply_to_question(office, visit)
+    moving_on = says_new_matter(inbound.text) if inbound.content is Content.TEXT else None
+    # A reply to the question the desk asked about a repair is its answer (issue 12),
+    # unless the tenant says it is a new problem.
+    answered = await reply_to_question(office, visit) if moving_on is None else None
     if answered is not None:
         return answered + await safety_net.catch(office, visit, where="private chat")
     if inbound.content is not Content.TEXT:
@@ -38,7 +40,6 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     if checked is not None:
         return checked
     actions: list[Action] = []
-    moving_on = says_new_matter(inbound.text)
     if moving_on is not None:
         # "New issue": the open matters are set aside (matters.py, rule 4); with
         # nothing after the words, the bot waits for the new problem.

@@ -30,13 +30,16 @@ from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 RELAYED = frozenset({Content.PHOTO, Content.DOCUMENT, Content.VOICE, Content.VIDEO})
 
 
-async def case_message(office: Office, visit: Visit, intent: str) -> list[Action]:
+async def case_message(
+    office: Office, visit: Visit, intent: str, *, own_matter: bool = False
+) -> list[Action]:
     """A case matter joins the tenant's current matter whatever its intent, or opens a
     new case (a first matter, or a clearly different urgent one: matters.py); the
-    tenant is told which case it went to."""
+    tenant is told which case it went to. ``own_matter``: the desk knows this is a new
+    matter (a complaint about a missed hazard step is its own case, on its own clock)."""
     inbound = visit.inbound
     say = office.say
-    current = await current_matter(office, visit.person.id, visit.chat)
+    current = None if own_matter else await current_matter(office, visit.person.id, visit.chat)
     case = None if starts_new_matter(current, intent) else current
     new = case is None
     if case is None and await too_many_from_origin(office, inbound):

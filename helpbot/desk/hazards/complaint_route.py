@@ -45,4 +45,4 @@ async def complain(office: Office, visit: Visit, case: Case) -> list[Action]:
         what, due = say("hazards", f"step_{missed[-1].step}"), due_text(missed[-1])
     text = say("hazard_staff", "complaint_text", what=what, due=due, ref=case.ref)
     said = replace(visit, inbound=replace(visit.inbound, content=Content.TEXT, text=text))
-    return await case_message(office, said, "complaint")
+    return await case_message(office, said, "complaint", own_matter=True)
