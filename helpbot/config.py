@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     staff_group_id: int | None = None
     community_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
     staff_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Team leads among them: may hand on or take over a case another colleague claimed.
+    staff_lead_ids: Annotated[tuple[int, ...], NoDecode] = ()
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     intents_dir: Path = REPO_ROOT / "intents"
@@ -75,7 +77,11 @@ class Settings(BaseSettings):
     warnings_before_removal: int = Field(default=3, ge=0, le=20)
 
     @field_validator(
-        "community_group_ids", "staff_user_ids", "argument_cooldown_group_ids", mode="before"
+        "community_group_ids",
+        "staff_user_ids",
+        "staff_lead_ids",
+        "argument_cooldown_group_ids",
+        mode="before",
     )
     @classmethod
     def _split_ids(cls, value: object) -> object:

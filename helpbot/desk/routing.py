@@ -6,6 +6,8 @@ Who someone is depends on where they write (``role_of``): in a private chat or u
 Facebook Page's posts anyone is a TENANT; in a community group a colleague is a
 MODERATOR and anyone else a TENANT (a member); in the staff group a colleague is a
 COLLEAGUE and anyone else a STRANGER; in a chat we don't serve everyone is a STRANGER.
+In the staff console the colleague signed in is a COLLEAGUE: the console vouches for
+them on each event it sends (``Inbound.console``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from helpbot.desk.buttons import (
     Satisfied,
     TalkToPerson,
 )
-from helpbot.desk.cases import staff_commands, tenant_answers, tenant_commands
+from helpbot.desk.cases import assignment, staff_commands, tenant_answers, tenant_commands
+from helpbot.desk.cases.console_actions import console_visit, reply_to_tenant
 from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
 from helpbot.desk.complaints import escalation
@@ -55,6 +58,8 @@ def role_of(office: Office, visit: Visit) -> Role:
         return Role.TENANT
     if kind is ChatKind.COMMUNITY:
         return Role.MODERATOR if office.is_colleague(visit.person) else Role.TENANT
+    if kind is ChatKind.CONSOLE:
+        return Role.COLLEAGUE if inbound.console is not None else Role.STRANGER
     if kind is ChatKind.STAFF and not inbound.sender.is_bot:
         allowed = office.settings.staff_user_ids
         if not allowed or inbound.sender.external_id in allowed:
@@ -113,6 +118,27 @@ def in_case_topic(run: CaseHandler) -> Handler:
     return on_case
 
 
+def on_named_case(run: CaseHandler) -> Handler:
+    """A case command from the staff console: run on the case the event names, and
+    recorded, as from the case's topic (console_actions.py)."""
+
+    async def on_case(office: Office, visit: Visit) -> list[Action]:
+        inbound = visit.inbound
+        act = inbound.console
+        case = await office.cases.by_id(act.case_id) if act is not None else None
+        if case is None:
+            return [reply(inbound, office.say("staff", "unknown_case"))]
+        await office.audit(
+            actor=staff_actor(inbound),
+            action=f"case_{inbound.command}",
+            subject=case.ref,
+            detail={"args": bool(inbound.command_args), "from": "console"},
+        )
+        return await run(office, await console_visit(office, visit, case), case)
+
+    return on_case
+
+
 def on_own_case(
     run: Callable[[Office, Visit, Case, Any], Awaitable[list[Action]]],
 ) -> ButtonHandler:
@@ -160,7 +186,11 @@ async def _proposal(office: Office, visit: Visit, button: ProposedRemoval) -> li
 
 
 def _case(run: CaseHandler) -> Mapping[ChatKind, Route]:
-    return {ChatKind.STAFF: Route(COLLEAGUE, in_case_topic(run))}
+    """A case command: in the case's topic, and from the staff console."""
+    return {
+        ChatKind.STAFF: Route(COLLEAGUE, in_case_topic(run)),
+        ChatKind.CONSOLE: Route(COLLEAGUE, on_named_case(run)),
+    }
 
 
 def _moderation() -> Mapping[ChatKind, Route]:
@@ -191,6 +221,10 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "escalate": _case(escalation.by_colleague),
     "extend": _case(staff_commands.extend),
     "publish": _case(staff_commands.publish),
+    "assign": _case(assignment.assign),
+    "takeover": _case(assignment.take_over),
+    # In a topic a colleague's plain words are the reply; the console says so explicitly.
+    "reply": {ChatKind.CONSOLE: Route(COLLEAGUE, on_named_case(reply_to_tenant))},
     # Moderating the community groups (3.7).
     "warn": _moderation(),
     "remove": _moderation(),
@@ -219,6 +253,8 @@ CHATS: Mapping[ChatKind, ChatRoute] = {
     ChatKind.PAGE_COMMENTS: ChatRoute(TENANT, ignore_bots=True),
     # Facebook's private reply to a comment is only ever sent, never received.
     ChatKind.COMMENT_REPLY: ChatRoute(frozenset()),
+    # The staff console: only its signed-in colleagues' case commands (role_of).
+    ChatKind.CONSOLE: ChatRoute(COLLEAGUE),
 }
 
 

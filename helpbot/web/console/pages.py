@@ -1,6 +1,7 @@
 """The console's pages: sign-in, the inbox, a case, a tenant, deadlines, community,
 reports, privacy and the audit log. Reading pages read the store; every action on a
-case goes through the inbox as the staff room's own command (staff_commands.py)."""
+case goes through the inbox as an event naming the case and the colleague, which the
+desk works as the staff room's own command (staff_commands.py)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,18 @@ from helpbot.store.privacy import Privacy
 from helpbot.store.staff_accounts import AccountError, address_key
 from helpbot.store.staff_models import StaffAccount
 from helpbot.web.console.reports_chart import weekly_chart_svg
-from helpbot.web.console.staff_commands import NotAvailable, StaffCommands, sender_of
+from helpbot.web.console.staff_commands import (
+    LEAD_ROLES,
+    NotAvailable,
+    StaffCommands,
+    sender_of,
+)
 
 COMMANDS = web.AppKey("console_commands", StaffCommands)
 
-# The case page's buttons and the staff-room command each one is.
-CASE_ACTIONS: dict[str, str | None] = {
-    "reply": None,
+# The case page's buttons and the desk's case command each one is.
+CASE_ACTIONS: dict[str, str] = {
+    "reply": "reply",
     "note": "note",
     "claim": "claim",
     "release": "release",
@@ -40,6 +46,8 @@ CASE_ACTIONS: dict[str, str | None] = {
     "escalate": "escalate",
     "extend": "extend",
     "publish": "publish",
+    "assign": "assign",
+    "takeover": "takeover",
 }
 NEEDS_TEXT = {"reply", "note", "resolve", "publish", "extend"}
 
@@ -257,6 +265,8 @@ async def case_page(request: web.Request) -> web.Response:
     async with store.sessions() as session:
         tenant = await session.get(models.Person, case.tenant_id)
         chat = await session.get(models.Chat, case.chat_id) if case.chat_id else None
+    me = guard.staff(request).account
+    colleagues = [a for a in await request.app[guard.STAFF].everyone() if a.disabled_at is None]
     return await _page(
         request,
         "case.html",
@@ -268,6 +278,10 @@ async def case_page(request: web.Request) -> web.Response:
             "unavailable": request.app[COMMANDS].available(case),
             "next_deadline": next_deadline(case),
             "london": LONDON,
+            "colleagues": colleagues,
+            "is_lead": me.role in LEAD_ROLES,
+            "held_by_other": case.assignee_id is not None
+            and case.assignee_id != await _my_person_id(request),
         },
     )
 
@@ -289,6 +303,13 @@ async def case_action(request: web.Request) -> web.Response:
     if action in NEEDS_TEXT and not text:
         await _flash(request, "Write something first.")
         raise web.HTTPSeeOther(back)
+    colleague = None
+    if action == "assign":
+        colleague = await _colleague_account(request, str(form.get("colleague", "")))
+        if colleague is None:
+            await _flash(request, "Choose a colleague to give the case to.")
+            raise web.HTTPSeeOther(back)
+        text = ""
     signed_in = guard.staff(request)
     await guard.audit(request, f"console_case_{action}", case.ref, text=bool(text))
     try:
@@ -298,6 +319,7 @@ async def case_action(request: web.Request) -> web.Response:
             command=CASE_ACTIONS[action],
             text=text,
             nonce=str(form.get("nonce", "")),
+            colleague=colleague,
         )
     except NotAvailable as why:
         await _flash(request, str(why))
@@ -309,6 +331,15 @@ async def case_action(request: web.Request) -> web.Response:
     else:
         await _flash(request, *(outcome.said or ("Done.",)))
     raise web.HTTPSeeOther(back)
+
+
+async def _colleague_account(request: web.Request, value: str) -> StaffAccount | None:
+    """The colleague a reassignment names: an account that can still sign in."""
+    try:
+        account = await request.app[guard.STAFF].by_id(int(value))
+    except ValueError:
+        return None
+    return account if account is not None and account.disabled_at is None else None
 
 
 async def tenant_page(request: web.Request) -> web.Response:

@@ -1,0 +1,37 @@
+"""A colleague's action from the staff console: an event on the same inbox as the staff
+room's, naming its case and the colleague (``events.ConsoleAct``), so the desk applies the
+same rules and writes the same history whether or not the case has a staff topic (a web
+chat case with no staff room, a topic Telegram failed to make)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from helpbot.desk.actions import Action
+from helpbot.desk.cases.relay import relay_to_tenant
+from helpbot.desk.office import Office
+from helpbot.desk.records import Case
+from helpbot.desk.visit import Visit, reply
+
+
+async def console_visit(office: Office, visit: Visit, case: Case) -> Visit:
+    """The action as the desk works it: kept with the case (so erasure and retention
+    reach the colleague's words about it), and heard in the case's topic when it has
+    one, so colleagues in Telegram see what was done from the console. Without a topic
+    the desk's answer is for the console alone."""
+    await office.people.link_message(visit.message.id, case.id)
+    staff = office.settings.staff_chat
+    if staff is None or case.staff_topic_id is None:
+        return visit
+    topic = replace(staff, thread_id=case.staff_topic_id)
+    return replace(visit, inbound=replace(visit.inbound, chat=topic))
+
+
+async def reply_to_tenant(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """The console's Send reply: the colleague's words go to the tenant on their channel,
+    signed with their first name, as a reply from the case's topic does (relay.py)."""
+    text = visit.inbound.command_args.strip()
+    if not text:
+        return [reply(visit.inbound, office.say("staff", "needs_text", command="reply"))]
+    said = replace(visit, inbound=replace(visit.inbound, text=text))
+    return await relay_to_tenant(office, said, case)
