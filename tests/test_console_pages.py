@@ -177,3 +177,41 @@ async def test_a_held_post_is_released_from_the_community_page(bot: BotUnderTest
     await bot.settle()
     (public,) = bot.tg.sent_messages(bot.community.id)
     assert public["text"].startswith("Cal shared (checked by the SHAL team)")
+
+
+async def test_a_console_account_not_on_the_telegram_staff_list_still_decides(
+    store,  # type: ignore[no-untyped-def]
+    understanding,
+) -> None:
+    """HELPBOT_STAFF_USER_IDS is the Telegram staff group's list; a colleague signed in
+    to the console is vouched for by the console (here Alex, with no Telegram link),
+    and the decision is still announced in the staff room."""
+    from helpbot.testing.harness import running_bot
+
+    async with running_bot(store, understanding, staff_user_ids=(9001,)) as bot:
+        await TenancyRegister(bot.store).import_text(REGISTER)
+        ann = tenant(bot.tg)
+        await bot.send(bot.tg.join_request(bot.community, ann))
+        for answer in ("Ann Smith", "sh-000123", "ta6 4sy"):
+            await bot.send(bot.tg.private_message(ann, answer))
+        rules = bot.tg.sent_messages(ann.id)[-1]
+        accept = next(
+            b
+            for row in rules["reply_markup"]["inline_keyboard"]
+            for b in row
+            if "accept" in b["text"]
+        )
+        await bot.send(bot.tg.callback(ann, rules, accept["callback_data"]))
+        await add_colleague(bot.store, ALEX)
+        async with chromium() as browser:
+            page = await browser.new_page()
+            await sign_in(page, bot.web_url, ALEX)
+            await page.goto(f"{bot.web_url}/console/community")
+            await page.get_by_role("button", name="Approve").click()
+            await page.get_by_text("None waiting.").wait_for()
+        await bot.settle()
+        assert bot.tg.join_request_status(bot.community.id, ann.id) == "approved"
+        (request,) = await Membership(bot.store).requests()
+        assert request.decided_by_name == "Alex"
+        assert any("approved by Alex" in text for text in bot.replies_to(bot.staff_room.id))
+        assert await bot.store.audit_trail("refused_staff_button") == []

@@ -70,10 +70,11 @@ class ChatRef:
 @dataclass(frozen=True, slots=True)
 class ConsoleAct:
     """What the staff console vouches for on an action it sends: the colleague signed
-    in, the case they acted on (in the staff room its topic names it), whether they are
-    a team lead (role lead or admin), and the colleague the action names (reassign)."""
+    in, the case they acted on (in the staff room its topic names it; None for a
+    join-request or held-post decision), whether they are a team lead (role lead or
+    admin), and the colleague the action names (reassign)."""
 
-    case_id: int
+    case_id: int | None
     lead: bool = False
     colleague: Person | None = None
 

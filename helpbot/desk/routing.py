@@ -30,7 +30,7 @@ from helpbot.desk.buttons import (
     TalkToPerson,
 )
 from helpbot.desk.cases import assignment, staff_commands, tenant_answers, tenant_commands
-from helpbot.desk.cases.console_actions import console_visit, reply_to_tenant
+from helpbot.desk.cases.console_actions import console_visit, in_staff_room, reply_to_tenant
 from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
 from helpbot.desk.complaints import escalation
@@ -125,7 +125,8 @@ def on_named_case(run: CaseHandler) -> Handler:
     async def on_case(office: Office, visit: Visit) -> list[Action]:
         inbound = visit.inbound
         act = inbound.console
-        case = await office.cases.by_id(act.case_id) if act is not None else None
+        case_id = act.case_id if act is not None else None
+        case = await office.cases.by_id(case_id) if case_id is not None else None
         if case is None:
             return [reply(inbound, office.say("staff", "unknown_case"))]
         await office.audit(
@@ -193,6 +194,19 @@ def _case(run: CaseHandler) -> Mapping[ChatKind, Route]:
     }
 
 
+def _staff_button(run: ButtonHandler) -> Mapping[ChatKind, ButtonRoute]:
+    """A decision button of the staff room (3.5, 3.7): pressed there, or from the
+    console, which is heard in the staff room too."""
+
+    async def from_console(office: Office, visit: Visit, button: Any) -> list[Action]:
+        return await run(office, in_staff_room(office, visit), button)
+
+    return {
+        ChatKind.STAFF: ButtonRoute(COLLEAGUE, run),
+        ChatKind.CONSOLE: ButtonRoute(COLLEAGUE, from_console),
+    }
+
+
 def _moderation() -> Mapping[ChatKind, Route]:
     return {
         ChatKind.STAFF: Route(COLLEAGUE, moderation.staff_command),
@@ -238,9 +252,9 @@ BUTTONS: Mapping[type[ButtonData], Mapping[ChatKind, ButtonRoute]] = {
     PublishConsent: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_consent))},
     Escalate: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_escalate))},
     AcceptRules: {ChatKind.PRIVATE: ButtonRoute(TENANT, rules_button)},
-    ReviewJoin: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, review)},
-    HeldPost: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _held)},
-    ProposedRemoval: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _proposal)},
+    ReviewJoin: _staff_button(review),
+    HeldPost: _staff_button(_held),
+    ProposedRemoval: _staff_button(_proposal),
 }
 
 CHATS: Mapping[ChatKind, ChatRoute] = {
@@ -253,7 +267,8 @@ CHATS: Mapping[ChatKind, ChatRoute] = {
     ChatKind.PAGE_COMMENTS: ChatRoute(TENANT, ignore_bots=True),
     # Facebook's private reply to a comment is only ever sent, never received.
     ChatKind.COMMENT_REPLY: ChatRoute(frozenset()),
-    # The staff console: only its signed-in colleagues' case commands (role_of).
+    # The staff console: its signed-in colleagues' case commands and staff-room
+    # decisions (role_of); nothing else it sends is heard.
     ChatKind.CONSOLE: ChatRoute(COLLEAGUE),
 }
 

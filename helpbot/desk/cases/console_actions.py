@@ -27,6 +27,15 @@ async def console_visit(office: Office, visit: Visit, case: Case) -> Visit:
     return replace(visit, inbound=replace(visit.inbound, chat=topic))
 
 
+def in_staff_room(office: Office, visit: Visit) -> Visit:
+    """A join-request or held-post decision from the console, heard in the staff room
+    when there is one, as the same button pressed there would be."""
+    staff = office.settings.staff_chat
+    if staff is None:
+        return visit
+    return replace(visit, inbound=replace(visit.inbound, chat=staff))
+
+
 async def reply_to_tenant(office: Office, visit: Visit, case: Case) -> list[Action]:
     """The console's Send reply: the colleague's words go to the tenant on their channel,
     signed with their first name, as a reply from the case's topic does (relay.py)."""

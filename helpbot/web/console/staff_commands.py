@@ -6,7 +6,7 @@ as in the case's staff topic and writes the same history, whether or not the cas
 topic (web chat cases with no staff room, a topic Telegram failed to make). The console
 signed the colleague in; its events reach the desk only from here, so the desk takes
 them as a colleague's (and as a lead's for the roles lead and admin). Join-request and
-held-post decisions are the staff room's own buttons, pressed as the colleague.
+held-post decisions are the staff room's own buttons, pressed from the console.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ BUTTONS = re.compile(r"^(jr:\d{1,18}:(ok|no)|held:\d{1,18}:(repost|discard))$")
 
 
 class NotAvailable(Exception):
-    """The console cannot do this (no inbox, no staff room for a button, no colleague)."""
+    """The console cannot do this (no inbox running, or not a console action)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,22 +113,16 @@ def translate(payload: dict[str, Any]) -> Inbound | None:
 
 
 def _button(payload: dict[str, Any], who: Person, button: str) -> Inbound:
-    """A staff-room button pressed from the console, in the staff room."""
+    """A staff-room decision button (a join request, a held post) pressed from the console."""
     if not BUTTONS.match(button):
         raise ValueError("unknown console button")
-    chat = payload["staff_chat"]
-    where = ChatRef(
-        channel=str(chat["channel"]),
-        external_id=str(chat["external_id"]),
-        kind=ChatKind.STAFF,
-        title=chat.get("title"),
-    )
     return Inbound(
-        chat=where,
+        chat=CONSOLE_CHAT,
         sender=who,
         content=Content.BUTTON,
         callback_data=button,
         update_key=payload.get("key"),
+        console=ConsoleAct(None, lead=bool(payload.get("lead"))),
     )
 
 
@@ -190,13 +184,12 @@ class StaffCommands:
     async def press(self, account: StaffAccount, data: str, *, nonce: str) -> Outcome:
         """Press one of the staff room's buttons (approve a join request, release a held
         post) as the colleague would in Telegram."""
-        if self.inbox is None or self.staff_chat is None:
-            raise NotAvailable("Actions need the Telegram staff room (HELPBOT_STAFF_GROUP_ID).")
+        if self.inbox is None:
+            raise NotAvailable("Actions are not available here: this server has no inbox running.")
         if not BUTTONS.match(data):
             raise NotAvailable("That is not something the console can do.")
-        staff = self.staff_chat
-        chat = {"channel": staff.channel, "external_id": staff.external_id, "title": staff.title}
-        return await self._put(account, nonce, {"button": data, "staff_chat": chat}, 10.0)
+        body = {"button": data, "lead": account.role in LEAD_ROLES}
+        return await self._put(account, nonce, body, 10.0)
 
     async def _put(
         self, account: StaffAccount, nonce: str, body: dict[str, Any], wait: float
