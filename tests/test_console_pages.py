@@ -215,3 +215,44 @@ async def test_a_console_account_not_on_the_telegram_staff_list_still_decides(
         assert request.decided_by_name == "Alex"
         assert any("approved by Alex" in text for text in bot.replies_to(bot.staff_room.id))
         assert await bot.store.audit_trail("refused_staff_button") == []
+
+
+async def test_a_complaints_timeline_says_which_deadlines_were_met_or_missed(
+    bot: BotUnderTest,
+) -> None:
+    """Ann's complaint went unacknowledged past its date; Bob's was acknowledged on time.
+    Each case page says so, and says again once the late step is taken."""
+    late = await _complaint(bot, 5001, "Ann")
+    fresh = await _complaint(bot, 5002, "Bob")
+    overdue = date.today() - timedelta(days=14)
+    await Casebook(bot.store).change(late.id, acknowledge_by=overdue)
+    for who in (5001, 5002):  # both open the private chat, so a reply reaches them
+        case = late if who == 5001 else fresh
+        await bot.send(
+            bot.tg.command(tenant(bot.tg, who), tenant(bot.tg, who), "start", case.link_token or "")
+        )
+    await add_colleague(bot.store, PRIYA)
+    due = f"Acknowledgement due {overdue:%a %d %b %Y}"
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        await page.goto(f"{bot.web_url}/console/cases/{late.ref}")
+        timeline = page.locator(".timeline")
+        missed = timeline.locator(".kind-deadline_missed")
+        assert await missed.count() == 1
+        assert due in await missed.inner_text() and "overdue" in await missed.inner_text()
+        await page.get_by_label("Reply to the tenant").fill("Sorry for the wait; we are on it")
+        await page.get_by_role("button", name="Send reply").click()
+        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        text = await timeline.locator(".kind-deadline_missed").inner_text()
+        assert due in text and "working day(s) late" in text
+        assert await timeline.locator(".kind-deadline_met").count() == 0
+
+        await page.goto(f"{bot.web_url}/console/cases/{fresh.ref}")
+        assert await timeline.locator(".kind-deadline_met, .kind-deadline_missed").count() == 0
+        await page.get_by_label("Reply to the tenant").fill("Thanks, we have your complaint")
+        await page.get_by_role("button", name="Send reply").click()
+        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        met = timeline.locator(".kind-deadline_met")
+        assert await met.count() == 1 and "met on" in await met.inner_text()
+        await screenshot(page, "case-deadline-met")

@@ -23,7 +23,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from helpbot.store import models
 from helpbot.store.casebook import deadline_on_or_before
 from helpbot.store.records import Store
-from helpbot.working_days import add_working_days, local_day
+from helpbot.working_days import LONDON, add_working_days, local_day, working_days_between
 
 PAGE_SIZE = 50
 KINDS = ("complaint", "repair", "asb", "personal", "safeguarding", "emergency", "human")
@@ -264,6 +264,41 @@ class CaseSearch:
             ]
         return union(*parts)
 
+    @staticmethod
+    def deadlines_kept(
+        case: models.Case, timeline: list[TimelineEntry], today: date
+    ) -> list[TimelineEntry]:
+        """A complaint's deadlines at its current stage, met or missed, as lines for its
+        timeline (Complaint Handling Code). Worked out from the case's dates each time,
+        so they can never disagree with them: met or missed when the step was taken, and
+        missed as soon as a day passes with the step not taken."""
+        if case.kind != "complaint":
+            return []
+        steps = (
+            ("Acknowledgement", case.acknowledge_by, case.acknowledged_on, "acknowledged"),
+            ("Response", case.respond_by, case.responded_on, "resolved"),
+        )
+        found: list[TimelineEntry] = []
+        for what, due, done, event in steps:
+            if due is None or (done is None and today <= due):
+                continue
+            if done is None and case.status != "open":
+                continue  # closed without this step: the closing is on the timeline
+            when = [e.at for e in timeline if e.kind == event and local_day(e.at) == done]
+            at = when[-1] if when else _end_of(done or due)
+            late = working_days_between(due, done or today)
+            if done is not None and late <= 0:
+                text = f"{what} due {due:%a %d %b %Y}: met on {done:%a %d %b}"
+                kind = "deadline_met"
+            elif done is not None:
+                text = f"{what} due {due:%a %d %b %Y}: missed, done {late} working day(s) late"
+                kind = "deadline_missed"
+            else:
+                text = f"{what} due {due:%a %d %b %Y}: missed, {late} working day(s) overdue"
+                kind = "deadline_missed"
+            found.append(TimelineEntry(at, kind, "system", "complaints clock", text))
+        return found
+
     async def channels(self) -> list[str]:
         async with self.sessions() as session:
             rows = await session.scalars(
@@ -457,3 +492,8 @@ class Report:
         if not self.deadlines_due:
             return None
         return 100.0 * self.deadlines_met / self.deadlines_due
+
+
+def _end_of(day: date) -> datetime:
+    """The last moment of a UK calendar day, for a line about that day."""
+    return datetime.combine(day, datetime.max.time(), tzinfo=LONDON).astimezone(UTC)

@@ -265,6 +265,9 @@ async def case_page(request: web.Request) -> web.Response:
     async with store.sessions() as session:
         tenant = await session.get(models.Person, case.tenant_id)
         chat = await session.get(models.Chat, case.chat_id) if case.chat_id else None
+    timeline = await search.timeline(case.id)
+    timeline += search.deadlines_kept(case, timeline, local_day(datetime.now(UTC)))
+    timeline.sort(key=lambda entry: entry.at)
     me = guard.staff(request).account
     colleagues = [a for a in await request.app[guard.STAFF].everyone() if a.disabled_at is None]
     return await _page(
@@ -274,7 +277,7 @@ async def case_page(request: web.Request) -> web.Response:
             "case": case,
             "tenant": tenant,
             "chat": chat,
-            "timeline": await search.timeline(case.id),
+            "timeline": timeline,
             "unavailable": request.app[COMMANDS].available(case),
             "next_deadline": next_deadline(case),
             "london": LONDON,
