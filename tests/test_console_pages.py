@@ -256,3 +256,44 @@ async def test_a_complaints_timeline_says_which_deadlines_were_met_or_missed(
         met = timeline.locator(".kind-deadline_met")
         assert await met.count() == 1 and "met on" in await met.inner_text()
         await screenshot(page, "case-deadline-met")
+
+
+async def test_a_tenant_on_telegram_and_the_web_chat_is_linked_as_one_person(
+    bot: BotUnderTest,
+) -> None:
+    import aiohttp
+
+    await TenancyRegister(bot.store).import_text(REGISTER)
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "my kitchen tap is dripping"))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{bot.web_url}/chat")
+        async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
+            await ws.receive_json(timeout=10)
+            await ws.send_json({"type": "message", "text": "the bathroom light is broken"})
+            await ws.receive_json(timeout=10)
+    await bot.settle()
+    by_telegram, by_web = await Casebook(bot.store).all_cases()
+    await add_colleague(bot.store, PRIYA)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        for case in (by_telegram, by_web):
+            await page.goto(f"{bot.web_url}/console/tenants/{case.tenant_id}")
+            await page.get_by_label("Tenancy reference", exact=False).fill("sh-000999")
+            await page.get_by_role("button", name="Link to this tenancy").click()
+            await page.get_by_text("The register has no tenancy with that reference.").wait_for()
+            await page.get_by_label("Tenancy reference", exact=False).fill(" sh-000123 ")
+            await page.get_by_role("button", name="Link to this tenancy").click()
+            await page.get_by_text("Linked to tenancy SH-000123.").wait_for()
+            await page.get_by_text("SH-000123, TA6 4SY").wait_for()
+        # Ann's page now shows her web chat identity, and both cases.
+        await page.goto(f"{bot.web_url}/console/tenants/{by_telegram.tenant_id}")
+        await page.get_by_role("heading", name="Same person on other channels").wait_for()
+        assert await page.get_by_role("link", name=by_telegram.ref).count() == 1
+        assert await page.get_by_role("link", name=by_web.ref).count() == 1
+        await screenshot(page, "tenant-linked")
+    linked = await bot.store.audit_trail("console_tenancy_linked")
+    assert sorted(e.subject or "" for e in linked) == sorted(
+        f"person:{case.tenant_id}" for case in (by_telegram, by_web)
+    )

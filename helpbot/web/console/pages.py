@@ -24,6 +24,7 @@ from helpbot.store.case_search import KINDS, STATUSES, CaseFilter, CaseSearch, n
 from helpbot.store.privacy import Privacy
 from helpbot.store.staff_accounts import AccountError, address_key
 from helpbot.store.staff_models import StaffAccount
+from helpbot.store.tenancy_links import TenancyLinks
 from helpbot.web.console.reports_chart import weekly_chart_svg
 from helpbot.web.console.staff_commands import (
     LEAD_ROLES,
@@ -357,6 +358,29 @@ async def tenant_page(request: web.Request) -> web.Response:
     return await _page(request, "tenant.html", {"record": record})
 
 
+async def tenant_tenancy(request: web.Request) -> web.Response:
+    """Link a person to a tenancy in the register (or unlink them), once a colleague has
+    checked who they are: their identities on other channels then show as one person."""
+    person_id = int(request.match_info["id"])
+    form = await request.post()
+    reference = str(form.get("reference", "")).strip()[:64]
+    links = TenancyLinks(request.app[guard.STORE])
+    back = f"{guard.PREFIX}/tenants/{person_id}"
+    if not reference:
+        if not await links.unlink(person_id):
+            raise web.HTTPNotFound(text="No such person.")
+        await guard.audit(request, "console_tenancy_unlinked", f"person:{person_id}")
+        await _flash(request, "No longer linked to a tenancy.")
+        raise web.HTTPSeeOther(back)
+    tenancy = await links.link(person_id, reference)
+    if tenancy is None:
+        await _flash(request, "The register has no tenancy with that reference.")
+        raise web.HTTPSeeOther(back)
+    await guard.audit(request, "console_tenancy_linked", f"person:{person_id}")
+    await _flash(request, f"Linked to tenancy {tenancy.reference}.")
+    raise web.HTTPSeeOther(back)
+
+
 async def deadlines(request: web.Request) -> web.Response:
     found = await CaseSearch(request.app[guard.STORE]).deadlines()
     today = local_day(datetime.now(UTC))
@@ -614,6 +638,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/cases/{ref}/act", case_action),
         web.get("/tenants/{id:\\d+}", tenant_page),
         web.get("/tenants/{id:\\d+}/export.zip", privacy_export),
+        web.post("/tenants/{id:\\d+}/tenancy", tenant_tenancy),
         web.post("/tenants/{id:\\d+}/erase", privacy_erase),
         web.get("/deadlines", deadlines),
         web.get("/deadlines.csv", deadlines_csv),
