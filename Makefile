@@ -50,9 +50,10 @@ evaluate: $(INSTALLED)
 benchmark: $(INSTALLED)
 	$(BIN)/python -m helpbot.benchmark $(BENCH_ARGS)
 
-## benchmark-console: seed 100,000 cases on PostgreSQL and time the staff console's inbox
+## benchmark-console: seed 100,000 cases on PostgreSQL and time the staff console's inbox;
+## CONSOLE_BENCH_ARGS="--messages 5" for five tenant messages a case, or --cases/--repeats/--sqlite
 benchmark-console: $(INSTALLED)
-	$(BIN)/python -m helpbot.web.console.inbox_benchmark
+	$(BIN)/python -m helpbot.web.console.inbox_benchmark $(CONSOLE_BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Safe when empty: no group is a community group and nobody is staff until listed.
     community_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
     staff_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Team leads among them: may hand on or take over a case another colleague claimed.
+    staff_lead_ids: Annotated[tuple[int, ...], NoDecode] = ()
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     intents_dir: Path = REPO_ROOT / "intents"
@@ -88,7 +90,11 @@ class Settings(BaseSettings):
     complaint_stage2_extension_days: int = Field(default=20, ge=1, le=20)
 
     @field_validator(
-        "community_group_ids", "staff_user_ids", "argument_cooldown_group_ids", mode="before"
+        "community_group_ids",
+        "staff_user_ids",
+        "staff_lead_ids",
+        "argument_cooldown_group_ids",
+        mode="before",
     )
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -45,6 +45,7 @@ from helpbot.web.app import WEBHOOK_PATH, build_app
 from helpbot.web.console import CHANNEL as CONSOLE
 from helpbot.web.console import ConsoleSettings
 from helpbot.web.console import translate as console_translate
+from helpbot.web.console.staff_commands import ShownInConsole
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def build_desk(
             bot_username=directory.bot_username if directory else None,
             staff_chat=telegram.staff_chat if telegram is not None else None,
             staff_user_ids=tuple(str(i) for i in settings.staff_user_ids),
+            staff_lead_ids=tuple(str(i) for i in settings.staff_lead_ids),
             community=community_settings(settings),
             extension_working_days=settings.complaint_extension_days,
             stage2_extension_working_days=settings.complaint_stage2_extension_days,
@@ -197,6 +199,7 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
     webchat = WebChat(inbox, store, allowed_origins=public_origins(settings))
     reception = Reception(desk, {WEB: webchat.translate, CONSOLE: console_translate})
     switchboard.connect(WEB, webchat)
+    switchboard.connect(CONSOLE, ShownInConsole())  # the desk's answers to the console
     if telegram is not None:
         telegram.open_message_label = desk.say("community_staff", "open_message")
         reception.register(TELEGRAM, telegram.translate)

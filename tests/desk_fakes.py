@@ -286,6 +286,14 @@ class FakeCases:
         await self.change(case_id, assignee_id=staff_id, assignee_name=staff_name)
         return True
 
+    async def hand_over(
+        self, case_id: int, holder_id: int | None, staff_id: int, staff_name: str
+    ) -> bool:
+        if self.m.cases[case_id].assignee_id != holder_id:
+            return False
+        await self.change(case_id, assignee_id=staff_id, assignee_name=staff_name)
+        return True
+
     async def release(self, case_id: int, staff_id: int) -> bool:
         if self.m.cases[case_id].assignee_id != staff_id:
             return False

@@ -177,3 +177,123 @@ async def test_a_held_post_is_released_from_the_community_page(bot: BotUnderTest
     await bot.settle()
     (public,) = bot.tg.sent_messages(bot.community.id)
     assert public["text"].startswith("Cal shared (checked by the SHAL team)")
+
+
+async def test_a_console_account_not_on_the_telegram_staff_list_still_decides(
+    store,  # type: ignore[no-untyped-def]
+    understanding,
+) -> None:
+    """HELPBOT_STAFF_USER_IDS is the Telegram staff group's list; a colleague signed in
+    to the console is vouched for by the console (here Alex, with no Telegram link),
+    and the decision is still announced in the staff room."""
+    from helpbot.testing.harness import running_bot
+
+    async with running_bot(store, understanding, staff_user_ids=(9001,)) as bot:
+        await TenancyRegister(bot.store).import_text(REGISTER)
+        ann = tenant(bot.tg)
+        await bot.send(bot.tg.join_request(bot.community, ann))
+        for answer in ("Ann Smith", "sh-000123", "ta6 4sy"):
+            await bot.send(bot.tg.private_message(ann, answer))
+        rules = bot.tg.sent_messages(ann.id)[-1]
+        accept = next(
+            b
+            for row in rules["reply_markup"]["inline_keyboard"]
+            for b in row
+            if "accept" in b["text"]
+        )
+        await bot.send(bot.tg.callback(ann, rules, accept["callback_data"]))
+        await add_colleague(bot.store, ALEX)
+        async with chromium() as browser:
+            page = await browser.new_page()
+            await sign_in(page, bot.web_url, ALEX)
+            await page.goto(f"{bot.web_url}/console/community")
+            await page.get_by_role("button", name="Approve").click()
+            await page.get_by_text("None waiting.").wait_for()
+        await bot.settle()
+        assert bot.tg.join_request_status(bot.community.id, ann.id) == "approved"
+        (request,) = await Membership(bot.store).requests()
+        assert request.decided_by_name == "Alex"
+        assert any("approved by Alex" in text for text in bot.replies_to(bot.staff_room.id))
+        assert await bot.store.audit_trail("refused_staff_button") == []
+
+
+async def test_a_complaints_timeline_says_which_deadlines_were_met_or_missed(
+    bot: BotUnderTest,
+) -> None:
+    """Ann's complaint went unacknowledged past its date; Bob's was acknowledged on time.
+    Each case page says so, and says again once the late step is taken."""
+    late = await _complaint(bot, 5001, "Ann")
+    fresh = await _complaint(bot, 5002, "Bob")
+    overdue = date.today() - timedelta(days=14)
+    await Casebook(bot.store).change(late.id, acknowledge_by=overdue)
+    for who in (5001, 5002):  # both open the private chat, so a reply reaches them
+        case = late if who == 5001 else fresh
+        await bot.send(
+            bot.tg.command(tenant(bot.tg, who), tenant(bot.tg, who), "start", case.link_token or "")
+        )
+    await add_colleague(bot.store, PRIYA)
+    due = f"Acknowledgement due {overdue:%a %d %b %Y}"
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        await page.goto(f"{bot.web_url}/console/cases/{late.ref}")
+        timeline = page.locator(".timeline")
+        missed = timeline.locator(".kind-deadline_missed")
+        assert await missed.count() == 1
+        assert due in await missed.inner_text() and "overdue" in await missed.inner_text()
+        await page.get_by_label("Reply to the tenant").fill("Sorry for the wait; we are on it")
+        await page.get_by_role("button", name="Send reply").click()
+        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        text = await timeline.locator(".kind-deadline_missed").inner_text()
+        assert due in text and "working day(s) late" in text
+        assert await timeline.locator(".kind-deadline_met").count() == 0
+
+        await page.goto(f"{bot.web_url}/console/cases/{fresh.ref}")
+        assert await timeline.locator(".kind-deadline_met, .kind-deadline_missed").count() == 0
+        await page.get_by_label("Reply to the tenant").fill("Thanks, we have your complaint")
+        await page.get_by_role("button", name="Send reply").click()
+        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        met = timeline.locator(".kind-deadline_met")
+        assert await met.count() == 1 and "met on" in await met.inner_text()
+        await screenshot(page, "case-deadline-met")
+
+
+async def test_a_tenant_on_telegram_and_the_web_chat_is_linked_as_one_person(
+    bot: BotUnderTest,
+) -> None:
+    import aiohttp
+
+    await TenancyRegister(bot.store).import_text(REGISTER)
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "my kitchen tap is dripping"))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{bot.web_url}/chat")
+        async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
+            await ws.receive_json(timeout=10)
+            await ws.send_json({"type": "message", "text": "the bathroom light is broken"})
+            await ws.receive_json(timeout=10)
+    await bot.settle()
+    by_telegram, by_web = await Casebook(bot.store).all_cases()
+    await add_colleague(bot.store, PRIYA)
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        for case in (by_telegram, by_web):
+            await page.goto(f"{bot.web_url}/console/tenants/{case.tenant_id}")
+            await page.get_by_label("Tenancy reference", exact=False).fill("sh-000999")
+            await page.get_by_role("button", name="Link to this tenancy").click()
+            await page.get_by_text("The register has no tenancy with that reference.").wait_for()
+            await page.get_by_label("Tenancy reference", exact=False).fill(" sh-000123 ")
+            await page.get_by_role("button", name="Link to this tenancy").click()
+            await page.get_by_text("Linked to tenancy SH-000123.").wait_for()
+            await page.get_by_text("SH-000123, TA6 4SY").wait_for()
+        # Ann's page now shows her web chat identity, and both cases.
+        await page.goto(f"{bot.web_url}/console/tenants/{by_telegram.tenant_id}")
+        await page.get_by_role("heading", name="Same person on other channels").wait_for()
+        assert await page.get_by_role("link", name=by_telegram.ref).count() == 1
+        assert await page.get_by_role("link", name=by_web.ref).count() == 1
+        await screenshot(page, "tenant-linked")
+    linked = await bot.store.audit_trail("console_tenancy_linked")
+    assert sorted(e.subject or "" for e in linked) == sorted(
+        f"person:{case.tenant_id}" for case in (by_telegram, by_web)
+    )

@@ -24,6 +24,8 @@ class ChatKind(enum.StrEnum):
     # Facebook's one private reply to a comment: lands in the commenter's Messenger; the
     # chat's id is the comment's id.
     COMMENT_REPLY = "comment_reply"
+    # The staff console: a signed-in colleague's action on one case (Inbound.console).
+    CONSOLE = "console"
 
 
 class Content(enum.StrEnum):
@@ -66,6 +68,18 @@ class ChatRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleAct:
+    """What the staff console vouches for on an action it sends: the colleague signed
+    in, the case they acted on (in the staff room its topic names it; None for a
+    join-request or held-post decision), whether they are a team lead (role lead or
+    admin), and the colleague the action names (reassign)."""
+
+    case_id: int | None
+    lead: bool = False
+    colleague: Person | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did on a channel."""
 
@@ -87,6 +101,7 @@ class Inbound:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     update_key: str | None = None  # platform's delivery id, used to drop repeats
     origin: str | None = None  # keyed hash of an anonymous web visitor's address
+    console: ConsoleAct | None = None  # only on the console's own events (ChatKind.CONSOLE)
 
     @property
     def channel(self) -> str:

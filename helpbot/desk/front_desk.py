@@ -76,7 +76,7 @@ class Desk:
         person = await people.person(inbound.sender)
         chat = await people.chat(inbound.chat)
         classification: Classified | None = None
-        # Colleagues' words in the staff room are theirs to the tenant, never classified.
+        # Colleagues' words in the staff room (or console) are theirs, never classified.
         # The whole message is read (nlu reads long ones in a bounded number of sentence
         # windows, so an urgent sentence at the end of a ramble is not missed), and so is
         # the caption of a photo, video, file or voice note.
@@ -84,7 +84,7 @@ class Desk:
             inbound.content in READ_CONTENT
             and inbound.text.strip()
             and not inbound.edited
-            and inbound.chat.kind is not ChatKind.STAFF
+            and inbound.chat.kind not in (ChatKind.STAFF, ChatKind.CONSOLE)
         ):
             classification = self.office.understanding.classify(inbound.text)
         intent = classification.intent if classification else None
@@ -116,7 +116,7 @@ class Desk:
             joining = await joining_conversation(office, visit)
             if joining is not None:
                 return joining
-        if role is Role.COLLEAGUE:
+        if role is Role.COLLEAGUE and kind is ChatKind.STAFF:
             await note_colleague(office, visit)
         if inbound.content is Content.COMMAND:
             return await self.command(visit, role)

@@ -152,6 +152,12 @@ class Cases(Protocol):
 
     async def release(self, case_id: int, staff_id: int) -> bool: ...
 
+    async def hand_over(
+        self, case_id: int, holder_id: int | None, staff_id: int, staff_name: str
+    ) -> bool:
+        """Give the case to a colleague if ``holder_id`` (None: nobody) still has it."""
+        ...
+
     async def log(
         self,
         case_id: int,

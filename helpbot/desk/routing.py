@@ -6,7 +6,8 @@ Who someone is depends on where they write (``role_of``): in a private chat or u
 Facebook Page's posts anyone is a TENANT; in a community group a colleague is a
 MODERATOR and anyone else a TENANT (a member); in the staff group a colleague (someone on
 the staff list, HELPBOT_STAFF_USER_IDS) is a COLLEAGUE and anyone else a STRANGER; in a
-chat we don't serve everyone is a STRANGER.
+chat we don't serve everyone is a STRANGER. In the staff console the colleague signed in
+is a COLLEAGUE: the console vouches for them on each event it sends (``Inbound.console``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from helpbot.desk.buttons import (
     Satisfied,
     TalkToPerson,
 )
-from helpbot.desk.cases import new_matter, staff_commands, tenant_answers, tenant_commands
+from helpbot.desk.cases import (
+    assignment,
+    new_matter,
+    staff_commands,
+    tenant_answers,
+    tenant_commands,
+)
+from helpbot.desk.cases.console_actions import console_visit, in_staff_room
 from helpbot.desk.cases.tenant_thread import case_message
 from helpbot.desk.community.public_to_private import rules_in_group
 from helpbot.desk.complaints import escalation, extension
@@ -64,8 +72,8 @@ def role_of(office: Office, visit: Visit) -> Role:
         return Role.TENANT
     if kind is ChatKind.COMMUNITY:
         return Role.MODERATOR if office.is_colleague(visit.person) else Role.TENANT
-    if kind is ChatKind.STAFF and inbound.sender.channel == CONSOLE:
-        return Role.COLLEAGUE  # signed in to the staff console: a colleague by account
+    if kind is ChatKind.CONSOLE:
+        return Role.COLLEAGUE if inbound.console is not None else Role.STRANGER
     if kind is ChatKind.STAFF and not inbound.sender.is_bot:
         # Only those on the staff list: an empty list means nobody (a safe default).
         if inbound.sender.external_id in office.settings.staff_user_ids:
@@ -120,6 +128,28 @@ def in_case_topic(run: CaseHandler) -> Handler:
             detail={"args": bool(inbound.command_args)},
         )
         return await run(office, visit, case)
+
+    return on_case
+
+
+def on_named_case(run: CaseHandler) -> Handler:
+    """A case command from the staff console: run on the case the event names, and
+    recorded, as from the case's topic (console_actions.py)."""
+
+    async def on_case(office: Office, visit: Visit) -> list[Action]:
+        inbound = visit.inbound
+        act = inbound.console
+        case_id = act.case_id if act is not None else None
+        case = await office.cases.by_id(case_id) if case_id is not None else None
+        if case is None:
+            return [reply(inbound, office.say("staff", "unknown_case"))]
+        await office.audit(
+            actor=staff_actor(inbound),
+            action=f"case_{inbound.command}",
+            subject=case.ref,
+            detail={"args": bool(inbound.command_args), "from": "console"},
+        )
+        return await run(office, await console_visit(office, visit, case), case)
 
     return on_case
 
@@ -180,7 +210,24 @@ async def _proposal(office: Office, visit: Visit, button: ProposedRemoval) -> li
 
 
 def _case(run: CaseHandler) -> Mapping[ChatKind, Route]:
-    return {ChatKind.STAFF: Route(COLLEAGUE, in_case_topic(run))}
+    """A case command: in the case's topic, and from the staff console."""
+    return {
+        ChatKind.STAFF: Route(COLLEAGUE, in_case_topic(run)),
+        ChatKind.CONSOLE: Route(COLLEAGUE, on_named_case(run)),
+    }
+
+
+def _staff_button(run: ButtonHandler) -> Mapping[ChatKind, ButtonRoute]:
+    """A decision button of the staff room (3.5, 3.7): pressed there, or from the
+    console, which is heard in the staff room too."""
+
+    async def from_console(office: Office, visit: Visit, button: Any) -> list[Action]:
+        return await run(office, in_staff_room(office, visit), button)
+
+    return {
+        ChatKind.STAFF: ButtonRoute(COLLEAGUE, run),
+        ChatKind.CONSOLE: ButtonRoute(COLLEAGUE, from_console),
+    }
 
 
 def _moderation() -> Mapping[ChatKind, Route]:
@@ -221,6 +268,8 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "works_started": _case(hazard_staff.works_started),
     "works_later": _case(hazard_staff.works_later),
     "alternative_offered": _case(hazard_staff.alternative_offered),
+    "assign": _case(assignment.assign),
+    "takeover": _case(assignment.take_over),
     # Moderating the community groups (3.7).
     "warn": _moderation(),
     "remove": _moderation(),
@@ -236,9 +285,9 @@ BUTTONS: Mapping[type[ButtonData], Mapping[ChatKind, ButtonRoute]] = {
     HazardComplaint: {ChatKind.PRIVATE: ButtonRoute(TENANT, on_own_case(_hazard_complaint))},
     NewMatter: {ChatKind.PRIVATE: ButtonRoute(TENANT, new_matter.split_off)},
     AcceptRules: {ChatKind.PRIVATE: ButtonRoute(TENANT, rules_button)},
-    ReviewJoin: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, review)},
-    HeldPost: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _held)},
-    ProposedRemoval: {ChatKind.STAFF: ButtonRoute(COLLEAGUE, _proposal)},
+    ReviewJoin: _staff_button(review),
+    HeldPost: _staff_button(_held),
+    ProposedRemoval: _staff_button(_proposal),
 }
 
 CHATS: Mapping[ChatKind, ChatRoute] = {
@@ -251,6 +300,9 @@ CHATS: Mapping[ChatKind, ChatRoute] = {
     ChatKind.PAGE_COMMENTS: ChatRoute(TENANT, ignore_bots=True),
     # Facebook's private reply to a comment is only ever sent, never received.
     ChatKind.COMMENT_REPLY: ChatRoute(frozenset()),
+    # The staff console: its signed-in colleagues' case commands and staff-room
+    # decisions (role_of); nothing else it sends is heard.
+    ChatKind.CONSOLE: ChatRoute(COLLEAGUE),
 }
 
 

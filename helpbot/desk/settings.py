@@ -39,6 +39,9 @@ class DeskSettings:
     bot_username: str | None = None  # for t.me deep links from groups
     staff_chat: ChatRef | None = None  # the staff group with one forum topic per case
     staff_user_ids: tuple[str, ...] = ()  # empty: nobody is staff (a safe default)
+    # Team leads in the staff group (console leads are vouched for by the console):
+    # they may hand on or take over a case another colleague has claimed.
+    staff_lead_ids: tuple[str, ...] = ()
     community: CommunitySettings = field(default_factory=CommunitySettings)
     web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
     # The most a complaint stage's response date may be moved, in working days, in all

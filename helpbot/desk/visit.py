@@ -92,8 +92,9 @@ def colleague_name(inbound: Inbound) -> str:
 
 
 def staff_actor(inbound: Inbound) -> str:
-    """A colleague as the audit log names them: their channel id, never their name."""
-    return f"staff:{inbound.channel}:{inbound.sender.external_id}"
+    """A colleague as the audit log names them: their channel id, never their name (from
+    the console, their linked Telegram id or their console identity)."""
+    return f"staff:{inbound.sender.channel}:{inbound.sender.external_id}"
 
 
 def sender_actor(inbound: Inbound) -> str:

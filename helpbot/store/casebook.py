@@ -190,6 +190,24 @@ class Casebook:
             )
             return rows_changed(result) == 1
 
+    async def hand_over(
+        self, case_id: int, holder_id: int | None, staff_id: int, staff_name: str
+    ) -> bool:
+        """Move a case from ``holder_id`` (None: nobody) to another colleague, only if it
+        is still theirs: of two moves at once exactly one wins, as with a claim."""
+        held = (
+            models.Case.assignee_id.is_(None)
+            if holder_id is None
+            else models.Case.assignee_id == holder_id
+        )
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(models.Case)
+                .where(models.Case.id == case_id, held)
+                .values(assignee_id=staff_id, assignee_name=staff_name, updated_at=models.utcnow())
+            )
+            return rows_changed(result) == 1
+
     async def release(self, case_id: int, staff_id: int) -> bool:
         async with self.sessions.begin() as session:
             result = await session.execute(

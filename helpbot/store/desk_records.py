@@ -300,6 +300,11 @@ class StoredCases:
     async def release(self, case_id: int, staff_id: int) -> bool:
         return await self.book.release(case_id, staff_id)
 
+    async def hand_over(
+        self, case_id: int, holder_id: int | None, staff_id: int, staff_name: str
+    ) -> bool:
+        return await self.book.hand_over(case_id, holder_id, staff_id, staff_name)
+
     async def log(
         self,
         case_id: int,

@@ -219,6 +219,7 @@ class Privacy:
             )
             counts.case_events = await self._anonymise_cases(session, case_ids)
             counts.raw_events = await self._forget_raw(session, channel, external_id, chats)
+            counts.raw_events += await self._forget_console_events(session, case_ids)
             result = await session.execute(
                 update(models.JoinRequest)
                 .where(models.JoinRequest.person_id == person.id)
@@ -370,6 +371,22 @@ class Privacy:
         )
         for row in candidates:
             if _mentions_user(row.payload, external_id):
+                row.payload = {}
+                forgotten += 1
+        return forgotten
+
+    async def _forget_console_events(self, session: Any, case_ids: list[int]) -> int:
+        """Colleagues' console actions on the person's cases (a reply to them, a note
+        about them) as the inbox stored them."""
+        if not case_ids:
+            return 0
+        wanted = set(case_ids)
+        event = models.InboxEvent
+        forgotten = 0
+        for row in await session.scalars(
+            select(event).where(event.channel == "console", event.status == "done")
+        ):
+            if isinstance(row.payload, dict) and row.payload.get("case_id") in wanted:
                 row.payload = {}
                 forgotten += 1
         return forgotten

@@ -43,7 +43,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def harden(response: web.StreamResponse, https: bool) -> None:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONSOLE_CSP
+    # A handler may set a stricter policy of its own (the reports chart); never none.
+    headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"

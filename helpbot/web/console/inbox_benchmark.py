@@ -73,7 +73,7 @@ FILTERS = {
 }
 
 
-async def seed(store: Store, cases: int, chunk: int = 5000) -> None:
+async def seed(store: Store, cases: int, chunk: int = 5000, messages: int = 1) -> None:
     rng = random.Random(7)
     now = datetime.now(UTC)
     async with store.engine.begin() as connection:
@@ -150,6 +150,7 @@ async def seed(store: Store, cases: int, chunk: int = 5000) -> None:
                         "created_at": now,
                     }
                     for i in ids
+                    for _ in range(messages)
                 ],
             )
         if store.postgres:
@@ -179,7 +180,9 @@ async def measure(store: Store, repeats: int) -> dict[str, float]:
     return found
 
 
-async def main(cases: int, repeats: int, sqlite: bool, keep: str | None = None) -> None:
+async def main(
+    cases: int, repeats: int, sqlite: bool, keep: str | None = None, messages: int = 1
+) -> None:
     if keep:
         store = Store.from_url(keep)
         for label, ms in (await measure(store, repeats)).items():
@@ -198,9 +201,12 @@ async def main(cases: int, repeats: int, sqlite: bool, keep: str | None = None) 
         await asyncio.to_thread(upgrade, url)
         store = Store.from_url(url)
         started = time.perf_counter()
-        await seed(store, cases)
+        await seed(store, cases, messages=messages)
         took = time.perf_counter() - started
-        print(f"seeded {cases} cases in {took:.1f}s ({store.engine.dialect.name})")
+        print(
+            f"seeded {cases} cases, {cases * messages} messages in {took:.1f}s"
+            f" ({store.engine.dialect.name})"
+        )
         for label, ms in (await measure(store, repeats)).items():
             print(f"  {label:<22} median {ms:7.1f} ms")
         await store.close()
@@ -219,5 +225,12 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead")
     parser.add_argument("--url", help="measure an already seeded database (no seeding)")
+    parser.add_argument(
+        "--messages", type=int, default=1, help="tenant messages per case (default 1)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.cases, arguments.repeats, arguments.sqlite, arguments.url))
+    asyncio.run(
+        main(
+            arguments.cases, arguments.repeats, arguments.sqlite, arguments.url, arguments.messages
+        )
+    )

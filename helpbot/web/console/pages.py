@@ -1,6 +1,7 @@
 """The console's pages: sign-in, the inbox, a case, a tenant, deadlines, community,
 reports, privacy and the audit log. Reading pages read the store; every action on a
-case goes through the inbox as the staff room's own command (staff_commands.py)."""
+case goes through the inbox as an event naming the case and the colleague, which the
+desk works as the staff room's own command (staff_commands.py)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,20 @@ from helpbot.store.case_search import KINDS, STATUSES, CaseFilter, CaseSearch, n
 from helpbot.store.privacy import Privacy
 from helpbot.store.staff_accounts import AccountError, address_key
 from helpbot.store.staff_models import StaffAccount
+from helpbot.store.tenancy_links import TenancyLinks
 from helpbot.web.console.reports_chart import weekly_chart_svg
-from helpbot.web.console.staff_commands import NotAvailable, StaffCommands, sender_of
+from helpbot.web.console.staff_commands import (
+    LEAD_ROLES,
+    NotAvailable,
+    StaffCommands,
+    sender_of,
+)
 
 COMMANDS = web.AppKey("console_commands", StaffCommands)
 
-# The case page's buttons and the staff-room command each one is.
-CASE_ACTIONS: dict[str, str | None] = {
-    "reply": None,
+# The case page's buttons and the desk's case command each one is.
+CASE_ACTIONS: dict[str, str] = {
+    "reply": "reply",
     "note": "note",
     "claim": "claim",
     "release": "release",
@@ -41,6 +48,8 @@ CASE_ACTIONS: dict[str, str | None] = {
     "escalate": "escalate",
     "extend": "extend",
     "publish": "publish",
+    "assign": "assign",
+    "takeover": "takeover",
 }
 NEEDS_TEXT = {"reply", "note", "resolve", "publish", "extend"}
 # The hazard clock's actions (Awaab's Law): the same commands as in the staff topic.
@@ -261,6 +270,11 @@ async def case_page(request: web.Request) -> web.Response:
     async with store.sessions() as session:
         tenant = await session.get(models.Person, case.tenant_id)
         chat = await session.get(models.Chat, case.chat_id) if case.chat_id else None
+    timeline = await search.timeline(case.id)
+    timeline += search.deadlines_kept(case, timeline, local_day(datetime.now(UTC)))
+    timeline.sort(key=lambda entry: entry.at)
+    me = guard.staff(request).account
+    colleagues = [a for a in await request.app[guard.STAFF].everyone() if a.disabled_at is None]
     return await _page(
         request,
         "case.html",
@@ -268,11 +282,15 @@ async def case_page(request: web.Request) -> web.Response:
             "case": case,
             "tenant": tenant,
             "chat": chat,
-            "timeline": await search.timeline(case.id),
+            "timeline": timeline,
             "unavailable": request.app[COMMANDS].available(case),
             "next_deadline": next_deadline(case),
             "london": LONDON,
             **await hazard_pages.case_context(store, case),
+            "colleagues": colleagues,
+            "is_lead": me.role in LEAD_ROLES,
+            "held_by_other": case.assignee_id is not None
+            and case.assignee_id != await _my_person_id(request),
         },
     )
 
@@ -296,6 +314,13 @@ async def case_action(request: web.Request) -> web.Response:
     if action in NEEDS_TEXT and not text:
         await _flash(request, "Write something first.")
         raise web.HTTPSeeOther(back)
+    colleague = None
+    if action == "assign":
+        colleague = await _colleague_account(request, str(form.get("colleague", "")))
+        if colleague is None:
+            await _flash(request, "Choose a colleague to give the case to.")
+            raise web.HTTPSeeOther(back)
+        text = ""
     signed_in = guard.staff(request)
     await guard.audit(request, f"console_case_{action}", case.ref, text=bool(text))
     try:
@@ -305,6 +330,7 @@ async def case_action(request: web.Request) -> web.Response:
             command=CASE_ACTIONS[action],
             text=text,
             nonce=str(form.get("nonce", "")),
+            colleague=colleague,
         )
     except NotAvailable as why:
         await _flash(request, str(why))
@@ -318,6 +344,15 @@ async def case_action(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(back)
 
 
+async def _colleague_account(request: web.Request, value: str) -> StaffAccount | None:
+    """The colleague a reassignment names: an account that can still sign in."""
+    try:
+        account = await request.app[guard.STAFF].by_id(int(value))
+    except ValueError:
+        return None
+    return account if account is not None and account.disabled_at is None else None
+
+
 async def tenant_page(request: web.Request) -> web.Response:
     try:
         person_id = int(request.match_info["id"])
@@ -328,6 +363,29 @@ async def tenant_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="No such person.")
     await guard.audit(request, "console_view_tenant", f"person:{person_id}")
     return await _page(request, "tenant.html", {"record": record})
+
+
+async def tenant_tenancy(request: web.Request) -> web.Response:
+    """Link a person to a tenancy in the register (or unlink them), once a colleague has
+    checked who they are: their identities on other channels then show as one person."""
+    person_id = int(request.match_info["id"])
+    form = await request.post()
+    reference = str(form.get("reference", "")).strip()[:64]
+    links = TenancyLinks(request.app[guard.STORE])
+    back = f"{guard.PREFIX}/tenants/{person_id}"
+    if not reference:
+        if not await links.unlink(person_id):
+            raise web.HTTPNotFound(text="No such person.")
+        await guard.audit(request, "console_tenancy_unlinked", f"person:{person_id}")
+        await _flash(request, "No longer linked to a tenancy.")
+        raise web.HTTPSeeOther(back)
+    tenancy = await links.link(person_id, reference)
+    if tenancy is None:
+        await _flash(request, "The register has no tenancy with that reference.")
+        raise web.HTTPSeeOther(back)
+    await guard.audit(request, "console_tenancy_linked", f"person:{person_id}")
+    await _flash(request, f"Linked to tenancy {tenancy.reference}.")
+    raise web.HTTPSeeOther(back)
 
 
 async def deadlines(request: web.Request) -> web.Response:
@@ -462,7 +520,12 @@ async def reports(request: web.Request) -> web.Response:
 async def reports_chart(request: web.Request) -> web.Response:
     report = await CaseSearch(request.app[guard.STORE]).reports()
     svg = await weekly_chart_svg(report)
-    return web.Response(text=svg, content_type="image/svg+xml")
+    # The drawing styles itself inline; opened on its own (not as the page's image) it
+    # needs that, and nothing else: no script, no fetches, no framing.
+    policy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return web.Response(
+        text=svg, content_type="image/svg+xml", headers={"Content-Security-Policy": policy}
+    )
 
 
 async def reports_csv(request: web.Request) -> web.Response:
@@ -562,7 +625,14 @@ async def audit_log(request: web.Request) -> web.Response:
         )
         accounts = list(await session.scalars(select(StaffAccount).order_by(StaffAccount.email)))
     await guard.audit(request, "console_view_audit")
-    return await _page(request, "audit.html", {"entries": entries, "accounts": accounts})
+    # The desk names a colleague by their channel identity; say which account that is.
+    known: dict[str, str] = {}
+    for account in accounts:
+        who = sender_of(account)
+        known[f"staff:{who.channel}:{who.external_id}"] = account.email
+    return await _page(
+        request, "audit.html", {"entries": entries, "accounts": accounts, "known": known}
+    )
 
 
 def routes() -> list[web.RouteDef]:
@@ -581,6 +651,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/cases/{ref}/act", case_action),
         web.get("/tenants/{id:\\d+}", tenant_page),
         web.get("/tenants/{id:\\d+}/export.zip", privacy_export),
+        web.post("/tenants/{id:\\d+}/tenancy", tenant_tenancy),
         web.post("/tenants/{id:\\d+}/erase", privacy_erase),
         web.get("/deadlines", deadlines),
         web.get("/deadlines.csv", deadlines_csv),
