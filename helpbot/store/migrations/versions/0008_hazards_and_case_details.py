@@ -1,8 +1,8 @@
 """Awaab's Law: a repair's detail dialogue (case_details), its hazard (hazards) and the
 steps of the hazard clock (hazard_steps)
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import helpbot.store.models
 
-revision: str = "0009"
-down_revision: str | None = "0010"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """matters and the web chat's identity check: a case the tenant set aside with "new
 issue", when a person's tenancy link was verified, and each try at the check
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import helpbot.store.models
 
-revision: str = "0006"
-down_revision: str | None = "0009"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 (tenancies.ended_at) and the register's latest change is indexed; a reply to one of
 the bot's messages is found by the platform's id; a username by its current holder
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 import helpbot.store.models
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

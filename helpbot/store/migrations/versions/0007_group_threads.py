@@ -1,8 +1,8 @@
 """group threads: the conversations in the community groups, when the bot last spoke in
 each (one public message an hour unless urgent) and the cases their matters opened
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import helpbot.store.models
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
