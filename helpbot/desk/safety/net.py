@@ -23,12 +23,19 @@ SAFETY_TOPIC = "Safety check"
 
 
 def risks(visit: Visit) -> tuple[str, ...]:
-    """The safety labels with a sign of risk in this message that are not its intent."""
+    """The safety labels with a sign of risk in this message that are not its intent.
+
+    For an urgent intent this is at most the other urgent label (excess cold read as
+    safeguarding still gets the emergency line)."""
     classification = visit.classification
-    if classification is None or classification.intent in URGENT_INTENTS:
+    if classification is None:
         return ()
     found = getattr(classification, "risk", ()) or ()
-    return tuple(label for label in ("emergency", "safeguarding") if label in found)
+    return tuple(
+        label
+        for label in ("emergency", "safeguarding")
+        if label in found and label != classification.intent
+    )
 
 
 async def catch(office: Office, visit: Visit, *, where: str, public: bool = False) -> list[Action]:
@@ -41,6 +48,12 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
     if not labels:
         return []
     inbound = visit.inbound
+    if visit.intent in URGENT_INTENTS:
+        # An urgent case is open and colleagues are already alerted; the tenant gets the
+        # other urgent line too, in private only.
+        if public:
+            return []
+        return [reply(inbound, "\n\n".join(office.say("safety_net", label) for label in labels))]
     source = getattr(visit.classification, "risk_source", "") or ""
     actions: list[Action] = []
     if not public or "model" in source or not source:
