@@ -50,8 +50,10 @@ SAFETY = ("emergency", "safeguarding")
 KB_GATED_SPLITS = ("heldout",)
 # Splits the intent quality gate applies to. challenge3 (in other voices, with the
 # urgent sentence buried, Awaab's Law hazards and coercive control) is reported, and
-# its figures are in intents/README.md; it is not gated because it was never used to
-# tune anything and a gate on it would invite tuning to it.
+# its figures are in intents/README.md; it is not gated because a gate on it would
+# invite tuning to it (its misses guided issue 13's third pass, so its figure is
+# already optimistic). challenge4 (written blind during that pass and measured once,
+# the honest figure) is reported, not gated, for the same reason.
 GATED_SPLITS = ("heldout", "challenge", "challenge2")
 URGENT = frozenset(SAFETY)
 DISSATISFIED = frozenset({"complaint", "repair", "hostile"})
