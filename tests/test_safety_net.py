@@ -125,7 +125,9 @@ async def test_a_broad_phrase_in_the_group_is_flagged_to_colleagues_not_lectured
     await bot.send(bot.tg.group_message(bot.community, ann, text))
     public = "\n".join(bot.replies_to(bot.community.id))
     assert "Samaritans" not in public
-    if classification.risk and classification.risk_source == "cue":
+    # Whatever saw the faint risk (a broad phrase, or the model at low odds), colleagues
+    # are told privately instead.
+    if classification.risk:
         staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
         assert any("Safety check" in m for m in staff)
 

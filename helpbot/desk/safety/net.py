@@ -20,6 +20,12 @@ from helpbot.desk.office import Office
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
+# In a community group the safety line is posted only when the model's own urgency
+# (the urgent detector, or P(emergency) + P(safeguarding)) is at least even odds. The
+# net's threshold is set low so that private chats miss nothing (>= 98 % of urgent
+# messages out of fold); in public that would lecture a group about a joke ("scared
+# of spiders lol"), so below this colleagues are told and the group is left alone.
+PUBLIC_URGENCY = 0.5
 
 
 def risks(visit: Visit) -> tuple[str, ...]:
@@ -42,8 +48,9 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
     In public (a community group) the safety line is posted only when the model
-    itself saw the risk; a broad phrase alone ("scared of spiders", "the bins are on
-    fire lol") is only flagged to colleagues, so the group is not lectured."""
+    itself saw the risk with at least even odds (PUBLIC_URGENCY); a broad phrase or a
+    faint reading ("scared of spiders", "the bins are on fire lol") is only flagged to
+    colleagues, so the group is not lectured."""
     labels = risks(visit)
     if not labels:
         return []
@@ -56,7 +63,7 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
         return [reply(inbound, "\n\n".join(office.say("safety_net", label) for label in labels))]
     source = getattr(visit.classification, "risk_source", "") or ""
     actions: list[Action] = []
-    if not public or "model" in source or not source:
+    if not public or not source or ("model" in source and _urgency(visit) >= PUBLIC_URGENCY):
         text = "\n\n".join(office.say("safety_net", label) for label in labels)
         actions.append(reply(inbound, text))
     if office.settings.staff_room:
@@ -74,6 +81,16 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
         },
     )
     return actions
+
+
+def _urgency(visit: Visit) -> float:
+    """The model's probability that the message is urgent at all."""
+    classification = visit.classification
+    if classification is None:
+        return 0.0
+    scores = classification.scores
+    either = float(scores.get("emergency", 0.0)) + float(scores.get("safeguarding", 0.0))
+    return max(float(getattr(classification, "urgent", 0.0)), either)
 
 
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
