@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from helpbot.nlu.evaluation import MIN_KB_PRECISION
-from helpbot.nlu.knowledge import KnowledgeBase, load_entries, load_heldout, score_heldout
+from helpbot.nlu.knowledge import (
+    KnowledgeBase,
+    load_entries,
+    load_heldout,
+    outside_policy,
+    score_heldout,
+)
 from helpbot.nlu.understanding import Understanding
 from tests.nlu_fixtures import INTENTS_DIR
 
@@ -48,10 +56,46 @@ def test_complaints_on_social_media_are_handled_privately(understanding: Underst
     assert "private" in answer and "consent" in answer
 
 
-def test_complaint_timescales_follow_the_code(understanding: Understanding) -> None:
-    answer = answer_to(understanding, "how long does a stage 1 complaint take")
-    assert "5 working days" in answer and "10 working days" in answer
-    assert "20 working days" in answer
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are your opening hours",
+        "what time does the office open",
+        "how do I pay my rent",
+        "how long does a stage 1 complaint take",
+        "can I go to the housing ombudsman",
+        "what number do I ring out of hours",
+        "how do I apply for a house with SHAL",
+    ],
+)
+def test_questions_the_policy_does_not_answer_are_not_answered(
+    understanding: Understanding, question: str
+) -> None:
+    """Issue 13: the knowledge base answers facts in the policy and abstains on anything
+    else (the desk then says it is not sure and offers a person); complainants get the
+    Complaint Handling Code's dates in the complaint's own acknowledgement."""
+    assert understanding.answer(question) is None
+
+
+def test_a_question_the_policy_does_not_answer_does_not_drift_to_a_neighbour() -> None:
+    base = KnowledgeBase.load(INTENTS_DIR)
+    assert base.ranked("what time does the office open in the morning")[0][0] == "opening-hours"
+    assert base.match("what time does the office open in the morning") is None
+    assert base.match("where is your office?") is not None
+
+
+def test_an_older_set_naming_an_entry_outside_the_policy_expects_an_abstention() -> None:
+    base = KnowledgeBase.load(INTENTS_DIR)
+    figures = score_heldout(base, [("what are your opening hours", "opening-hours")])
+    assert figures["answered"] == 0 and figures["precision"] == 1.0
+    assert outside_policy(base, "opening-hours") == ""
+    assert outside_policy(base, "office-address") == "office-address"
+
+
+def test_a_refusal_is_folded_into_one_word() -> None:
+    base = KnowledgeBase.load(INTENTS_DIR)
+    result = base.match("why did my request to join the group get turned down")
+    assert result is not None and result.entry_id == "join-declined"
 
 
 def test_the_policy_owner_and_review_cycle(understanding: Understanding) -> None:
@@ -66,10 +110,9 @@ def test_the_charity_number_is_27772r(understanding: Understanding) -> None:
     assert "27772R" in answer and "Community Benefit Society" in answer
 
 
-def test_opening_hours_are_not_invented(understanding: Understanding) -> None:
-    answer = answer_to(understanding, "what are your opening hours")
-    assert "01278 444344" in answer
-    assert not re.search(r"\d{1,2}(:\d\d)?\s?(am|pm)", answer)
+def test_opening_hours_are_not_invented() -> None:
+    for entry in load_entries(INTENTS_DIR / "knowledge"):
+        assert not re.search(r"\d{1,2}(:\d\d)?\s?(am|pm)", entry.answer), entry.id
 
 
 def test_a_repair_report_gets_no_leaflet(understanding: Understanding) -> None:

@@ -125,6 +125,29 @@ async def test_a_broad_phrase_in_the_group_is_flagged_to_colleagues_not_lectured
     await bot.send(bot.tg.group_message(bot.community, ann, text))
     public = "\n".join(bot.replies_to(bot.community.id))
     assert "Samaritans" not in public
-    if classification.risk and classification.risk_source == "cue":
+    # Whatever saw the faint risk (a broad phrase, or the model at low odds), colleagues
+    # are told privately instead.
+    if classification.risk:
         staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
         assert any("Safety check" in m for m in staff)
+
+
+async def test_an_urgent_message_with_signs_of_the_other_kind_gets_both_lines(
+    bot: BotUnderTest,
+) -> None:
+    """Whichever urgent label wins, the tenant also gets the other one's safety line
+    (issue 13: a break-in read as safeguarding still gets the emergency advice)."""
+    text = "I'm frightened of my husband and he's turned the gas on in the kitchen and left it"
+    classification = bot.desk.office.understanding.classify(text)
+    assert classification.intent in ("emergency", "safeguarding")
+    other = "safeguarding" if classification.intent == "emergency" else "emergency"
+    assert classification.risk == (other,)
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, text))
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "0800 111 999" in replies  # the gas line
+    assert "116 123" in replies  # Samaritans
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.urgent
+    # Colleagues were alerted by the urgent case itself; no extra "Safety check" flag.
+    assert await bot.store.audit_trail("safety_net") == []

@@ -16,7 +16,7 @@ from helpbot.nlu.evaluation import (
     macro_f1,
     per_intent,
 )
-from helpbot.nlu.intents import INTENTS, LABELS
+from helpbot.nlu.intents import INTENTS, LABELS, URGENT, primary_intent
 from helpbot.nlu.training import (
     EVALUATION_SPLITS,
     LabelledMessage,
@@ -185,6 +185,16 @@ def test_the_model_sees_word_prefixes_but_cues_do_not() -> None:
         "I've taken a whole packet of my tablets",
         "I'm frightened of my husband",
         "the toddler next door is out on the landing on her own",
+        "my carer takes all my pension and I have nothing left for food",
+        "her son keeps her bank card and she never has any money",
+        "the co alarm is going off and we all feel sick",
+        "someone kicked our back door in while we were out. now it won't close properly",
+        "the plug on the toaster sparked and went black",
+        "I got a tingle off the radiator when I touched it",
+        "no heating for days and my kids under 2 are freezing",
+        "the ceiling is bulging and lumps of plaster keep dropping",
+        "the kitchen window has come out of its frame and is hanging over the street",
+        "this is my last message to you all",
     ],
 )
 def test_safety_cues_catch_common_phrasings(text: str) -> None:
@@ -202,11 +212,37 @@ def test_safety_cues_catch_common_phrasings(text: str) -> None:
         "I tripped on the broken step and hurt myself",
         "my kids are home on their own after school, can you come after 4",
         "the neighbours kicked off again and won't shut up",
+        "the parking machine took my money and gave no ticket",
+        "the fast food app took my money but the order never came",
+        "the CO alarm shows end of life on the screen, can it be swapped",
+        "the co detector is chirping, I think the battery is low",
+        "do you fit carbon monoxide alarms in all your homes",
+        "my nephew stayed over and beat me at every board game",
+        "can my son take over the tenancy when I'm gone",
+        "I've decided to repaint the kitchen",
+        "the window handle fell off",
+        "the sparkling wine at the party was lovely",
     ],
 )
 def test_safety_cues_leave_everyday_phrases_alone(text: str) -> None:
     cues = SafetyCues.load(INTENTS_DIR)
     assert cues.matches(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when I'm gone please make sure my son gets the letter",
+        "if anything happens to me the cat goes to my sister",
+        "don't send anyone round, I've sorted everything",
+        "sorry for being a burden, it will all be easier soon",
+    ],
+)
+def test_goodbyes_framed_as_paperwork_reach_the_safety_net(text: str) -> None:
+    """Too ambiguous to decide the intent alone ("can my son take over the tenancy when
+    I'm gone"), so they only make the safety net add the line and tell a colleague."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert "safeguarding" in cues.risks(normalise(text)), text
 
 
 def test_evaluation_messages_are_never_trained_on() -> None:
@@ -251,6 +287,22 @@ def test_the_dev_split_is_stable_and_about_a_fifth() -> None:
     dev = load_split(INTENTS_DIR, "dev")
     assert 0.12 < len(dev) / len(examples) < 0.28
     assert all(is_dev(m.text) for m in dev)
+
+
+def test_the_urgent_detector_calls_urgent_when_the_signs_are_split_between_two_labels() -> None:
+    # "She's 90 and the heating is off": some of it reads as emergency, some as
+    # safeguarding, neither alone passes its threshold, but it is urgent.
+    scores = {**{label: 0.0 for label in LABELS}, "emergency": 0.3, "safeguarding": 0.25}
+    scores["repair"] = 0.45
+    thresholds = {**{label: 0.5 for label in LABELS}, URGENT: 0.5}
+    assert primary_intent(scores, thresholds) == "repair"
+    assert primary_intent(scores, thresholds, urgent=0.4) == "repair"
+    assert primary_intent(scores, thresholds, urgent=0.7) == "emergency"
+
+
+def test_an_urgent_detector_that_training_switched_off_never_decides() -> None:
+    scores = {**{label: 0.0 for label in LABELS}, "safeguarding": 0.2, "personal": 0.8}
+    assert primary_intent(scores, {label: 0.5 for label in LABELS}, urgent=0.99) == "personal"
 
 
 def test_safety_thresholds_favour_recall() -> None:
@@ -318,7 +370,9 @@ def test_the_pipeline_is_current_and_records_its_thresholds(understanding: Under
     assert is_current(INTENTS_DIR, PIPELINE_DIR)
     metadata = json.loads((PIPELINE_DIR / "thresholds.json").read_text())
     assert metadata["data_hash"] == data_hash(INTENTS_DIR)
-    assert set(metadata["thresholds"]) == set(LABELS)
+    assert set(metadata["thresholds"]) == {*LABELS, URGENT}
+    slope, _ = metadata["urgent_calibration"]
+    assert slope > 0
     assert 0.0 < metadata["risk_threshold"] <= 0.5
     assert metadata["cv_safety_net"]["urgent_recall_with_net"] >= 0.98
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from helpbot.nlu.intents import INTENTS, LABELS, UNCLEAR
-from helpbot.nlu.knowledge import load_heldout
+from helpbot.nlu.knowledge import load_heldout, outside_policy
 from helpbot.nlu.memory import resident_mb
 from helpbot.nlu.training import (
     METADATA_FILE,
@@ -50,8 +50,10 @@ SAFETY = ("emergency", "safeguarding")
 KB_GATED_SPLITS = ("heldout",)
 # Splits the intent quality gate applies to. challenge3 (in other voices, with the
 # urgent sentence buried, Awaab's Law hazards and coercive control) is reported, and
-# its figures are in intents/README.md; it is not gated because it was never used to
-# tune anything and a gate on it would invite tuning to it.
+# its figures are in intents/README.md; it is not gated because a gate on it would
+# invite tuning to it (its misses guided issue 13's third pass, so its figure is
+# already optimistic). challenge4 (written blind during that pass and measured once,
+# the honest figure) is reported, not gated, for the same reason.
 GATED_SPLITS = ("heldout", "challenge", "challenge2")
 URGENT = frozenset(SAFETY)
 DISSATISFIED = frozenset({"complaint", "repair", "hostile"})
@@ -325,6 +327,9 @@ def score_knowledge(understanding: Understanding, path: Path) -> KnowledgeResult
     answered = correct = answerable = covered = 0
     wrong: list[str] = []
     for question, expected in cases:
+        # A question the policy does not answer is expected to be abstained on, even
+        # where an older set named the entry that recognises it (knowledge.outside_policy).
+        expected = outside_policy(understanding.knowledge, expected)
         result = understanding.answer(question)
         answerable += bool(expected)
         if result is None:

@@ -28,6 +28,12 @@ UNCLEAR = "unclear"
 # Every label the model scores: the ten intents plus unclear.
 LABELS: tuple[str, ...] = (*INTENTS, UNCLEAR)
 SAFETY_LABELS: tuple[str, ...] = ("emergency", "safeguarding")
+# The urgent detector's output (not a label of its own): the calibrated probability that
+# a message is emergency *or* safeguarding, from an output of the bag of words trained
+# on urgent against everything else (hard negatives included) mixed with the embedding
+# reader's P(emergency) + P(safeguarding). Signs of danger that the two urgent labels
+# share ("she's 87", "freezing", "scared") add up here instead of being split in two.
+URGENT = "urgent"
 
 # Below this calibrated probability the best non-urgent intent is a guess: unclear.
 UNSURE_BELOW = 0.35
@@ -61,12 +67,18 @@ class Classification:
     # Where the risk signs came from: "model" (P(urgent) reached the safety net's
     # threshold), "cue" (only a broad *_risk phrase such as "scared" or "fire"), or both.
     risk_source: str = ""
+    # The urgent detector's calibrated probability that the message is urgent at all.
+    urgent: float = 0.0
 
 
-def primary_intent(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> str:
+def primary_intent(
+    scores: Mapping[str, float], thresholds: Mapping[str, float], urgent: float | None = None
+) -> str:
     """The highest-priority intent whose calibrated score passes its threshold.
 
-    Emergency and safeguarding come first. Then a message the model reads as unclear
+    Emergency and safeguarding come first: either label passing its own threshold, or
+    the urgent detector (``urgent``) passing its threshold, which picks the likelier of
+    the two. Then a message the model reads as unclear
     (its ``unclear`` score passes that threshold and beats every intent) is unclear.
     Otherwise the priority order of TAXONOMY.md applies. If nothing passes, the best
     non-urgent intent is used when its probability is at least ``UNSURE_BELOW``; else
@@ -76,6 +88,8 @@ def primary_intent(scores: Mapping[str, float], thresholds: Mapping[str, float])
     for label in SAFETY_LABELS:
         if scores.get(label, 0.0) >= thresholds.get(label, 0.5):
             return label
+    if urgent is not None and urgent >= thresholds.get(URGENT, 2.0):
+        return max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0))
     unclear = scores.get(UNCLEAR, 0.0)
     if unclear >= thresholds.get(UNCLEAR, 0.5) and unclear >= max(
         scores.get(label, 0.0) for label in INTENTS

@@ -104,6 +104,7 @@ SYNONYMS: dict[str, str] = {
     "declined": "decline",
     "refused": "decline",
     "rejected": "decline",
+    "denied": "decline",
     "owns": "owner",
     "owned": "owner",
     "resident": "tenant",
@@ -113,9 +114,20 @@ SYNONYMS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeEntry:
+    """One answer and the ways a tenant might ask for it.
+
+    ``in_policy = false`` marks a question tenants ask that the policy does not answer
+    (opening hours, payment methods, complaint timescales...). Its phrasings stay in
+    the index so such a question is recognised and cannot drift to a neighbouring
+    entry that happens to share words ("what time does the office open" is not the
+    office's address), but the knowledge base abstains on it: the desk then says it is
+    not sure and offers a person, and the bot never states a fact the policy lacks.
+    """
+
     id: str
     questions: tuple[str, ...]
     answer: str
+    in_policy: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +145,21 @@ def _stem(word: str) -> str:
     return word
 
 
+# Phrasal verbs folded into one word before splitting, so "turned down" is "declined".
+PHRASES: dict[str, str] = {
+    "turned down": "declined",
+    "knocked back": "declined",
+    "not accepted": "declined",
+    "not approved": "declined",
+    "let in": "accepted",
+}
+_PHRASE = re.compile(r"\b(" + "|".join(re.escape(p) for p in PHRASES) + r")\b")
+
+
 def words(text: str) -> list[str]:
     """Meaningful, normalised words of a question."""
-    tokens = re.findall(r"[a-z0-9@.'-]+", text.lower().replace("\u2019", "'"))
+    text = _PHRASE.sub(lambda m: PHRASES[m.group(1)], text.lower().replace("\u2019", "'"))
+    tokens = re.findall(r"[a-z0-9@.'-]+", text)
     out = []
     for token in tokens:
         token = token.strip(".'-")
@@ -270,13 +294,18 @@ class KnowledgeBase:
         return ranked[0][1], ranked[0][0]
 
     def match(self, text: str) -> KnowledgeAnswer | None:
-        """The best entry if it is close enough and unambiguous, else None (abstain)."""
+        """The best entry if it is close enough and unambiguous, else None (abstain).
+
+        A question recognised as one the policy does not answer (an entry with
+        ``in_policy = false``) is abstained on too."""
         if not words(text):
             return None
         decided = self._decide(self._scores(text))
         if decided is None:
             return None
         entry_id, score = decided
+        if not self._by_id[entry_id].in_policy:
+            return None
         return KnowledgeAnswer(entry_id, self._by_id[entry_id].answer, round(score, 4))
 
     def leave_one_out(self) -> dict[str, float]:
@@ -315,6 +344,7 @@ def load_entries(knowledge_dir: Path) -> list[KnowledgeEntry]:
                     id=str(raw["id"]),
                     questions=tuple(str(q) for q in raw["questions"]),
                     answer=" ".join(str(raw["answer"]).split()),
+                    in_policy=bool(raw.get("in_policy", True)),
                 )
             )
     ids = [entry.id for entry in entries]
@@ -331,10 +361,18 @@ def load_heldout(path: Path) -> list[tuple[str, str]]:
     return [(str(case["question"]), str(case.get("expected", ""))) for case in data["case"]]
 
 
+def outside_policy(base: KnowledgeBase, expected: str) -> str:
+    """The expected answer as the knowledge base can give it: an entry the policy does
+    not answer (``in_policy = false``) is expected to be abstained on ("")."""
+    entry = base._by_id.get(expected)
+    return "" if entry is not None and not entry.in_policy else expected
+
+
 def score_heldout(base: KnowledgeBase, cases: Sequence[tuple[str, str]]) -> dict[str, float]:
     """Precision of given answers and coverage of answerable questions."""
     answered = correct = answerable = covered = 0
     for question, expected in cases:
+        expected = outside_policy(base, expected)
         result = base.match(question)
         answerable += bool(expected)
         if result is None:

@@ -26,6 +26,8 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from helpbot.nlu.intents import SAFETY_LABELS, URGENT
+
 EMBEDDING_CONFIG = "l2_supercat"
 EMBEDDING_DIM = 256
 _PREFIX_MARK = "zq"  # training.model_text appends word prefixes marked like this
@@ -193,6 +195,9 @@ class IntentHead:
         self.l2 = float(l2)
         self.iterations = int(iterations)
         self.temperature = 1.0
+        # Platt scaling of the urgent detector (slope, intercept on the logit), fitted
+        # on out-of-fold scores by training; (1, 0) leaves it as it is.
+        self.urgent_calibration: tuple[float, float] = (1.0, 0.0)
         self.labels: list[str] = []
         self.weights: np.ndarray | None = None
         self.bias: np.ndarray | None = None
@@ -237,13 +242,36 @@ class IntentHead:
         bow = bow / np.maximum(bow.sum(axis=1, keepdims=True), 1.0)
         for doc, row in zip(docs, bow, strict=True):
             doc.user_data["bow"] = dict(zip(self.labels, row.round(4).tolist(), strict=True))
+        safety = [self.labels.index(label) for label in SAFETY_LABELS if label in self.labels]
+        # The bag of words' own urgent output (trained on urgent against everything
+        # else); a pipeline without one falls back to P(emergency) + P(safeguarding).
+        urgent = np.array(
+            [
+                float(doc.cats.get(URGENT, row[safety].sum()))
+                for doc, row in zip(docs, bow, strict=True)
+            ],
+            dtype=np.float64,
+        )
         if not self.uses_embeddings or self.weights is None:
+            self._keep_urgent(docs, urgent)
             return bow
         features = embedder(self.embedding).embed([normalised_part(doc.text) for doc in docs])
         embedded = softmax(((features - self.mean) / self.scale) @ self.weights + self.bias)
         for doc, row in zip(docs, embedded, strict=True):
             doc.user_data["embedding"] = dict(zip(self.labels, row.round(4).tolist(), strict=True))
+        mixed_urgent = self.bow_weight * urgent + (1 - self.bow_weight) * embedded[:, safety].sum(
+            axis=1
+        )
+        self._keep_urgent(docs, mixed_urgent)
         return self.bow_weight * bow + (1 - self.bow_weight) * embedded
+
+    def _keep_urgent(self, docs: Sequence[Doc], raw: np.ndarray) -> None:
+        slope, intercept = self.urgent_calibration
+        clipped = np.clip(raw, 1e-6, 1 - 1e-6)
+        calibrated = 1.0 / (1.0 + np.exp(-(slope * np.log(clipped / (1 - clipped)) + intercept)))
+        for doc, value, probability in zip(docs, raw, calibrated, strict=True):
+            doc.user_data["urgent_raw"] = float(value)
+            doc.user_data[URGENT] = float(probability)
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         return softmax(np.log(np.clip(raw, 1e-6, 1.0)) / self.temperature)
@@ -280,6 +308,7 @@ class IntentHead:
             "l2": self.l2,
             "iterations": self.iterations,
             "embedding": self.embedding,
+            "urgent_calibration": list(self.urgent_calibration),
         }
         (path / "head.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         if self.weights is not None:
@@ -298,6 +327,8 @@ class IntentHead:
         self.bow_weight = float(meta["bow_weight"])
         self.temperature = float(meta["temperature"])
         self.embedding = str(meta.get("embedding", "wordllama"))
+        slope, intercept = meta.get("urgent_calibration", (1.0, 0.0))
+        self.urgent_calibration = (float(slope), float(intercept))
         if (path / "head.npz").exists():
             arrays = np.load(path / "head.npz")
             self.weights, self.bias = arrays["weights"], arrays["bias"]

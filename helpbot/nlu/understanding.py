@@ -39,6 +39,7 @@ from helpbot.nlu.intents import (
     SAFETY_LABELS,
     UNCLEAR,
     UNSURE_BELOW,
+    URGENT,
     Classification,
     primary_intent,
 )
@@ -47,6 +48,7 @@ from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
 from helpbot.nlu.training import (
     METADATA_FILE,
     MODEL_DIR,
+    OFF,
     SafetyCues,
     lift_to,
     model_text,
@@ -121,6 +123,8 @@ def windows(text: str) -> list[str]:
 class _Reading:
     whole: Mapping[str, float]
     parts: list[tuple[str, Mapping[str, float]]]
+    urgent: float = 0.0  # the urgent detector on the whole message (windows' average)
+    urgent_parts: tuple[float, ...] = ()  # and on each window
 
 
 class Understanding:
@@ -136,6 +140,8 @@ class Understanding:
     ) -> None:
         self.nlp = nlp
         self.thresholds = {label: float(thresholds.get(label, 0.5)) for label in LABELS}
+        # A pipeline trained before the urgent detector existed has no threshold for it.
+        self.thresholds[URGENT] = float(thresholds.get(URGENT, OFF))
         self.knowledge = knowledge
         self.cues = cues
         self.risk_threshold = float(risk_threshold)
@@ -184,9 +190,14 @@ class Understanding:
                 units.extend(parts)
         docs = iter(self.nlp.pipe(model_text(unit) for unit in units))
         for index, parts in plan:
-            read = [(part, next(docs).cats) for part in parts]
+            read: list[tuple[str, Mapping[str, float]]] = []
+            urgent: list[float] = []
+            for part in parts:
+                doc = next(docs)
+                read.append((part, doc.cats))
+                urgent.append(float(doc.user_data.get(URGENT, 0.0)))
             if len(read) == 1:
-                results[index] = self._decide(texts[index], _Reading(read[0][1], []))
+                results[index] = self._decide(texts[index], _Reading(read[0][1], [], urgent[0], ()))
             else:
                 # A long message is out of the model's depth as one piece (it learnt
                 # from short ones): its reading is the average of its windows', and an
@@ -195,7 +206,8 @@ class Understanding:
                     label: sum(float(cats.get(label, 0.0)) for _, cats in read) / len(read)
                     for label in LABELS
                 }
-                results[index] = self._decide(texts[index], _Reading(whole, read))
+                reading = _Reading(whole, read, sum(urgent) / len(urgent), tuple(urgent))
+                results[index] = self._decide(texts[index], reading)
         return [r if r is not None else _empty() for r in results]
 
     def _decide(self, text: str, reading: _Reading) -> Classification:
@@ -217,11 +229,31 @@ class Understanding:
                         f"model: {label} {value:.2f} in sentence window {number} of "
                         f"{len(reading.parts)}",
                     )
-        intent = primary_intent(scores, self.thresholds)
-        peak = max([scores, *(cats for _, cats in reading.parts)], key=urgent_score)
-        risk, source = self._risk(text, intent, peak)
+        urgent = reading.urgent
+        for number, value in enumerate(reading.urgent_parts, start=1):
+            if value > urgent and value >= self.thresholds[URGENT]:
+                urgent = value
+                reasons.setdefault(
+                    URGENT, f" in sentence window {number} of {len(reading.urgent_parts)}"
+                )
+        intent = primary_intent(scores, self.thresholds, urgent)
+        if (
+            intent in SAFETY_LABELS
+            and intent not in reasons
+            and scores[intent] < self.thresholds[intent]
+        ):
+            # Neither urgent label passed its own threshold: the urgent detector decided.
+            reasons[intent] = (
+                f"model: urgent detector {urgent:.2f} >= threshold"
+                f" {self.thresholds[URGENT]:.2f}{reasons.get(URGENT, '')}, the likelier"
+                f" of the two"
+            )
+        peak = max(
+            [urgent_score(scores), urgent, *(urgent_score(c) for _, c in reading.parts)],
+        )
+        risk, source = self._risk(text, intent, scores, peak)
         why = self._why(intent, scores, reasons)
-        return Classification(intent, scores, why, risk, source)
+        return Classification(intent, scores, why, risk, source, round(urgent, 4))
 
     def _why(self, intent: str, scores: Mapping[str, float], reasons: Mapping[str, str]) -> str:
         score = scores.get(intent, 0.0)
@@ -241,16 +273,25 @@ class Understanding:
         return f"model: best guess {intent} {score:.2f} (below threshold {threshold:.2f})"
 
     def _risk(
-        self, text: str, intent: str, scores: Mapping[str, float]
+        self, text: str, intent: str, scores: Mapping[str, float], urgency: float
     ) -> tuple[tuple[str, ...], str]:
         """Safety labels with a sign of risk that did not become the intent: a risk cue,
-        or P(urgent) (in the whole message or its most urgent window) at least the
-        safety net's threshold."""
+        or the model's urgency (the urgent detector, or P(emergency) + P(safeguarding),
+        in the whole message or its most urgent window) at least the safety net's
+        threshold. For an urgent intent, only the other urgent label counts (a break-in
+        read as safeguarding still gets the emergency line): a cue for it, or its own
+        probability at least the safety net's threshold."""
         if intent in SAFETY_LABELS:
-            return (), ""
+            other = next(label for label in SAFETY_LABELS if label != intent)
+            sources = []
+            if other in self.cues.risks(normalise(text)):
+                sources.append("cue")
+            if float(scores.get(other, 0.0)) >= self.risk_threshold:
+                sources.insert(0, "model")
+            return ((other,), "+".join(sources)) if sources else ((), "")
         signs = set(self.cues.risks(normalise(text)))
         sources = ["cue"] if signs else []
-        if urgent_score(scores) >= self.risk_threshold:
+        if urgency >= self.risk_threshold:
             signs.add(max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0)))
             sources.insert(0, "model")
         labels = tuple(label for label in SAFETY_LABELS if label in signs)

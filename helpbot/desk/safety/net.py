@@ -21,30 +21,51 @@ from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
+# In a community group the safety line is posted only when the model's own urgency
+# (the urgent detector, or P(emergency) + P(safeguarding)) is at least even odds. The
+# net's threshold is set low so that private chats miss nothing (>= 98 % of urgent
+# messages out of fold); in public that would lecture a group about a joke ("scared
+# of spiders lol"), so below this colleagues are told and the group is left alone.
+PUBLIC_URGENCY = 0.5
 
 
 def risks(visit: Visit) -> tuple[str, ...]:
-    """The safety labels with a sign of risk in this message that are not its intent."""
+    """The safety labels with a sign of risk in this message that are not its intent.
+
+    For an urgent intent this is at most the other urgent label (excess cold read as
+    safeguarding still gets the emergency line)."""
     classification = visit.classification
-    if classification is None or classification.intent in URGENT_INTENTS:
+    if classification is None:
         return ()
     found = getattr(classification, "risk", ()) or ()
-    return tuple(label for label in ("emergency", "safeguarding") if label in found)
+    return tuple(
+        label
+        for label in ("emergency", "safeguarding")
+        if label in found and label != classification.intent
+    )
 
 
 async def catch(office: Office, visit: Visit, *, where: str, public: bool = False) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
-    In public (a community group) the line is not posted: a sign of risk is a guess,
-    and a group lectured on guesses ("scared of spiders", "the bins are on fire lol")
-    learns to ignore the bot. A colleague is asked to look instead; a message the bot
-    is sure is urgent gets the group's emergency reply from community/ (3.12)."""
+    In public (a community group) the safety line is posted only when the model
+    itself saw the risk with at least even odds (PUBLIC_URGENCY); a broad phrase or a
+    faint reading ("scared of spiders", "the bins are on fire lol") is only flagged to
+    colleagues, so the group is not lectured and learns not to ignore the bot."""
     labels = risks(visit)
     if not labels:
         return []
+    inbound = visit.inbound
+    if visit.intent in URGENT_INTENTS:
+        # An urgent case is open and colleagues are already alerted; the tenant gets the
+        # other urgent line too, in private only.
+        if public:
+            return []
+        return [reply(inbound, safety_line(office, visit, labels, public=False))]
+    source = getattr(visit.classification, "risk_source", "") or ""
     actions: list[Action] = []
-    if not public:
-        actions.append(reply(visit.inbound, safety_line(office, visit, labels, public=False)))
+    if not public or ("model" in source and _urgency(visit) >= PUBLIC_URGENCY):
+        actions.append(reply(inbound, safety_line(office, visit, labels, public=public)))
     return actions + await flag(office, visit, labels, where=where)
 
 
@@ -80,12 +101,22 @@ def safety_line(office: Office, visit: Visit, labels: Sequence[str], *, public: 
     parts: list[str] = []
     for label in labels:
         line = say("safety_net", label)
-        if label == "safeguarding":
+        if label == "safeguarding" and not public:
             line = f"{line}\n{signposts(say, visit.inbound.text)}"
-            if office.settings.staff_room and not public:
+            if office.settings.staff_room:
                 line = f"{line}\n{say('next', 'safety_look')}"
         parts.append(line)
     return "\n\n".join(parts)
+
+
+def _urgency(visit: Visit) -> float:
+    """The model's probability that the message is urgent at all."""
+    classification = visit.classification
+    if classification is None:
+        return 0.0
+    scores = classification.scores
+    either = float(scores.get("emergency", 0.0)) + float(scores.get("safeguarding", 0.0))
+    return max(float(getattr(classification, "urgent", 0.0)), either)
 
 
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
