@@ -149,7 +149,17 @@ async def test_a_stale_hand_over_loses_to_the_one_that_came_first(store: Store) 
     assert stored is not None and stored.assignee_name == "Sam"
 
 
+USERNAMES = {PRIYA: "priya_s", SAM: "sam_h", TOM: "tom_b", LENA: "lena_lead"}
+
+
 def _telegram(user_id: int):  # type: ignore[no-untyped-def]
+    """The colleague as Telegram shows them (usernames are refreshed on every sight, so
+    a look-up without one would clear it)."""
     from helpbot.desk.events import Person
 
-    return Person(channel="telegram", external_id=str(user_id), first_name="")
+    return Person(
+        channel="telegram",
+        external_id=str(user_id),
+        first_name="",
+        username=USERNAMES.get(user_id),
+    )
