@@ -409,3 +409,21 @@ def test_a_changed_example_makes_the_pipeline_stale(tmp_path: Path) -> None:
 
 def test_labelled_messages_keep_their_intent() -> None:
     assert LabelledMessage("hi", "smalltalk").intent == "smalltalk"
+
+
+def test_a_reworded_answer_keeps_the_pipeline_but_a_new_question_does_not(
+    tmp_path: Path,
+) -> None:
+    """Only the knowledge base's questions are trained on; its answers are read at run
+    time, so rewording one costs no retrain."""
+    intents_dir = _tiny_intents(tmp_path / "intents")
+    (intents_dir / "knowledge").mkdir(exist_ok=True)
+    entry = '[[entry]]\nid = "phone"\nquestions = ["what is your number"]\nanswer = """{}"""\n'
+    (intents_dir / "knowledge" / "contact.toml").write_text(entry.format("Call 01278 444344."))
+    before = data_hash(intents_dir)
+    (intents_dir / "knowledge" / "contact.toml").write_text(entry.format("Ring 01278 444344."))
+    assert data_hash(intents_dir) == before
+    (intents_dir / "knowledge" / "contact.toml").write_text(
+        entry.format("Ring us.").replace('"what is your number"', '"phone number please"')
+    )
+    assert data_hash(intents_dir) != before

@@ -108,3 +108,20 @@ def test_the_checks_can_fail() -> None:
         assert CLAUSE.search(plain) is None, plain
     assert for_colleagues("staff", "new_case") and for_colleagues("facebook", "staff_pile_on")
     assert not for_colleagues("cases", "opened")
+
+
+def knowledge_answers() -> list[object]:
+    """Every answer the knowledge base can give, as the tenant reads it."""
+    found = []
+    for path in sorted((DEFAULT_INTENTS_DIR / "knowledge").glob("*.toml")):
+        with path.open("rb") as handle:
+            for entry in tomllib.load(handle)["entry"]:
+                found.append(pytest.param(entry["answer"], id=f"{path.stem}:{entry['id']}"))
+    return found
+
+
+@pytest.mark.parametrize("answer", knowledge_answers())
+def test_no_knowledge_answer_quotes_a_policy_clause(answer: str) -> None:
+    """The policy is the source of the answers, but a tenant gets the facts, not
+    clause numbers."""
+    assert CLAUSE.search(answer) is None

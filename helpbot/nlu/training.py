@@ -343,14 +343,21 @@ def training_messages(intents_dir: Path) -> list[LabelledMessage]:
 
 
 def data_hash(intents_dir: Path) -> str:
-    """Fingerprint of everything the trained model depends on."""
+    """Fingerprint of everything the trained model depends on. Of the knowledge base
+    only the questions count (they are trained on as ``question``): rewording an
+    answer does not cost a retrain."""
+    from helpbot.nlu.knowledge import load_entries
+
     digest = hashlib.sha256(TRAINING_VERSION.encode())
     paths = [intents_dir / "config.cfg", *sorted((intents_dir / "examples").glob("*.txt"))]
-    paths += sorted((intents_dir / "knowledge").glob("*.toml"))
     paths += [p for p in [intents_dir / "safety_cues.toml"] if p.exists()]
     for path in paths:
         digest.update(path.relative_to(intents_dir).as_posix().encode())
         digest.update(path.read_bytes())
+    knowledge_dir = Path(intents_dir) / "knowledge"
+    if knowledge_dir.is_dir():
+        for entry in load_entries(knowledge_dir):
+            digest.update(json.dumps([entry.id, list(entry.questions)]).encode())
     return digest.hexdigest()
 
 
