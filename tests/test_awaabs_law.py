@@ -219,7 +219,9 @@ async def test_no_heating_read_as_a_repair_is_still_triaged_as_an_emergency(
     case = await only_case(bot)
     hazard = await HazardBook(bot.store).hazard(case.id)
     assert hazard is not None and hazard.clock == "emergency"
-    assert "no heating in the cold months with someone over 65 at home" in hazard.reason
+    # Read as a repair, the triage rule makes it an emergency (no heating, over 65, in
+    # winter); read as an emergency by the model, it is one already.
+    assert "no heating" in hazard.reason
     assert "make your home safe by 18:00 on Thursday 15 January" in "\n".join(
         bot.replies_to(ann.id)
     )

@@ -151,7 +151,8 @@ async def test_saying_new_issue_starts_a_new_matter(bot: BotUnderTest) -> None:
     assert NOISE in await filed_on(bot, noise) and NOISE not in await filed_on(bot, repair)
     # The next message joins the new matter, not the repair.
     await bot.send(bot.tg.private_message(ann, "it was really bad again last night"))
-    assert f"your case {noise.ref}" in bot.replies_to(ann.id)[-1]
+    # (The safety net may add a kind check-in after it: "really bad" is a faint sign.)
+    assert any(f"your case {noise.ref}" in said for said in bot.replies_to(ann.id)[-2:])
 
 
 async def test_new_issue_words_with_the_matter_after_them_and_the_new_command(

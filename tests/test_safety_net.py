@@ -146,7 +146,7 @@ async def test_an_urgent_message_with_signs_of_the_other_kind_gets_both_lines(
     await bot.send(bot.tg.private_message(ann, text))
     replies = "\n".join(bot.replies_to(ann.id))
     assert "0800 111 999" in replies  # the gas line
-    assert "116 123" in replies  # Samaritans
+    assert "0808 2000 247" in replies  # the domestic abuse helpline: a husband (signposts)
     (case,) = await Casebook(bot.store).all_cases()
     assert case.urgent
     # Colleagues were alerted by the urgent case itself; no extra "Safety check" flag.

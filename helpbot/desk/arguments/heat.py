@@ -13,9 +13,9 @@ HOSTILE = 0.5  # a message's hostility score from this is counted as hostile
 MIN_EXCHANGES = 3  # replies or mentions between the same members within the window
 MIN_HOSTILE = 2  # of which at least this many are hostile
 # One member alone (3.10): the classifier also gives friendly chat a high hostile score
-# now and then ("I've got an old one in the shed, you're welcome to it" 0.91), so only
-# messages that read as clearly hostile count, and it takes several within the hour.
-LONE_HEAT = 0.95
+# now and then, so only messages that read as clearly hostile count, and it takes
+# several from the same member within the hour (one friendly slip never adds up).
+LONE_HEAT = 0.9
 LONE_MESSAGES = 3
 LONE_WINDOW = timedelta(hours=1)
 

@@ -3,6 +3,8 @@ an answer, or a case (3.12, 3.13)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
 from helpbot.desk.cases import identity_check
 from helpbot.desk.cases.answers import conversation
@@ -12,6 +14,7 @@ from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
 from helpbot.desk.hazards.answers import reply_to_question
 from helpbot.desk.office import Office
+from helpbot.desk.records import Case
 from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
@@ -30,7 +33,8 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     # unless the tenant says it is a new problem.
     answered = await reply_to_question(office, visit) if moving_on is None else None
     if answered is not None:
-        return answered + await safety_net.catch(office, visit, where="private chat")
+        caught = await safety_net.catch(office, visit, where="private chat", answering=True)
+        return answered + caught
     if inbound.content is not Content.TEXT:
         return await captioned(office, visit)
     if visit.classification is None:
@@ -48,6 +52,8 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         actions += await new_matter_follows(office, visit)
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
+    elif (matter := await unsure_follow_up(office, visit)) is not None:
+        actions += await case_message(office, visit, matter.kind)
     else:
         actions += await conversation(office, visit)
     # A sign of risk the intent did not cover still gets the safety line and a
@@ -70,3 +76,25 @@ async def captioned(office: Office, visit: Visit) -> list[Action]:
     else:
         actions = await attachment(office, visit)
     return actions + await safety_net.catch(office, visit, where="private chat")
+
+
+# A message read only faintly as chat ("it was really bad again last night" scores 0.27
+# smalltalk) soon after the tenant raised a matter is more of that matter (matters.py).
+FAINT_CHAT = 0.5
+FOLLOW_UP_WINDOW = timedelta(hours=2)
+
+
+async def unsure_follow_up(office: Office, visit: Visit) -> Case | None:
+    """The matter in hand, when this message is a faint reading of small talk or of
+    nothing at all and the matter was active within the follow-up window."""
+    classification = visit.classification
+    if classification is None or visit.intent not in ("smalltalk", "unclear"):
+        return None
+    if float(classification.scores.get(visit.intent, 0.0)) >= FAINT_CHAT:
+        return None
+    matter = await current_matter(office, visit.person.id, visit.chat)
+    if matter is None or matter.updated_at is None:
+        return None
+    if visit.inbound.received_at - matter.updated_at > FOLLOW_UP_WINDOW:
+        return None
+    return matter

@@ -51,6 +51,8 @@ async def group_text(
         actions += await move_to_private(office, visit, thread, intent)
     elif inbound.addressed_to_bot and not inbound.edited and intent in ("question", "unclear"):
         actions += await _answer(office, visit, thread)
+    elif intent == "unclear" and (matter := await _only_matter(office, thread)) is not None:
+        actions += await _more_on_the_matter_in_hand(office, visit, matter)
     if not colleague and not inbound.edited:
         # Never argue; end an argument, or one member's sustained hostility, once (3.10).
         ended = await watch_for_arguments(office, visit)
@@ -137,6 +139,28 @@ async def move_to_private(
     return actions + _to_topic(
         office, case, visit, header=header, notes=notes, removed=bool(removed)
     )
+
+
+async def _only_matter(office: Office, thread: GroupThread | None) -> Case | None:
+    """The one open case this conversation has, if it has exactly one."""
+    if thread is None:
+        return None
+    cases = [await office.cases.by_id(case_id) for case_id in set(thread.cases.values())]
+    open_cases = [c for c in cases if c is not None and c.status == "open"]
+    return open_cases[0] if len(open_cases) == 1 else None
+
+
+async def _more_on_the_matter_in_hand(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """A message the bot cannot read on its own ("and the van was there again this
+    morning") in a conversation that already has a case is most likely more of that
+    matter: the case's tenant's words are filed on it, a neighbour's shown beside it;
+    nothing is said in public."""
+    if case.tenant_id == visit.person.id:
+        await file_message(office, case.id, visit, intent=case.kind, where=WHERE)
+        return _to_topic(office, case, visit, header=None)
+    if case.kind in SHARED_MATTERS:
+        return _same_matter(office, visit, case)
+    return []
 
 
 async def _thread_case(office: Office, thread: GroupThread | None, intent: str) -> Case | None:

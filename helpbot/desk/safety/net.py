@@ -21,12 +21,11 @@ from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
-# In a community group the safety line is posted only when the model's own urgency
-# (the urgent detector, or P(emergency) + P(safeguarding)) is at least even odds. The
-# net's threshold is set low so that private chats miss nothing (>= 98 % of urgent
-# messages out of fold); in public that would lecture a group about a joke ("scared
-# of spiders lol"), so below this colleagues are told and the group is left alone.
-PUBLIC_URGENCY = 0.5
+# The model's own urgency (the urgent detector, or P(emergency) + P(safeguarding)) at
+# which an answer to the desk's question still gets the safety line. The net's
+# threshold is set low so that open messages miss nothing (>= 98 % of urgent messages
+# out of fold); a short answer in a known context needs more than that.
+ANSWER_URGENCY = 0.5
 
 
 def risks(visit: Visit) -> tuple[str, ...]:
@@ -45,13 +44,16 @@ def risks(visit: Visit) -> tuple[str, ...]:
     )
 
 
-async def catch(office: Office, visit: Visit, *, where: str, public: bool = False) -> list[Action]:
+async def catch(
+    office: Office, visit: Visit, *, where: str, public: bool = False, answering: bool = False
+) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
-    In public (a community group) the safety line is posted only when the model
-    itself saw the risk with at least even odds (PUBLIC_URGENCY); a broad phrase or a
-    faint reading ("scared of spiders", "the bins are on fire lol") is only flagged to
-    colleagues, so the group is not lectured and learns not to ignore the bot."""
+    In public (a community group) the line is not posted: a sign of risk is a guess,
+    and a group lectured on guesses ("scared of spiders", "the bins are on fire lol")
+    learns to ignore the bot. A colleague is asked to look instead; a message the bot
+    is sure is urgent gets the group's emergency reply from community/ (3.12).
+    ``answering``: the message answers the desk's own question (see below)."""
     labels = risks(visit)
     if not labels:
         return []
@@ -63,8 +65,12 @@ async def catch(office: Office, visit: Visit, *, where: str, public: bool = Fals
             return []
         return [reply(inbound, safety_line(office, visit, labels, public=False))]
     source = getattr(visit.classification, "risk_source", "") or ""
+    if answering and "cue" not in source and _urgency(visit) < ANSWER_URGENCY:
+        # An answer to the desk's own question ("just me, I live on my own") reads as a
+        # faint risk out of context; only a cue or a real reading counts there.
+        return []
     actions: list[Action] = []
-    if not public or ("model" in source and _urgency(visit) >= PUBLIC_URGENCY):
+    if not public:
         actions.append(reply(inbound, safety_line(office, visit, labels, public=public)))
     return actions + await flag(office, visit, labels, where=where)
 
