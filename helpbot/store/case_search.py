@@ -337,7 +337,14 @@ class CaseSearch:
             for e in events
         ]
         entries += [
-            TimelineEntry(m.created_at, "attachment", "tenant", "", m.text, {"content": m.content})
+            TimelineEntry(
+                m.created_at,
+                "attachment",
+                "tenant",
+                "",
+                m.text,
+                {"content": m.content, "message_id": m.id},
+            )
             for m in attachments
         ]
         entries.sort(key=lambda entry: entry.at)

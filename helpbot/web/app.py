@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy import text
 
+from helpbot.channels.attachments import FileSource
 from helpbot.channels.facebook.channel import WEBHOOK_PATH as FACEBOOK_WEBHOOK_PATH
 from helpbot.channels.facebook.channel import FacebookChannel
 from helpbot.channels.telegram.channel import TelegramChannel
@@ -52,6 +53,18 @@ def _harden(response: web.StreamResponse) -> None:
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
         "frame-ancestors 'none'",
     )
+
+
+def _file_sources(
+    telegram: TelegramChannel | None, facebook: FacebookChannel | None
+) -> dict[str, FileSource]:
+    """The channels the console can fetch a tenant's photo or file from."""
+    sources: dict[str, FileSource] = {}
+    if telegram is not None:
+        sources["telegram"] = telegram
+    if facebook is not None:
+        sources["facebook"] = facebook
+    return sources
 
 
 def build_app(
@@ -133,6 +146,7 @@ def build_app(
         postroom.inbox if postroom is not None else None,
         telegram.staff_chat if telegram is not None else None,
         console,
+        files=_file_sources(telegram, facebook),
     )
     if facebook is not None:
         app.router.add_get(FACEBOOK_WEBHOOK_PATH, facebook.verify)

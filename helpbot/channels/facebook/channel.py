@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from helpbot.channels.attachments import MAX_FILE_BYTES, FileRef
+from helpbot.channels.facebook import files
 from helpbot.channels.facebook.graph import Graph
 from helpbot.channels.facebook.translate import (
     CHANNEL,
@@ -157,6 +159,14 @@ class FacebookChannel:
     async def stop(self) -> None:
         self.accepting = False
         await self.graph.close()
+
+    # -- a tenant's file, for the console ------------------------------------------
+
+    def file_in(self, payload: dict[str, Any], message_id: str) -> FileRef | None:
+        return files.file_in(payload, message_id)
+
+    async def download(self, ref: FileRef, limit: int = MAX_FILE_BYTES) -> bytes:
+        return await self.graph.fetch_file(ref.key, limit)
 
     # -- receiving ----------------------------------------------------------
 

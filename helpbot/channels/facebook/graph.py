@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from helpbot.channels.attachments import FileTooLarge
 from helpbot.postroom.outcomes import OutcomeUnknown, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,19 @@ class Graph:
             return await self.call(method, path, body)
         except GraphError as error:
             raise outcome(error, self.rate_wait) from None
+
+    async def fetch_file(self, url: str, limit: int) -> bytes:
+        """A file Meta sent us a link to (its CDN, not Graph: no token goes with it),
+        read no further than the limit."""
+        async with self._client().get(url, allow_redirects=True) as response:
+            if response.status >= 400:
+                raise Undeliverable(f"Facebook refused the file (HTTP {response.status})")
+            if (response.content_length or 0) > limit:
+                raise FileTooLarge()
+            data = await response.content.read(limit + 1)
+            if len(data) > limit:
+                raise FileTooLarge()
+            return data
 
     # -- the calls ------------------------------------------------------------------
 

@@ -36,7 +36,9 @@ from telegram.error import (
     TimedOut,
 )
 
+from helpbot.channels.attachments import MAX_FILE_BYTES, FileRef, FileTooLarge
 from helpbot.channels.plain_text import clean_inbound
+from helpbot.channels.telegram import files
 from helpbot.channels.telegram.http import AiohttpRequest, RequestNotSent
 from helpbot.channels.telegram.translate import CHANNEL, ChatDirectory, inbound
 from helpbot.desk.actions import (
@@ -114,6 +116,12 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def file_url_for(base_url: str) -> str:
+    """Where the Bot API serves downloads: .../bot -> .../file/bot, as Telegram does."""
+    root, slash, last = base_url.rstrip("/").rpartition("/")
+    return f"{root}/file/{last}" if slash and last == "bot" else base_url.rstrip("/") + "/file/bot"
+
+
 def conversation_of(payload: dict[str, Any]) -> str:
     """The conversation an update belongs to, so the inbox keeps one chat in order: the
     chat for messages and member changes, the chat of the pressed message for buttons,
@@ -186,6 +194,7 @@ class TelegramChannel:
         self.bot = Bot(
             token,
             base_url=base_url,
+            base_file_url=file_url_for(base_url),
             request=AiohttpRequest(read_timeout=send_timeout),
             get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=35.0),
         )
@@ -198,6 +207,23 @@ class TelegramChannel:
         self._topic_locks: dict[str, asyncio.Lock] = {}  # one maker per staff topic
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
+
+    # -- a tenant's file, for the console -------------------------------------
+
+    def file_in(self, payload: dict[str, Any], message_id: str) -> FileRef | None:
+        return files.file_in(payload, message_id)
+
+    async def download(self, ref: FileRef, limit: int = MAX_FILE_BYTES) -> bytes:
+        """getFile, then the download (Telegram gives bots files up to 20 MB)."""
+        if ref.size is not None and ref.size > limit:
+            raise FileTooLarge()
+        held = await self.bot.get_file(ref.key)
+        if held.file_size is not None and held.file_size > limit:
+            raise FileTooLarge()
+        data = bytes(await held.download_as_bytearray())
+        if len(data) > limit:
+            raise FileTooLarge()
+        return data
 
     @property
     def staff_chat(self) -> ChatRef | None:

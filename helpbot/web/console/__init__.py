@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,12 +18,13 @@ import aiohttp_session
 import jinja2
 from aiohttp import web
 
+from helpbot.channels.attachments import FileSource
 from helpbot.desk.events import ChatRef
 from helpbot.postroom.inbox import Inbox
 from helpbot.store.privacy import Privacy
 from helpbot.store.records import Store
 from helpbot.store.staff_accounts import StaffAccounts
-from helpbot.web.console import guard, pages
+from helpbot.web.console import case_files, guard, pages
 from helpbot.web.console.settings import ConsoleSettings
 from helpbot.web.console.staff_commands import CHANNEL, StaffCommands, translate
 
@@ -47,6 +48,7 @@ def console_app(
     settings: ConsoleSettings | None = None,
     *,
     daily_sweep: bool = True,
+    files: Mapping[str, FileSource] | None = None,
 ) -> web.Application:
     config = settings or ConsoleSettings()
     accounts = StaffAccounts(store)
@@ -67,6 +69,8 @@ def console_app(
     app[guard.STAFF] = accounts
     app[guard.CONFIG] = config
     app[pages.COMMANDS] = StaffCommands(store, inbox, staff_chat)
+    # The channels a tenant's photo or file can be fetched from, by channel name.
+    app[case_files.SOURCES] = dict(files or {})
     app.add_routes(pages.routes())
     if daily_sweep:
         app.cleanup_ctx.append(_retention(store, config))
@@ -105,6 +109,7 @@ def mount(
     inbox: Inbox | None,
     staff_chat: ChatRef | None,
     settings: ConsoleSettings | None = None,
+    files: Mapping[str, FileSource] | None = None,
 ) -> None:
     """Put the console at /console on the main app."""
 
@@ -112,4 +117,4 @@ def mount(
         raise web.HTTPFound(guard.PREFIX + "/")
 
     app.router.add_get(guard.PREFIX, to_inbox)
-    app.add_subapp(guard.PREFIX, console_app(store, inbox, staff_chat, settings))
+    app.add_subapp(guard.PREFIX, console_app(store, inbox, staff_chat, settings, files=files))

@@ -51,7 +51,7 @@ def harden(response: web.StreamResponse, https: bool) -> None:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     # Pages hold tenants' personal data: never kept by a shared browser or proxy.
-    headers["Cache-Control"] = "no-store"
+    headers.setdefault("Cache-Control", "no-store")
     if https:
         headers["Strict-Transport-Security"] = "max-age=31536000"
 

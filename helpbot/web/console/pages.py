@@ -17,6 +17,7 @@ import pyotp
 from aiohttp import web
 from sqlalchemy import select
 
+import helpbot.web.console.case_files as case_files
 import helpbot.web.console.guard as guard
 import helpbot.web.console.hazard_pages as hazard_pages
 from helpbot.desk.complaints_clock import LONDON, local_day, working_days_between
@@ -273,6 +274,7 @@ async def case_page(request: web.Request) -> web.Response:
     timeline = await search.timeline(case.id)
     timeline += search.deadlines_kept(case, timeline, local_day(datetime.now(UTC)))
     timeline.sort(key=lambda entry: entry.at)
+    await case_files.mark_files(request.app, case.id, timeline)
     me = guard.staff(request).account
     colleagues = [a for a in await request.app[guard.STAFF].everyone() if a.disabled_at is None]
     return await _page(
@@ -649,6 +651,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/", inbox),
         web.get("/cases/{ref}", case_page),
         web.post("/cases/{ref}/act", case_action),
+        *case_files.routes(),
         web.get("/tenants/{id:\\d+}", tenant_page),
         web.get("/tenants/{id:\\d+}/export.zip", privacy_export),
         web.post("/tenants/{id:\\d+}/tenancy", tenant_tenancy),
