@@ -239,6 +239,7 @@ SAMPLE = {
     "findings": "Black mould on the wall from a broken fan.",
     "dates": "We will make your home safe by Monday 13 April.\n",
     "what": "make your home safe by Monday 13 April",
+    "kind": "repair",
 }
 
 

@@ -30,7 +30,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_people_channel_username", table_name="people")
+    # An expression index: on SQLite a later migration's batch downgrade of "people"
+    # rebuilds the table without it (it cannot be reflected), so it may be gone already.
+    op.execute("DROP INDEX IF EXISTS ix_people_channel_username")
     op.drop_index("ix_messages_chat_channel_id", table_name="messages")
     op.drop_index("ix_tenancies_updated_at", table_name="tenancies")
     with op.batch_alter_table("tenancies") as batch_op:
