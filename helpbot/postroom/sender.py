@@ -111,7 +111,7 @@ class Sender:
             self.wake.clear()
             free = self.policy.concurrency - len(self.in_flight)
             try:
-                items = await self.outbox.heads(free, frozenset(self.busy_lanes))
+                items = await self.outbox.take(free, self.policy.lease)
                 pause = 0.0
             except Exception as error:
                 pause = min(10.0, max(0.2, pause * 2))
@@ -127,8 +127,11 @@ class Sender:
                 task.add_done_callback(self._finished)
             if items and len(self.in_flight) < self.policy.concurrency:
                 continue
+            # Every send ends by waking this loop: while all are taken, no need to ask
+            # the outbox when the next falls due.
+            wait = 1.0 if items else await self._idle_wait()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), await self._idle_wait())
+                await asyncio.wait_for(self.wake.wait(), wait)
 
     async def _idle_wait(self) -> float:
         try:
@@ -156,11 +159,9 @@ class Sender:
 
     async def _take(self, item: Item) -> None:
         try:
-            taken = await self.outbox.begin(item, self.policy.lease)
-            if taken is not None:
-                await self._send(taken)
-        except Exception as error:  # the store went away before the send began
-            log.warning("outbox %s not begun: %s", item.id, type(error).__name__)
+            await self._send(item)
+        except Exception as error:  # its lease runs out and it is settled as cut off
+            log.warning("outbox %s not settled: %s", item.id, type(error).__name__)
         finally:
             self.busy_lanes.discard(item.lane)
 

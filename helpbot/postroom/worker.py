@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,8 +102,15 @@ class Worker:
                 if not events:
                     return False
                 self.busy += len(events)
+                rows: list[dict[str, Any]] = []
+                done: list[tuple[int, str]] = []
                 for event in events:
-                    await self._handle(session, event)
+                    actions, outcome = await self.handle(event)
+                    rows += await self.outbox.rows(actions, origin=event.channel, event_id=event.id)
+                    done.append((event.id, outcome))
+                # The batch's sends and done marks, a statement each, in the same commit.
+                await self.outbox.add(session, rows)
+                await self.inbox.finish_many(session, done)
         except Exception as error:
             if not events:
                 raise
