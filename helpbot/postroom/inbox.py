@@ -199,7 +199,9 @@ class Inbox:
             first.setdefault((row["channel"], row["event_key"]), index)
         fresh = [rows[index] for index in sorted(first.values())]
         inserted: set[tuple[str, str]] = set()
-        async with self.store.connection() as connection:
+        # Each row stands alone (a repeat is skipped, not an error): a chunk is its own
+        # transaction, so one statement and one round trip.
+        async with self.store.connection(autocommit=True) as connection:
             for start in range(0, len(fresh), STORE_CHUNK):
                 statement = (
                     self.store._insert(_EVENTS)

@@ -88,6 +88,7 @@ _SENT = (
         external_id=bindparam("external", type_=String()),
     )
 )
+_NEXT_DUE = select(func.min(_ITEMS.c.next_attempt_at)).where(_ITEMS.c.status == PENDING)
 _TAKES: dict[bool, Any] = {}
 
 
@@ -269,7 +270,7 @@ class Outbox:
             return []
         now = models.utcnow()
         values = {"now": now, "limit": limit, "lease_until": now + lease}
-        async with self.store.connection() as connection:
+        async with self.store.connection(autocommit=True) as connection:
             rows = list(await connection.execute(_take_query(self.store.postgres), values))
         return sorted((_item(row) for row in rows), key=lambda item: item.id)
 
@@ -380,12 +381,8 @@ class Outbox:
 
     async def next_due(self) -> datetime | None:
         """When the earliest waiting item falls due (to sleep until then)."""
-        item = models.OutboxItem
-        async with self.store.sessions() as session:
-            when = await session.scalar(
-                select(func.min(item.next_attempt_at)).where(item.status == PENDING)
-            )
-        return models.UTCDateTime().process_result_value(when, None) if when else None
+        async with self.store.connection(autocommit=True) as connection:
+            return (await connection.execute(_NEXT_DUE)).scalar()
 
     async def has_unfinished(self) -> bool:
         async with self.store.sessions() as session:

@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from helpbot.store.inline_sqlite import inline_url
+from helpbot.store.inline_sqlite import creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -45,8 +45,7 @@ def create_engine(url: str) -> AsyncEngine:
         kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         if in_memory:
             kwargs = {"poolclass": StaticPool}
-        inline, opening = inline_url(url)
-        engine = create_async_engine(inline, hide_parameters=True, **opening, **kwargs)
+        engine = create_async_engine(url, hide_parameters=True, **creator(url), **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(

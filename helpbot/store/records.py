@@ -73,6 +73,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = Sessions(sessionmaker(engine))
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         # People and chats are looked up on every message but almost never change:
         # remembering them saves two round trips per message (see `make benchmark`).
         self._people: dict[tuple[str, str], models.Person] = {}
@@ -112,12 +113,14 @@ class Store:
                 _AMBIENT.reset(token)
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
+    async def connection(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
         """For the statements every message runs (the inbox, the outbox, the look-ups on
         each message): Core on a connection costs a third of the same statement through
         the ORM's session (``make benchmark``). Inside a unit it is the unit's own
         connection, after the session has written out what it holds, so both see the
-        same rows; outside one, a transaction of its own, committed when the block ends."""
+        same rows; outside one, a transaction of its own, committed when the block ends.
+        ``autocommit`` (outside a unit) for a block of one statement, which is its own
+        transaction: on PostgreSQL that saves the BEGIN and COMMIT round trips."""
         ambient = _AMBIENT.get()
         if ambient is not None:
             if not ambient.sync_session._is_clean():
@@ -127,6 +130,10 @@ class Store:
                 connection = await ambient.connection()
                 _UNIT_CONNECTION.set(connection)
             yield connection
+            return
+        if autocommit:
+            async with self._autocommit.connect() as connection:
+                yield connection
             return
         async with self.engine.begin() as connection:
             yield connection
