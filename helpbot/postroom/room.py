@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from datetime import datetime, timedelta
 
@@ -52,7 +51,6 @@ class PostRoom:
             self.outbox,
             reception,
             concurrency=count,
-            batch=int(os.environ.get("SPEED_BATCH", "32")),
             committed=self.sender.wake.set,
         )
 
