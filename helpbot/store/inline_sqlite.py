@@ -1,12 +1,13 @@
 """SQLite without a thread or an async driver: every statement runs at once on the event loop.
 
 The bot's URLs say ``sqlite+aiosqlite``, but in this process that name is served by the
-dialect below, not by the aiosqlite package. aiosqlite hands each call (cursor, execute, fetch, commit...) to a worker thread and
-back, over a hundred crossings per update here; under load the thread hand-offs and
-the GIL cost more than the queries themselves (profiled: a quarter of the bot's CPU
-in ``SimpleQueue.put_nowait`` alone). SQLite on a local file answers our small
-queries in microseconds and WAL commits do not wait for the disk, so running them
-inline is faster and, with one connection, just as safe.
+dialect below, not by the aiosqlite package. aiosqlite hands each call (cursor,
+execute, fetch, commit...) to a worker thread and back, over a hundred crossings per
+update here; under load the thread hand-offs and the GIL cost more than the queries
+themselves (profiled: a quarter of the bot's CPU in ``SimpleQueue.put_nowait`` alone).
+SQLite on a local file answers our small queries in microseconds and WAL commits do not
+wait for the disk, so running them inline is faster and, with one connection, just as
+safe.
 
 So the async engine's SQLite dialect here is Python's own ``sqlite3`` module, declared
 "async" so that SQLAlchemy's asyncio layer accepts it: a statement then never leaves
