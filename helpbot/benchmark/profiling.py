@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from helpbot.benchmark.scoreboard import Sql
+
 CENSUS_DIR = Path(__file__).resolve().parent / "census"
 
 # Which component a frame belongs to, by the file it is in (first match wins).
@@ -197,6 +199,16 @@ def top_functions(raw: Path, limit: int = 15) -> list[tuple[str, int]]:
     return counts.most_common(limit)
 
 
+def per_update(updates: int, statements: Counter[str], transactions: Counter[str]) -> Sql:
+    """The census over a phase, per update answered."""
+    per = max(1, updates)
+    return Sql(
+        statements=sum(statements.values()) / per,
+        transactions=transactions["begin"] / per,
+        autocommit=transactions["autocommit"] / per,
+    )
+
+
 def report(
     label: str,
     updates: int,
@@ -209,10 +221,11 @@ def report(
     lines = [f"### {label}: per update, over a burst of {updates:,}"]
     total_statements = sum(statements.values())
     lines.append(
-        f"- SQL: {total_statements / per:.1f} statements, "
-        f"{transactions['begin'] / per:.1f} transactions "
-        f"({transactions['commit'] / per:.1f} commits, "
-        f"{transactions['rollback'] / per:.1f} rollbacks)"
+        f"- SQL: {total_statements / per:.2f} statements, "
+        f"{transactions['begin'] / per:.2f} transactions "
+        f"({transactions['commit'] / per:.2f} commits, "
+        f"{transactions['rollback'] / per:.2f} rollbacks) "
+        f"and {transactions['autocommit'] / per:.2f} single statements in autocommit"
     )
     for statement, n in statements.most_common(12):
         lines.append(f"  - {n / per:5.2f} x {statement}")
