@@ -103,6 +103,10 @@ async def census(pids: list[int], folder: Path) -> tuple[Counter[str], Counter[s
             record = json.loads(path.read_text())
             statements.update(record["statements"])
             transactions.update(record["transactions"])
+            # The garbage collector's time rides along (milliseconds, and collections).
+            collector = record.get("gc", {})
+            transactions["gc_ms"] += round(1000 * float(collector.get("seconds", 0.0)))
+            transactions["gc_collections"] += int(collector.get("collections", 0))
     return statements, transactions
 
 
@@ -226,6 +230,10 @@ def report(
         f"({transactions['commit'] / per:.2f} commits, "
         f"{transactions['rollback'] / per:.2f} rollbacks) "
         f"and {transactions['autocommit'] / per:.2f} single statements in autocommit"
+    )
+    lines.append(
+        f"- garbage collector: {transactions['gc_ms'] / per:.3f} ms in "
+        f"{transactions['gc_collections'] / per:.2f} collections"
     )
     for statement, n in statements.most_common(12):
         lines.append(f"  - {n / per:5.2f} x {statement}")

@@ -38,6 +38,9 @@ class Event:
     payload: dict[str, Any]
     attempts: int
     received_at: datetime
+    # Something later of the same conversation was waiting when this was claimed: once
+    # this is done, that one is due at once.
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,14 @@ def _claim_query(postgres: bool, only: bool) -> Any:
     if key not in _CLAIMS:
         event = _EVENTS
         earlier = _EVENTS.alias("earlier")
+        later = _EVENTS.alias("later")
+        more = exists().where(
+            later.c.conversation == event.c.conversation,
+            later.c.status == PENDING,
+            later.c.id != event.c.id,
+        )
         query = (
-            select(event)
+            select(event, more.label("more"))
             .where(
                 event.c.status == PENDING,
                 event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
@@ -130,6 +139,7 @@ def _event(row: Any) -> Event:
         row.payload,
         row.attempts,
         row.received_at,
+        bool(row.more),
     )
 
 

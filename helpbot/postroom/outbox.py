@@ -21,7 +21,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    func,
     insert,
     select,
     update,
@@ -65,6 +64,8 @@ class Item:
     attempts: int
     deliver_until: datetime
     message_id: int | None
+    # More of its lane was waiting behind it when it was taken: due once this is done.
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,6 @@ _SENT = (
         external_id=bindparam("external", type_=String()),
     )
 )
-_NEXT_DUE = select(func.min(_ITEMS.c.next_attempt_at)).where(_ITEMS.c.status == PENDING)
 _TAKES: dict[bool, Any] = {}
 
 
@@ -98,6 +98,7 @@ def _take_query(postgres: bool) -> Any:
     if postgres not in _TAKES:
         item = _ITEMS
         earlier = _ITEMS.alias("earlier")
+        later = _ITEMS.alias("later")
         now = bindparam("now", type_=models.UTCDateTime())
         heads = (
             select(item.c.id)
@@ -125,7 +126,14 @@ def _take_query(postgres: bool) -> Any:
                 lease_until=bindparam("lease_until", type_=models.UTCDateTime()),
                 attempts=item.c.attempts + 1,
             )
-            .returning(*item.c)
+            .returning(
+                *item.c,
+                exists()
+                .where(
+                    later.c.lane == item.c.lane, later.c.status == PENDING, later.c.id > item.c.id
+                )
+                .label("more"),
+            )
         )
     return _TAKES[postgres]
 
@@ -151,6 +159,7 @@ def _item(row: Any) -> Item:
         row.attempts,
         row.deliver_until,
         row.message_id,
+        bool(getattr(row, "more", False)),
     )
 
 
@@ -378,11 +387,6 @@ class Outbox:
         """Per status: how many, and when the oldest still there was queued."""
         statuses = (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED)
         return await status_counts(self.store, models.OutboxItem, "created_at", statuses)
-
-    async def next_due(self) -> datetime | None:
-        """When the earliest waiting item falls due (to sleep until then)."""
-        async with self.store.connection(autocommit=True) as connection:
-            return (await connection.execute(_NEXT_DUE)).scalar()
 
     async def has_unfinished(self) -> bool:
         async with self.store.sessions() as session:

@@ -52,6 +52,7 @@ class PostRoom:
             reception,
             concurrency=count,
             committed=self.sender.wake.set,
+            single_process=not store.postgres,
         )
 
     async def start(self) -> None:

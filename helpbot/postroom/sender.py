@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -74,6 +75,9 @@ class Sender:
         self.policy = policy or SendPolicy()
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
+        self._sending: dict[asyncio.Task[None], Item] = {}
+        self._full = False  # the last take filled every free place: more may be due
+        self._retries: list[float] = []  # loop times at which items put back fall due
         self.busy_lanes: set[str] = set()
         self._to_record: list[tuple[Item, Delivered, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
@@ -120,27 +124,31 @@ class Sender:
                 )
                 await asyncio.sleep(pause)
                 continue
+            self._full = len(items) >= free
             for item in items:
                 self.busy_lanes.add(item.lane)
                 task = asyncio.get_running_loop().create_task(self._take(item))
                 self.in_flight.add(task)
+                self._sending[task] = item
                 task.add_done_callback(self._finished)
             if items and len(self.in_flight) < self.policy.concurrency:
                 continue
-            # Every send ends by waking this loop: while all are taken, no need to ask
-            # the outbox when the next falls due.
-            wait = 1.0 if items else await self._idle_wait()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), wait)
+                await asyncio.wait_for(self.wake.wait(), self._idle_wait())
 
-    async def _idle_wait(self) -> float:
-        try:
-            due = await self.outbox.next_due()
-        except Exception:
-            return 1.0
-        if due is None:
-            return 1.0
-        return min(1.0, max(0.01, (due - models.utcnow()).total_seconds()))
+    def _idle_wait(self) -> float:
+        """Until the next wake (this process's worker committed sends; a send finished
+        with more of its lane behind it) or until an item this process put back falls
+        due, and at most a second: what other processes put back is found by then."""
+        now = asyncio.get_running_loop().time()
+        if self._retries and self._retries[0] <= now:
+            while self._retries and self._retries[0] <= now:
+                heapq.heappop(self._retries)
+            return 0.0
+        return min(1.0, self._retries[0] - now) if self._retries else 1.0
+
+    def _retry_in(self, seconds: float) -> None:
+        heapq.heappush(self._retries, asyncio.get_running_loop().time() + seconds)
 
     async def _settle_cut_off(self, *, everything: bool) -> None:
         try:
@@ -154,8 +162,12 @@ class Sender:
             await self._give_up(item, _readable(item), UNCONFIRMED, "stopped mid-send")
 
     def _finished(self, task: asyncio.Task[None]) -> None:
+        """A send is settled: look again if its lane has more waiting, or if the last
+        look left due items for want of a free place."""
         self.in_flight.discard(task)
-        self.wake.set()
+        item = self._sending.pop(task, None)
+        if item is None or item.more or self._full:
+            self.wake.set()
 
     async def _take(self, item: Item) -> None:
         try:
@@ -180,6 +192,7 @@ class Sender:
                 reason = outcome.reason
                 log.info("outbox %s: %s; again in %.1fs", item.id, reason, wait)
                 await self._record(lambda: self.outbox.later(item, wait, reason))
+                self._retry_in(wait)
         except Undeliverable as outcome:
             await self._give_up(item, action, UNDELIVERED, outcome.reason)
         except OutcomeUnknown as outcome:
@@ -194,6 +207,7 @@ class Sender:
                 await self._give_up(item, action, UNDELIVERED, fault)
             else:
                 await self._record(lambda: self.outbox.later(item, wait, fault))
+                self._retry_in(wait)
         else:
             await self._sent(item, delivered)
 

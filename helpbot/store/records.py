@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +26,8 @@ CACHE_LIMIT = 50_000
 SEEN_REFRESH = timedelta(hours=1)
 
 _MESSAGES = models.Base.metadata.tables["messages"]
+_PEOPLE = models.Base.metadata.tables["people"]
+_CHATS = models.Base.metadata.tables["chats"]
 _ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
 # The session of the unit of work in progress in this task, if any.
@@ -170,30 +172,36 @@ class Store:
                 del self._people[key]
 
     async def _upsert_person(self, who: events.Person) -> models.Person:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                self._insert(models.Person)
-                .values(
-                    channel=who.channel,
-                    external_id=who.external_id,
-                    first_name=who.first_name[:256],
-                    username=who.username,
-                    created_at=models.utcnow(),
-                    last_seen_at=models.utcnow(),
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        """Stored or refreshed in one statement: seen now, and the name they go by now
+        (a blank one keeps the last); the row returned is a copy, in no session."""
+        people = _PEOPLE
+        now = models.utcnow()
+        name = who.first_name[:256]
+        statement = (
+            self._insert(people)
+            .values(
+                channel=who.channel,
+                external_id=who.external_id,
+                first_name=name,
+                username=who.username,
+                created_at=now,
+                last_seen_at=now,
             )
-            row = await session.scalar(
-                select(models.Person).where(
-                    models.Person.channel == who.channel,
-                    models.Person.external_id == who.external_id,
-                )
-            )
-            assert row is not None
-            row.last_seen_at = models.utcnow()
-            if who.first_name and row.first_name != who.first_name[:256]:
-                row.first_name = who.first_name[:256]
-            return row
+            .returning(*people.c)
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["channel", "external_id"],
+            set_={
+                "last_seen_at": statement.excluded.last_seen_at,
+                "first_name": case(
+                    (statement.excluded.first_name != "", statement.excluded.first_name),
+                    else_=people.c.first_name,
+                ),
+            },
+        )
+        async with self.connection() as connection:
+            row = (await connection.execute(statement)).one()
+        return models.Person(**row._asdict())
 
     async def chat(self, where: events.ChatRef) -> models.Chat:
         key = (where.channel, where.external_id)
@@ -207,26 +215,33 @@ class Store:
         return row
 
     async def _upsert_chat(self, where: events.ChatRef) -> models.Chat:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                self._insert(models.Chat)
-                .values(
-                    channel=where.channel,
-                    external_id=where.external_id,
-                    kind=where.kind.value,
-                    title=where.title,
-                    created_at=models.utcnow(),
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        """A new chat is stored in one statement; one already stored (by another process,
+        or before a restart) is read. The row returned is a copy, in no session."""
+        chats = _CHATS
+        statement = (
+            self._insert(chats)
+            .values(
+                channel=where.channel,
+                external_id=where.external_id,
+                kind=where.kind.value,
+                title=where.title,
+                created_at=models.utcnow(),
             )
-            row = await session.scalar(
-                select(models.Chat).where(
-                    models.Chat.channel == where.channel,
-                    models.Chat.external_id == where.external_id,
-                )
-            )
-            assert row is not None
-            return row
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(*chats.c)
+        )
+        async with self.connection() as connection:
+            row = (await connection.execute(statement)).first()
+            if row is None:
+                row = (
+                    await connection.execute(
+                        select(chats).where(
+                            chats.c.channel == where.channel,
+                            chats.c.external_id == where.external_id,
+                        )
+                    )
+                ).one()
+        return models.Chat(**row._asdict())
 
     # -- messages -----------------------------------------------------------
 

@@ -14,10 +14,12 @@ statement that commits on its own, no BEGIN or COMMIT sent) is counted apart.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,16 @@ def _install(folder: Path) -> None:
     statements: Counter[str] = Counter()
     transactions: Counter[str] = Counter()
     writes = {"n": 0}
+    collector = {"started": 0.0, "seconds": 0.0, "collections": 0}
+
+    def on_collect(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collector["started"] = time.perf_counter()
+        else:
+            collector["seconds"] += time.perf_counter() - collector["started"]
+            collector["collections"] += 1
+
+    gc.callbacks.append(on_collect)
 
     def on_statement(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements[statement] += 1
@@ -67,7 +79,12 @@ def _install(folder: Path) -> None:
         kinds: Counter[str] = Counter()
         for statement, n in list(statements.items()):
             kinds[statement_kind(statement)] += n
-        record = {"seq": writes["n"], "statements": dict(kinds), "transactions": dict(transactions)}
+        record = {
+            "seq": writes["n"],
+            "statements": dict(kinds),
+            "transactions": dict(transactions),
+            "gc": {"seconds": collector["seconds"], "collections": collector["collections"]},
+        }
         target = folder / f"{os.getpid()}.json"
         partial = target.with_suffix(".part")
         partial.write_text(json.dumps(record))
