@@ -131,8 +131,8 @@ class Sender:
                 self.in_flight.add(task)
                 self._sending[task] = item
                 task.add_done_callback(self._finished)
-            if items and len(self.in_flight) < self.policy.concurrency:
-                continue
+            # A take that did not fill every free place took everything due: the next
+            # look waits for news (a commit, a finished send with more behind it).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self._idle_wait())
 
