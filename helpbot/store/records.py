@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,7 +26,6 @@ CACHE_LIMIT = 50_000
 SEEN_REFRESH = timedelta(hours=1)
 
 _MESSAGES = models.Base.metadata.tables["messages"]
-_PEOPLE = models.Base.metadata.tables["people"]
 _CHATS = models.Base.metadata.tables["chats"]
 _ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
@@ -172,36 +171,30 @@ class Store:
                 del self._people[key]
 
     async def _upsert_person(self, who: events.Person) -> models.Person:
-        """Stored or refreshed in one statement: seen now, and the name they go by now
-        (a blank one keeps the last); the row returned is a copy, in no session."""
-        people = _PEOPLE
-        now = models.utcnow()
-        name = who.first_name[:256]
-        statement = (
-            self._insert(people)
-            .values(
-                channel=who.channel,
-                external_id=who.external_id,
-                first_name=name,
-                username=who.username,
-                created_at=now,
-                last_seen_at=now,
+        async with self.sessions.begin() as session:
+            await session.execute(
+                self._insert(models.Person)
+                .values(
+                    channel=who.channel,
+                    external_id=who.external_id,
+                    first_name=who.first_name[:256],
+                    username=who.username,
+                    created_at=models.utcnow(),
+                    last_seen_at=models.utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
             )
-            .returning(*people.c)
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["channel", "external_id"],
-            set_={
-                "last_seen_at": statement.excluded.last_seen_at,
-                "first_name": case(
-                    (statement.excluded.first_name != "", statement.excluded.first_name),
-                    else_=people.c.first_name,
-                ),
-            },
-        )
-        async with self.connection() as connection:
-            row = (await connection.execute(statement)).one()
-        return models.Person(**row._asdict())
+            row = await session.scalar(
+                select(models.Person).where(
+                    models.Person.channel == who.channel,
+                    models.Person.external_id == who.external_id,
+                )
+            )
+            assert row is not None
+            row.last_seen_at = models.utcnow()
+            if who.first_name and row.first_name != who.first_name[:256]:
+                row.first_name = who.first_name[:256]
+            return row
 
     async def chat(self, where: events.ChatRef) -> models.Chat:
         key = (where.channel, where.external_id)
