@@ -51,7 +51,7 @@ class PostRoom:
             self.outbox,
             reception,
             concurrency=count,
-            committed=self.sender.wake.set,
+            committed=self.sender.queued,
             single_process=not store.postgres,
         )
 

@@ -75,7 +75,8 @@ class Sender:
         self.policy = policy or SendPolicy()
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
-        self._sending: dict[asyncio.Task[None], Item] = {}
+        self._sending: dict[asyncio.Task[None], tuple[Item, int]] = {}
+        self._queued = 0  # how many times this process's workers committed sends
         self._full = False  # the last take filled every free place: more may be due
         self._retries: list[float] = []  # loop times at which items put back fall due
         self.busy_lanes: set[str] = set()
@@ -129,7 +130,7 @@ class Sender:
                 self.busy_lanes.add(item.lane)
                 task = asyncio.get_running_loop().create_task(self._take(item))
                 self.in_flight.add(task)
-                self._sending[task] = item
+                self._sending[task] = (item, self._queued)
                 task.add_done_callback(self._finished)
             # A take that did not fill every free place took everything due: the next
             # look waits for news (a commit, a finished send with more behind it).
@@ -161,12 +162,25 @@ class Sender:
                 continue  # still being sent here: slow, not cut off; its outcome will come
             await self._give_up(item, _readable(item), UNCONFIRMED, "stopped mid-send")
 
+    def queued(self) -> None:
+        """A worker of this process committed sends: look at once."""
+        self._queued += 1
+        self.wake.set()
+
     def _finished(self, task: asyncio.Task[None]) -> None:
-        """A send is settled: look again if its lane has more waiting, or if the last
-        look left due items for want of a free place."""
+        """A send is settled: look again if its lane may have more waiting (it had when
+        taken, or a worker has committed sends since, which may be behind it), or if the
+        last look left due items for want of a free place. With other processes on the
+        outbox, always: their workers' commits are not seen here."""
         self.in_flight.discard(task)
-        item = self._sending.pop(task, None)
-        if item is None or item.more or self._full:
+        taken = self._sending.pop(task, None)
+        if (
+            taken is None
+            or not self.single_process
+            or self._full
+            or taken[0].more
+            or taken[1] != self._queued
+        ):
             self.wake.set()
 
     async def _take(self, item: Item) -> None:
