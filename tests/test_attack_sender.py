@@ -223,3 +223,27 @@ async def test_a_second_process_cannot_send_into_a_rate_limit_the_first_was_told
     await outbox.later(taken, 60.0, "RetryAfter")
     assert await outbox.take(10, timedelta(minutes=2)) == []
     assert (await items(store))[1].status == "pending"
+
+
+async def test_a_take_says_truly_which_chats_have_more_replies_waiting(store: Store) -> None:
+    """A settled send wakes the sender again only when more may wait behind it, so the
+    take must say which lanes have more: wrong, a tenant's second reply waits for the
+    next poll."""
+    outbox = Outbox(store)
+    await queue(store, outbox, SendText(ANN, "first"), SendText(ANN, "second"))
+    await queue(store, outbox, SendText(BOB, "only one"))
+    taken = await outbox.take(10, timedelta(minutes=2))
+    assert [(item.action["text"], item.more) for item in taken] == [
+        ("first", True),
+        ("only one", False),
+    ]
+
+
+async def test_a_claim_says_truly_which_conversations_have_more_waiting(store: Store) -> None:
+    inbox = Inbox(store)
+    await inbox.accept("telegram", "1", "telegram:1001", {"n": 1})
+    await inbox.accept("telegram", "2", "telegram:1001", {"n": 2})
+    await inbox.accept("telegram", "3", "telegram:1002", {"n": 3})
+    async with store.unit() as session:
+        claimed = await inbox.claim(session, 10)
+    assert [(event.key, event.more) for event in claimed] == [("1", True), ("3", False)]

@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Integer,
     String,
     and_,
     bindparam,
     exists,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -89,6 +91,14 @@ _SENT = (
         external_id=bindparam("external", type_=String()),
     )
 )
+# Whether more of the taken item's lane waits behind it. Written out: SQLite's RETURNING
+# is rendered with bare column names, which would make a correlated subquery compare each
+# column with itself.
+_MORE_IN_LANE = literal_column(
+    f"EXISTS (SELECT 1 FROM outbox AS later WHERE later.lane = outbox.lane"
+    f" AND later.status = '{PENDING}' AND later.id > outbox.id)",
+    Boolean(),
+).label("more")
 _TAKES: dict[bool, Any] = {}
 
 
@@ -98,7 +108,6 @@ def _take_query(postgres: bool) -> Any:
     if postgres not in _TAKES:
         item = _ITEMS
         earlier = _ITEMS.alias("earlier")
-        later = _ITEMS.alias("later")
         now = bindparam("now", type_=models.UTCDateTime())
         heads = (
             select(item.c.id)
@@ -126,14 +135,7 @@ def _take_query(postgres: bool) -> Any:
                 lease_until=bindparam("lease_until", type_=models.UTCDateTime()),
                 attempts=item.c.attempts + 1,
             )
-            .returning(
-                *item.c,
-                exists()
-                .where(
-                    later.c.lane == item.c.lane, later.c.status == PENDING, later.c.id > item.c.id
-                )
-                .label("more"),
-            )
+            .returning(*item.c, _MORE_IN_LANE)
         )
     return _TAKES[postgres]
 
