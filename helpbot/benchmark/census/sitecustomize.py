@@ -93,25 +93,5 @@ def _install(folder: Path) -> None:
     signal.signal(signal.SIGUSR1, dump)
 
 
-def _profile(folder: Path) -> None:
-    """``HELPBOT_BENCH_CPROFILE``: cProfile from start-up; SIGUSR2 writes the stats so far
-    (deterministic, greenlets included, but it slows the bot: never for the figures)."""
-    import cProfile
-
-    profile = cProfile.Profile()
-    profile.enable()
-
-    def dump(signum: int, frame: Any) -> None:
-        target = folder / f"{os.getpid()}.pstats"
-        partial = target.with_suffix(".part")
-        profile.dump_stats(str(partial))  # stops the profile: start it again
-        profile.enable()
-        partial.replace(target)
-
-    signal.signal(signal.SIGUSR2, dump)
-
-
 if _FOLDER:
     _install(Path(_FOLDER))
-    if os.environ.get("HELPBOT_BENCH_CPROFILE"):
-        _profile(Path(_FOLDER))
