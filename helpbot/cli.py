@@ -215,14 +215,12 @@ async def _ask(settings: Settings, texts: list[str], jsonl: bool) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from helpbot.serve import serve_many
+        from helpbot.serve import serve_processes
 
         if args.workers < 1:
             print("helpbot: --workers must be 1 or more", file=sys.stderr)
             return 2
-        return asyncio.run(
-            serve_many(settings, args.workers, polling=True if args.polling else None)
-        )
+        return serve_processes(settings, args.workers, polling=True if args.polling else None)
     if args.command == "work":
         from helpbot.serve import work
 

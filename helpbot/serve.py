@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import math
+import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -37,7 +42,7 @@ from helpbot.postroom.inbox import Inbox, RetryPolicy
 from helpbot.postroom.reception import Reception
 from helpbot.postroom.room import PostRoom
 from helpbot.postroom.sender import SendPolicy
-from helpbot.store.database import upgrade_async
+from helpbot.store.database import upgrade, upgrade_async
 from helpbot.store.desk_records import desk_records
 from helpbot.store.records import Store
 from helpbot.store.staff_topics import StaffTopics
@@ -240,9 +245,22 @@ async def tick(postroom: PostRoom) -> None:
         await asyncio.sleep(CLOCK_SECONDS)
 
 
-async def serve(settings: Settings, *, polling: bool | None = None) -> None:
+def keep_loaded() -> None:
+    """What is loaded by now (modules, the language model) stays for the process's life:
+    the collector need not look at it again, and a process forked from here shares
+    its pages instead of copying them as the collector touches each object."""
+    gc.collect()
+    gc.freeze()
+
+
+async def serve(
+    settings: Settings, *, polling: bool | None = None, understanding: Understanding | None = None
+) -> None:
+    """The serving process; ``understanding`` if it was loaded before a fork."""
     await upgrade_async(settings.database_url)
-    understanding = await asyncio.to_thread(lambda: load_understanding(settings, say_so=True))
+    if understanding is None:
+        understanding = await asyncio.to_thread(lambda: load_understanding(settings, say_so=True))
+        keep_loaded()
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
     await bot.postroom.start()  # takes up what a previous run left, before anything new
@@ -280,18 +298,21 @@ async def serve(settings: Settings, *, polling: bool | None = None) -> None:
         await store.close()
 
 
-async def work(settings: Settings) -> int:
-    """A worker process (``helpbot serve --workers N`` starts N-1 of these): it handles
-    events and sends from the shared PostgreSQL inbox and outbox, and receives nothing.
-    Refused on SQLite: its claims have no row locks, and a starting sender takes every
-    send still marked "sending" as cut off, including the serving process's own."""
+async def work(settings: Settings, *, understanding: Understanding | None = None) -> int:
+    """A worker process (``helpbot serve --workers N`` forks N-1 of these; ``helpbot
+    work`` starts one by hand): it handles events and sends from the shared PostgreSQL
+    inbox and outbox, and receives nothing. Refused on SQLite: its claims have no row
+    locks, and a starting sender takes every send still marked "sending" as cut off,
+    including the serving process's own."""
     if not settings.database_url.startswith("postgresql"):
         print(
             "helpbot: work needs PostgreSQL (HELPBOT_DATABASE_URL); SQLite serves one process.",
             file=sys.stderr,
         )
         return 2
-    understanding = await asyncio.to_thread(load_understanding, settings)
+    if understanding is None:
+        understanding = await asyncio.to_thread(load_understanding, settings)
+        keep_loaded()
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
     await bot.postroom.start()
@@ -312,8 +333,12 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-async def serve_many(settings: Settings, processes: int, *, polling: bool | None) -> int:
-    """``serve --workers N``: this process serves and works; N-1 more only work."""
+def serve_processes(settings: Settings, processes: int, *, polling: bool | None) -> int:
+    """``serve --workers N``: this process serves and works; N-1 more only work.
+
+    The workers are forked from this process once the language model and every module
+    are loaded, so they share those pages with it (copy on write) instead of each
+    loading its own: two processes take about the memory of one and a half."""
     if processes > 1 and not settings.database_url.startswith("postgresql"):
         print(
             "helpbot: --workers above 1 needs PostgreSQL (HELPBOT_DATABASE_URL); "
@@ -321,16 +346,65 @@ async def serve_many(settings: Settings, processes: int, *, polling: bool | None
             file=sys.stderr,
         )
         return 2
-    children = [
-        await asyncio.create_subprocess_exec(sys.executable, "-m", "helpbot", "work")
-        for _ in range(processes - 1)
-    ]
+    if processes == 1:
+        asyncio.run(serve(settings, polling=polling))
+        return 0
+    upgrade(settings.database_url)
+    understanding = load_understanding(settings, say_so=True)
+    keep_loaded()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = []
+    for _ in range(processes - 1):
+        child = os.fork()
+        if child == 0:
+            _worker_child(settings, understanding)
+        children.append(child)
     try:
-        await serve(settings, polling=polling)
+        asyncio.run(serve(settings, polling=polling, understanding=understanding))
     finally:
-        for child in children:
-            if child.returncode is None:
-                child.terminate()
-        for child in children:
-            await child.wait()
+        _stop_children(children, settings.shutdown_grace_seconds + CHILD_STOP_MARGIN)
     return 0
+
+
+CHILD_STOP_MARGIN = 10.0  # seconds beyond the grace period before a worker is killed
+
+
+def _worker_child(settings: Settings, understanding: Understanding) -> NoReturn:
+    """A forked worker: its own event loop, connections and signal handlers; it never
+    returns into the parent's code (``os._exit``)."""
+    code = 1
+    try:
+        code = asyncio.run(work(settings, understanding=understanding))
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException as error:  # the class only: its text may quote a tenant
+        log.error("worker process stopped: %s", type(error).__name__)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _stop_children(children: list[int], within: float) -> None:
+    """SIGTERM each worker (they finish what they claimed), then wait; one still running
+    after ``within`` seconds is killed (what it claimed stays pending)."""
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGTERM)
+    deadline = time.monotonic() + within
+    waiting = set(children)
+    while waiting:
+        for child in list(waiting):
+            with contextlib.suppress(ChildProcessError):
+                done, _status = os.waitpid(child, os.WNOHANG)
+                if not done:
+                    continue
+            waiting.discard(child)
+        if waiting and time.monotonic() > deadline:
+            for child in waiting:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+            deadline = math.inf
+        if waiting:
+            time.sleep(0.05)

@@ -210,16 +210,40 @@ async def test_a_slow_send_still_in_flight_is_not_reported_as_cut_off_by_its_own
     assert await inbox.listing("pending") == []
 
 
-async def test_a_process_with_a_stale_look_cannot_send_into_a_rate_limit(store: Store) -> None:
-    """Two processes on one outbox: both saw the same item due. One sent it, was told
-    to wait a minute (429) and put it back. The other, acting on what it saw before,
-    must not send it at once, straight back into the rate limit."""
+async def test_a_second_process_cannot_send_into_a_rate_limit_the_first_was_told(
+    store: Store,
+) -> None:
+    """Two processes on one outbox: one took the item, sent it, was told to wait a minute
+    (429) and put it back. The other, looking for work at once, must not send it
+    straight back into the rate limit; nor may it take an item already taken."""
     outbox = Outbox(store)
     await queue(store, outbox, SendText(ANN, "your repair is booked"))
-    (seen_by_b,) = await outbox.heads(10)
-    (seen_by_a,) = await outbox.heads(10)
-    taken = await outbox.begin(seen_by_a, timedelta(minutes=2))
-    assert taken is not None
+    (taken,) = await outbox.take(10, timedelta(minutes=2))
+    assert await outbox.take(10, timedelta(minutes=2)) == []
     await outbox.later(taken, 60.0, "RetryAfter")
-    assert await outbox.begin(seen_by_b, timedelta(minutes=2)) is None
+    assert await outbox.take(10, timedelta(minutes=2)) == []
     assert (await items(store))[1].status == "pending"
+
+
+async def test_a_take_says_truly_which_chats_have_more_replies_waiting(store: Store) -> None:
+    """A settled send wakes the sender again only when more may wait behind it, so the
+    take must say which lanes have more: wrong, a tenant's second reply waits for the
+    next poll."""
+    outbox = Outbox(store)
+    await queue(store, outbox, SendText(ANN, "first"), SendText(ANN, "second"))
+    await queue(store, outbox, SendText(BOB, "only one"))
+    taken = await outbox.take(10, timedelta(minutes=2))
+    assert [(item.action["text"], item.more) for item in taken] == [
+        ("first", True),
+        ("only one", False),
+    ]
+
+
+async def test_a_claim_says_truly_which_conversations_have_more_waiting(store: Store) -> None:
+    inbox = Inbox(store)
+    await inbox.accept("telegram", "1", "telegram:1001", {"n": 1})
+    await inbox.accept("telegram", "2", "telegram:1001", {"n": 2})
+    await inbox.accept("telegram", "3", "telegram:1002", {"n": 3})
+    async with store.unit() as session:
+        claimed = await inbox.claim(session, 10)
+    assert [(event.key, event.more) for event in claimed] == [("1", True), ("3", False)]

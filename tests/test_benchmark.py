@@ -47,6 +47,12 @@ async def test_a_small_run_answers_every_update_and_prints_the_table(tmp_path: P
         assert outcome.burst.extra == outcome.steady.extra == 0
         assert outcome.burst.unaccepted == outcome.steady.unaccepted == 0
         assert len(outcome.burst.latencies) == 24
+    echo, helpbot = board.outcomes
+    # Every run counts helpbot's SQL (the echo bot has none) and samples both bots' Pss.
+    assert echo.sql is None
+    assert helpbot.sql is not None and helpbot.sql.statements > 0
+    assert helpbot.sql.transactions + helpbot.sql.autocommit > 0
+    assert echo.pss_mb > 0 and helpbot.pss_mb > 0
     text = report(board, options)
     row = next(line for line in text.splitlines() if line.startswith("| SQLite | 0 ms |"))
     assert row.endswith("| 36/36 / 36/36 |")

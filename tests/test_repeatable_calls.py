@@ -49,7 +49,7 @@ async def test_a_sender_waiting_on_a_store_that_is_down_still_stops(
             stuck.set()
             await asyncio.Event().wait()
 
-        monkeypatch.setattr(sender.outbox, "heads", store_never_answers)
+        monkeypatch.setattr(sender.outbox, "take", store_never_answers)
         sender.wake.set()
         async with asyncio.timeout(10):
             await stuck.wait()

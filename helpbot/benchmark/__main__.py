@@ -36,6 +36,7 @@ from helpbot.benchmark.contenders import (
     EchoBot,
     Helpbot,
     cpu_seconds,
+    peak_pss,
     peak_rss_mb,
     postgres_database,
     postgres_reachable,
@@ -168,17 +169,21 @@ async def serving(
 
 async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Path) -> Outcome:
     """A burst, then a steady rate; if the burst was cut off unfinished, the steady rate
-    gets a fresh bot and database so the burst's backlog does not count against it."""
+    gets a fresh bot and database so the burst's backlog does not count against it.
+    helpbot's SQL is counted over the burst in every run (the census costs a counter
+    per statement); ``--profile`` adds py-spy and the statements by kind."""
     outcome = Outcome(setup)
     (options.logs / f"{setup.slug}.log").unlink(missing_ok=True)
-    profile = options.profile and setup.bot == "helpbot"
+    counted = setup.bot == "helpbot"
+    profile = options.profile and counted
     census = options.logs / f"{setup.slug}.census"
     samples = options.logs / f"{setup.slug}.py-spy.txt"
-    if profile:
+    if counted:
         shutil.rmtree(census, ignore_errors=True)
         census.mkdir(parents=True)
+    if profile:
         samples.unlink(missing_ok=True)
-    extra_env = profiling.census_env(census) if profile else None
+    extra_env = profiling.census_env(census) if counted else None
     steady_count = max(1, round(options.rate * options.seconds))
     async with (
         FakeTelegramProcess(TOKEN, latency_ms=setup.round_trip_ms, allow_unstarted=True) as fake,
@@ -187,8 +192,9 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
         bot, webhook = await stack.enter_async_context(
             serving(setup, options, fake, folder, tenants, extra_env)
         )
+        pss = await stack.enter_async_context(peak_pss(bot))
         statements, transactions = Counter[str](), Counter[str]()
-        if profile:
+        if counted:
             statements, transactions = await profiling.census(bot.pids(), census)
         async with profiling.sampling(bot.pid or 0, samples) if profile else _nothing():
             outcome.burst = await phase(
@@ -201,22 +207,28 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
                 chats=options.chats,
                 rate=None,
             )
-        if profile:
+        if counted:
             after, after_transactions = await profiling.census(bot.pids(), census)
-            outcome.profile = profiling.report(
-                setup.label,
-                outcome.burst.replies,
-                after - statements,
-                after_transactions - transactions,
-                samples if samples.exists() else None,
+            outcome.sql = profiling.per_update(
+                outcome.burst.replies, after - statements, after_transactions - transactions
             )
+            if profile:
+                outcome.profile = profiling.report(
+                    setup.label,
+                    outcome.burst.replies,
+                    after - statements,
+                    after_transactions - transactions,
+                    samples if samples.exists() else None,
+                )
         if outcome.burst.replies < outcome.burst.updates:
             say(f"{setup.label}: burst cut off unfinished; a fresh bot for the steady rate")
             outcome.rss_mb = peak_rss_mb(bot.pids())
+            outcome.pss_mb = pss[0]
             await stack.aclose()
             bot, webhook = await stack.enter_async_context(
-                serving(setup, options, fake, folder, tenants, None)
+                serving(setup, options, fake, folder, tenants, extra_env)
             )
+            pss = await stack.enter_async_context(peak_pss(bot))
         outcome.steady = await phase(
             fake,
             bot,
@@ -229,6 +241,7 @@ async def run_setup(setup: Setup, options: Options, tenants: Tenants, folder: Pa
         )
         rss = peak_rss_mb(bot.pids())
         outcome.rss_mb = rss if math.isnan(outcome.rss_mb) else max(rss, outcome.rss_mb)
+        outcome.pss_mb = max(pss[0], 0.0 if math.isnan(outcome.pss_mb) else outcome.pss_mb)
     return outcome
 
 

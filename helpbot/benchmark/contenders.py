@@ -77,6 +77,41 @@ def peak_rss_mb(pids: list[int]) -> float:
     return total
 
 
+def pss_mb(pids: list[int]) -> float:
+    """Sum of each process's proportional set size (Pss), in MB: a page shared by k of
+    them counts 1/k in each, so the sum is the memory the family really takes (pages a
+    forked worker still shares with its parent count once, not twice)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+                    break
+    return total
+
+
+@contextlib.asynccontextmanager
+async def peak_pss(contender: Contender, every: float = 0.25) -> AsyncIterator[list[float]]:
+    """Samples ``pss_mb`` of the contender's family while the block runs; the list's one
+    element is the highest seen (the kernel keeps no peak of Pss, unlike VmHWM)."""
+    peak = [pss_mb(contender.pids())]
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(every)
+            peak[0] = max(peak[0], pss_mb(contender.pids()))
+
+    task = asyncio.get_running_loop().create_task(sample())
+    try:
+        yield peak
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        peak[0] = max(peak[0], pss_mb(contender.pids()))
+
+
 async def settled(pids: list[int], *, timeout: float = 60.0) -> None:  # noqa: ASYNC109
     """Wait until ``pids`` are idle (a worker has loaded its pipeline), bounded."""
     give_up = time.monotonic() + timeout

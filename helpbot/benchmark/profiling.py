@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from helpbot.benchmark.scoreboard import Sql
+
 CENSUS_DIR = Path(__file__).resolve().parent / "census"
 
 # Which component a frame belongs to, by the file it is in (first match wins).
@@ -101,6 +103,10 @@ async def census(pids: list[int], folder: Path) -> tuple[Counter[str], Counter[s
             record = json.loads(path.read_text())
             statements.update(record["statements"])
             transactions.update(record["transactions"])
+            # The garbage collector's time rides along (milliseconds, and collections).
+            collector = record.get("gc", {})
+            transactions["gc_ms"] += round(1000 * float(collector.get("seconds", 0.0)))
+            transactions["gc_collections"] += int(collector.get("collections", 0))
     return statements, transactions
 
 
@@ -197,6 +203,16 @@ def top_functions(raw: Path, limit: int = 15) -> list[tuple[str, int]]:
     return counts.most_common(limit)
 
 
+def per_update(updates: int, statements: Counter[str], transactions: Counter[str]) -> Sql:
+    """The census over a phase, per update answered."""
+    per = max(1, updates)
+    return Sql(
+        statements=sum(statements.values()) / per,
+        transactions=transactions["begin"] / per,
+        autocommit=transactions["autocommit"] / per,
+    )
+
+
 def report(
     label: str,
     updates: int,
@@ -209,10 +225,15 @@ def report(
     lines = [f"### {label}: per update, over a burst of {updates:,}"]
     total_statements = sum(statements.values())
     lines.append(
-        f"- SQL: {total_statements / per:.1f} statements, "
-        f"{transactions['begin'] / per:.1f} transactions "
-        f"({transactions['commit'] / per:.1f} commits, "
-        f"{transactions['rollback'] / per:.1f} rollbacks)"
+        f"- SQL: {total_statements / per:.2f} statements, "
+        f"{transactions['begin'] / per:.2f} transactions "
+        f"({transactions['commit'] / per:.2f} commits, "
+        f"{transactions['rollback'] / per:.2f} rollbacks) "
+        f"and {transactions['autocommit'] / per:.2f} single statements in autocommit"
+    )
+    lines.append(
+        f"- garbage collector: {transactions['gc_ms'] / per:.3f} ms in "
+        f"{transactions['gc_collections'] / per:.2f} collections"
     )
     for statement, n in statements.most_common(12):
         lines.append(f"  - {n / per:5.2f} x {statement}")

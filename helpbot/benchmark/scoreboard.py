@@ -37,12 +37,29 @@ class Setup:
         )
 
 
+@dataclass(frozen=True)
+class Sql:
+    """helpbot's SQL per update answered in the burst (the census): statement executions
+    (an executemany or a multi-row INSERT is one), BEGIN...COMMIT transactions, and
+    single statements run in autocommit. On PostgreSQL each statement is a round trip,
+    and so are each transaction's BEGIN and COMMIT. Deterministic, unlike timings."""
+
+    statements: float
+    transactions: float
+    autocommit: float
+
+    def shown(self) -> str:
+        return f"{self.statements:.2f} / {self.transactions:.2f} + {self.autocommit:.2f}"
+
+
 @dataclass
 class Outcome:
     setup: Setup
     burst: PhaseResult | None = None
     steady: PhaseResult | None = None
     rss_mb: float = math.nan
+    pss_mb: float = math.nan  # peak of the family's summed Pss, sampled
+    sql: Sql | None = None
     problem: str | None = None  # "unavailable: ...", "failed: ..."
     profile: list[str] = field(default_factory=list)  # --profile's lines
 
@@ -85,7 +102,9 @@ class Scoreboard:
             "| helpbot set-up | round trip | burst updates/s: echo / helpbot (ratio) "
             "| burst p50 ms: echo / helpbot | burst p99 ms: echo / helpbot "
             "| steady p99 ms: echo / helpbot | CPU ms per update: echo / helpbot (ratio) "
-            "| peak RSS MB: echo / helpbot | replies: echo / helpbot |"
+            "| peak RSS MB (sum): echo / helpbot | peak PSS MB: echo / helpbot "
+            "| SQL per update: statements / transactions + autocommit "
+            "| replies: echo / helpbot |"
         )
         lines = [header, _rule(header)]
         for outcome in self.outcomes:
@@ -97,7 +116,7 @@ class Scoreboard:
             name = database + (f", --workers {s.workers}" if s.workers > 1 else "")
             trip = f"{s.round_trip_ms:g} ms"
             if outcome.problem:
-                lines.append(f"| {name} | {trip} | {outcome.problem} |" + " |" * 6)
+                lines.append(f"| {name} | {trip} | {outcome.problem} |" + " |" * 8)
                 continue
             lines.append(
                 "| "
@@ -113,6 +132,8 @@ class Scoreboard:
                             echo, outcome, lambda o: _burst(o).cpu_ms_per_update, "{:,.2f}", True
                         ),
                         _pair(echo, outcome, lambda o: o.rss_mb, "{:,.0f}"),
+                        _pair(echo, outcome, lambda o: o.pss_mb, "{:,.0f}"),
+                        outcome.sql.shown() if outcome.sql else "-",
                         f"{_replies(echo)} / {_replies(outcome)}",
                     ]
                 )
@@ -157,16 +178,19 @@ class Scoreboard:
             else:
                 lines.append(_target(f"50 ms round trip within 10% of 0 ms, {name}", "-", None))
         peaks = [
-            (o.setup.label, o.rss_mb)
+            (o.setup.label, o.pss_mb, o.rss_mb)
             for o in self.outcomes
             if o.setup.bot == "helpbot" and _usable(o)
         ]
         if peaks:
-            label, peak = max(peaks, key=lambda item: item[1])
+            # Judged on Pss: a page a forked worker shares with its parent is memory
+            # taken once, though it shows in each process's RSS. The RSS sum is shown too.
+            label, peak, rss = max(peaks, key=lambda item: item[1])
             lines.append(
                 _target(
-                    f"peak RSS < {RSS_LIMIT_MB:g} MB per set-up",
-                    f"highest {peak:,.0f} MB ({label})",
+                    f"peak memory (PSS, summed over the bot's processes) < {RSS_LIMIT_MB:g} MB "
+                    "per set-up",
+                    f"highest {peak:,.0f} MB ({label}; its RSS summed: {rss:,.0f} MB)",
                     peak < RSS_LIMIT_MB,
                 )
             )

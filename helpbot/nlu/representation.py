@@ -33,6 +33,28 @@ EMBEDDING_DIM = 256
 _PREFIX_MARK = "zq"  # training.model_text appends word prefixes marked like this
 
 
+_SAFETENSORS_TYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64}
+
+
+def mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file, mapped read-only from the file rather than read
+    into memory: only the rows a message uses are ever paged in, and the pages are the
+    page cache's, shared by every process of the bot (``serve --workers N``)."""
+    with path.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    entry = header[name]
+    kind = _SAFETENSORS_TYPES.get(entry["dtype"])
+    if kind is None:  # a type numpy cannot map: read it the ordinary way
+        from safetensors.numpy import load_file
+
+        return np.ascontiguousarray(load_file(str(path))[name])
+    start, _end = entry["data_offsets"]
+    return np.memmap(
+        path, dtype=kind, mode="r", offset=8 + size + start, shape=tuple(entry["shape"])
+    )
+
+
 class WordLlamaEmbedder:
     """Mean-pooled, unit-length WordLlama embeddings of (already normalised) texts."""
 
@@ -40,7 +62,6 @@ class WordLlamaEmbedder:
     _lock = threading.Lock()
 
     def __init__(self, weights: Path, tokenizer: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
@@ -48,7 +69,7 @@ class WordLlamaEmbedder:
         self.tokenizer.no_truncation()
         # Kept as shipped (float16, 16 MB); rows are widened to float32 when averaged,
         # which gives exactly the same vectors as widening the whole table first.
-        self.matrix = np.ascontiguousarray(load_file(str(weights))["embedding.weight"])
+        self.matrix = mapped_tensor(weights, "embedding.weight")
 
     @staticmethod
     def files() -> tuple[Path, Path]:
@@ -65,7 +86,7 @@ class WordLlamaEmbedder:
 
     @classmethod
     def shared(cls) -> WordLlamaEmbedder:
-        """One copy per process (32 MB of float32), loaded on first use."""
+        """One per process, loaded on first use."""
         with cls._lock:
             if cls._shared is None:
                 cls._shared = cls(*cls.files())

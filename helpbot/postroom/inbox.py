@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import BigInteger, Integer, and_, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from helpbot.store import models
 from helpbot.store.records import Store
@@ -38,6 +38,9 @@ class Event:
     payload: dict[str, Any]
     attempts: int
     received_at: datetime
+    # Something later of the same conversation was waiting when this was claimed: once
+    # this is done, that one is due at once.
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,62 @@ async def status_counts(
     return found
 
 
+_EVENTS = models.InboxEvent.__table__
+# Rows per INSERT when many deliveries are stored together (well under SQLite's limit
+# of bound values in one statement).
+STORE_CHUNK = 200
+
+_FINISH = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(
+        status=DONE,
+        outcome=bindparam("b_outcome"),
+        finished_at=bindparam("now", type_=models.UTCDateTime()),
+        error_class=None,
+    )
+)
+_CLAIMS: dict[tuple[bool, bool], Any] = {}
+
+
+def _claim_query(postgres: bool, only: bool) -> Any:
+    """The claim, built once per shape: the oldest due event of each conversation that
+    has nothing older still pending (by the platform's own order where it has one)."""
+    key = (postgres, only)
+    if key not in _CLAIMS:
+        event = _EVENTS
+        earlier = _EVENTS.alias("earlier")
+        later = _EVENTS.alias("later")
+        more = exists().where(
+            later.c.conversation == event.c.conversation,
+            later.c.status == PENDING,
+            later.c.id != event.c.id,
+        )
+        query = (
+            select(event, more.label("more"))
+            .where(
+                event.c.status == PENDING,
+                event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
+                ~exists().where(
+                    and_(
+                        earlier.c.conversation == event.c.conversation,
+                        earlier.c.status == PENDING,
+                        func.coalesce(earlier.c.position, earlier.c.id)
+                        < func.coalesce(event.c.position, event.c.id),
+                    )
+                ),
+            )
+            .order_by(event.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+        )
+        if only:
+            query = query.where(event.c.id == bindparam("only", type_=BigInteger()))
+        if postgres:
+            query = query.with_for_update(skip_locked=True, of=event)
+        _CLAIMS[key] = query
+    return _CLAIMS[key]
+
+
 def _event(row: Any) -> Event:
     return Event(
         row.id,
@@ -80,6 +139,7 @@ def _event(row: Any) -> Event:
         row.payload,
         row.attempts,
         row.received_at,
+        bool(row.more),
     )
 
 
@@ -131,19 +191,7 @@ class Inbox:
         while self._to_store:
             batch, self._to_store = self._to_store, []
             try:
-                async with self.store.sessions.begin() as session:
-                    results = [
-                        bool(
-                            (
-                                await session.execute(
-                                    self.store._insert(models.InboxEvent)
-                                    .values(**row)
-                                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
-                                )
-                            ).rowcount
-                        )
-                        for row, _ in batch
-                    ]
+                results = await self._insert([row for row, _ in batch])
             except Exception as error:
                 for _, stored in batch:
                     if not stored.done():
@@ -153,44 +201,54 @@ class Inbox:
                 if not stored.done():
                     stored.set_result(result)
 
+    async def _insert(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Store rows in one transaction, a statement per ``STORE_CHUNK`` of them; for each,
+        whether it was new (a key already stored, or twice in ``rows``, is not)."""
+        first: dict[tuple[str, str], int] = {}
+        for index, row in enumerate(rows):
+            first.setdefault((row["channel"], row["event_key"]), index)
+        fresh = [rows[index] for index in sorted(first.values())]
+        inserted: set[tuple[str, str]] = set()
+        # Each row stands alone (a repeat is skipped, not an error): a chunk is its own
+        # transaction, so one statement and one round trip.
+        async with self.store.connection(autocommit=True) as connection:
+            for start in range(0, len(fresh), STORE_CHUNK):
+                statement = (
+                    self.store._insert(_EVENTS)
+                    .values(fresh[start : start + STORE_CHUNK])
+                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                    .returning(_EVENTS.c.channel, _EVENTS.c.event_key)
+                )
+                result = await connection.execute(statement)
+                inserted.update((r.channel, r.event_key) for r in result)
+        return [
+            first[(row["channel"], row["event_key"])] == index
+            and (row["channel"], row["event_key"]) in inserted
+            for index, row in enumerate(rows)
+        ]
+
     async def claim(
         self, session: AsyncSession, limit: int = 1, *, only: int | None = None
     ) -> list[Event]:
         """Up to ``limit`` events to handle now, each the oldest waiting in its
         conversation (so no two share one), locked to this transaction: call inside a
         unit. ``only`` takes that one event, if it is still due."""
-        event = models.InboxEvent
-        earlier = aliased(models.InboxEvent)
-        query = (
-            select(event.__table__)
-            .where(
-                event.status == PENDING,
-                event.next_attempt_at <= models.utcnow(),
-                ~exists().where(
-                    and_(
-                        earlier.conversation == event.conversation,
-                        earlier.status == PENDING,
-                        func.coalesce(earlier.position, earlier.id)
-                        < func.coalesce(event.position, event.id),
-                    )
-                ),
-            )
-            .order_by(event.id)
-            .limit(limit)
-        )
-        if only is not None:
-            query = query.where(event.id == only)
-        if self.store.postgres:
-            query = query.with_for_update(skip_locked=True, of=event.__table__)
-        return [_event(row) for row in await session.execute(query)]
+        query = _claim_query(self.store.postgres, only is not None)
+        values: dict[str, Any] = {"now": models.utcnow(), "limit": limit, "only": only}
+        async with self.store.connection() as connection:
+            return [_event(row) for row in await connection.execute(query, values)]
 
     async def finish(self, session: AsyncSession, event_id: int, outcome: str) -> None:
-        await session.execute(
-            update(models.InboxEvent)
-            .execution_options(synchronize_session=False)
-            .where(models.InboxEvent.id == event_id)
-            .values(status=DONE, outcome=outcome, finished_at=models.utcnow(), error_class=None)
-        )
+        await self.finish_many(session, [(event_id, outcome)])
+
+    async def finish_many(self, session: AsyncSession, done: Sequence[tuple[int, str]]) -> None:
+        """Mark events done (with each one's outcome) inside the unit that handled them."""
+        if not done:
+            return
+        now = models.utcnow()
+        marks = [{"event_id": id_, "b_outcome": outcome, "now": now} for id_, outcome in done]
+        async with self.store.connection() as connection:
+            await connection.execute(_FINISH, marks)
 
     async def failed(self, event: Event, error: BaseException) -> bool:
         """Handling raised: try again later, or park it after the last try. True if parked."""

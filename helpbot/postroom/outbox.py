@@ -8,14 +8,26 @@ anything is posted in it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from helpbot.desk.actions import (
     TENANT_RELAY,
@@ -57,6 +69,8 @@ class Item:
     attempts: int
     deliver_until: datetime
     message_id: int | None
+    # More of its lane was waiting behind it when it was taken: due once this is done.
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,79 @@ class Report:
     payload: dict[str, Any]
 
 
+_ITEMS = models.OutboxItem.__table__
+_SENT = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        status=SENT,
+        lease_until=None,
+        finished_at=bindparam("now", type_=models.UTCDateTime()),
+        last_error=None,
+        external_id=bindparam("external", type_=String()),
+    )
+)
+# Whether more of the taken item's lane waits behind it. Written out: SQLite's RETURNING
+# is rendered with bare column names, which would make a correlated subquery compare each
+# column with itself.
+_MORE_IN_LANE = literal_column(
+    f"EXISTS (SELECT 1 FROM outbox AS later WHERE later.lane = outbox.lane"
+    f" AND later.status = '{PENDING}' AND later.id > outbox.id)",
+    Boolean(),
+).label("more")
+_TAKES: dict[bool, Any] = {}
+
+
+def _take_query(postgres: bool) -> Any:
+    """``Outbox.take``'s statement, built once per database: on PostgreSQL the picked rows
+    are locked (``SKIP LOCKED``) so processes taking at once each get different ones."""
+    if postgres not in _TAKES:
+        item = _ITEMS
+        earlier = _ITEMS.alias("earlier")
+        now = bindparam("now", type_=models.UTCDateTime())
+        heads = (
+            select(item.c.id)
+            .where(
+                item.c.status == PENDING,
+                item.c.next_attempt_at <= now,
+                ~exists().where(
+                    and_(
+                        earlier.c.lane == item.c.lane,
+                        earlier.c.status.in_(UNFINISHED),
+                        earlier.c.id < item.c.id,
+                    )
+                ),
+            )
+            .order_by(item.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+        )
+        if postgres:
+            heads = heads.with_for_update(skip_locked=True)
+        _TAKES[postgres] = (
+            update(item)
+            .where(item.c.id.in_(heads.scalar_subquery()), item.c.status == PENDING)
+            .values(
+                status=SENDING,
+                lease_until=bindparam("lease_until", type_=models.UTCDateTime()),
+                attempts=item.c.attempts + 1,
+            )
+            .returning(*item.c, _MORE_IN_LANE)
+        )
+    return _TAKES[postgres]
+
+
+@functools.cache
+def _copy_sent(shape: tuple[str, ...]) -> Any:
+    """The update of sent messages' stored copies, for the columns in ``shape``."""
+    message = models.Message.__table__
+    values: dict[str, Any] = {"status": SENT}
+    if "external" in shape:
+        values["channel_message_id"] = bindparam("external", type_=String())
+    if "thread" in shape:
+        values["thread_id"] = bindparam("thread", type_=BigInteger())
+    return update(message).where(message.c.id == bindparam("message_id")).values(values)
+
+
 def _item(row: Any) -> Item:
     return Item(
         row.id,
@@ -77,6 +164,7 @@ def _item(row: Any) -> Item:
         row.attempts,
         row.deliver_until,
         row.message_id,
+        bool(getattr(row, "more", False)),
     )
 
 
@@ -118,30 +206,45 @@ class Outbox:
     ) -> int:
         """Add the desk's actions inside its unit of work; with each message, its stored copy
         for the history (status "queued" until the sender says otherwise)."""
+        await self.add(session, await self.rows(actions, origin=origin, event_id=event_id))
+        return len(actions)
+
+    async def rows(
+        self, actions: Sequence[Action], *, origin: str, event_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The outbox rows for the desk's actions, each message's stored copy written now
+        (inside the unit); ``add`` writes the rows, those of many events at once."""
         now = models.utcnow()
+        rows = []
         for action in actions:
             channel, lane = lane_of(action, origin)
             message_id = await self._stored_copy(action, now)
             until = now + (
                 BUTTON_ANSWER_WINDOW if isinstance(action, AnswerButton) else self.deliver_for
             )
-            session.add(
-                models.OutboxItem(
-                    event_id=event_id,
-                    channel=channel,
-                    lane=lane,
-                    kind=type(action).__name__,
-                    payload=encode_action(action),
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    deliver_until=until,
-                    message_id=message_id,
-                    created_at=now,
-                )
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "channel": channel,
+                    "lane": lane,
+                    "kind": type(action).__name__,
+                    "payload": encode_action(action),
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "deliver_until": until,
+                    "message_id": message_id,
+                    "created_at": now,
+                }
             )
-        await session.flush()
-        return len(actions)
+        return rows
+
+    async def add(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Write outbox rows in the unit, in order (the order within a lane is the order
+        of sending)."""
+        if rows:
+            async with self.store.connection() as connection:
+                await connection.execute(insert(_ITEMS), list(rows))
 
     async def _stored_copy(self, action: Action, now: datetime) -> int | None:
         """The history row for a message we send; the case timeline gets the bot's replies."""
@@ -178,57 +281,18 @@ class Outbox:
             )
         return message.id
 
-    async def heads(self, limit: int, busy: frozenset[str] = frozenset()) -> list[Item]:
-        """The oldest due item of up to ``limit`` lanes that have nothing older unfinished
-        (and are not ``busy`` in this process). Only a look: ``begin`` takes one."""
+    async def take(self, limit: int, lease: timedelta) -> list[Item]:
+        """Up to ``limit`` items to send now, marked "sending" in a transaction committed
+        before any of their requests goes out (if the process dies mid-send, each is known
+        to be cut off): the oldest due item of each lane that has nothing older unfinished,
+        picked and marked in one statement, so two processes never take the same one."""
         if limit <= 0:
             return []
-        item = models.OutboxItem
-        earlier = aliased(models.OutboxItem)
-        query = (
-            select(item.__table__)
-            .where(
-                item.status == PENDING,
-                item.next_attempt_at <= models.utcnow(),
-                ~exists().where(
-                    and_(
-                        earlier.lane == item.lane,
-                        earlier.status.in_(UNFINISHED),
-                        earlier.id < item.id,
-                    )
-                ),
-            )
-            .order_by(item.id)
-            .limit(limit + len(busy))
-        )
-        async with self.store.sessions() as session:
-            rows = list(await session.execute(query))
-        return [_item(row) for row in rows if row.lane not in busy][:limit]
-
-    async def begin(self, item: Item, lease: timedelta) -> Item | None:
-        """Mark one item "sending", committed just before its request goes out: if the
-        process dies now, the item is known to be cut off mid-send. None if another
-        process took it first, or it is no longer due."""
-        async with self.store.sessions.begin() as session:
-            result = await session.execute(
-                update(models.OutboxItem)
-                .execution_options(synchronize_session=False)
-                .where(
-                    models.OutboxItem.id == item.id,
-                    models.OutboxItem.status == PENDING,
-                    # Another process may have tried it since ``heads`` and been told
-                    # to wait (a rate limit): its wait is honoured here too.
-                    models.OutboxItem.next_attempt_at <= models.utcnow(),
-                )
-                .values(
-                    status=SENDING,
-                    lease_until=models.utcnow() + lease,
-                    attempts=models.OutboxItem.attempts + 1,
-                )
-            )
-        if not result.rowcount:
-            return None
-        return replace(item, attempts=item.attempts + 1)
+        now = models.utcnow()
+        values = {"now": now, "limit": limit, "lease_until": now + lease}
+        async with self.store.connection(autocommit=True) as connection:
+            rows = list(await connection.execute(_take_query(self.store.postgres), values))
+        return sorted((_item(row) for row in rows), key=lambda item: item.id)
 
     async def cut_off(self, everything: bool = False) -> list[Item]:
         """Items whose sender stopped mid-send (a crash, a kill): their lease ran out, or,
@@ -244,34 +308,27 @@ class Outbox:
         """Record sends that went through, many in one transaction (by primary key)."""
         now = models.utcnow()
         items = [
-            {
-                "id": item.id,
-                "status": SENT,
-                "lease_until": None,
-                "finished_at": now,
-                "last_error": None,
-                "external_id": delivered.external_id,
-            }
+            {"item_id": item.id, "now": now, "external": delivered.external_id}
             for item, delivered in done
         ]
         copies = []
         for item, delivered in done:
             if item.message_id is None:
                 continue
-            copy: dict[str, Any] = {"id": item.message_id, "status": SENT}
+            copy: dict[str, Any] = {"message_id": item.message_id}
             if delivered.external_id is not None:
-                copy["channel_message_id"] = delivered.external_id
+                copy["external"] = delivered.external_id
             if delivered.thread_id is not None:
-                copy["thread_id"] = delivered.thread_id
+                copy["thread"] = delivered.thread_id
             copies.append(copy)
-        async with self.store.sessions.begin() as session:
-            await session.execute(update(models.OutboxItem), items)
-            # One statement per shape of row: bulk updates by key need the same columns.
+        async with self.store.connection() as connection:
+            await connection.execute(_SENT, items)
+            # One statement per shape of row: updates by key need the same columns.
             shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for copy in copies:
                 shapes.setdefault(tuple(sorted(copy)), []).append(copy)
-            for rows in shapes.values():
-                await session.execute(update(models.Message), rows)
+            for shape, rows in shapes.items():
+                await connection.execute(_copy_sent(shape), rows)
 
     async def later(self, item: Item, after: float, reason: str) -> None:
         async with self.store.sessions.begin() as session:
@@ -341,15 +398,6 @@ class Outbox:
         """Per status: how many, and when the oldest still there was queued."""
         statuses = (PENDING, SENDING, SENT, UNDELIVERED, UNCONFIRMED)
         return await status_counts(self.store, models.OutboxItem, "created_at", statuses)
-
-    async def next_due(self) -> datetime | None:
-        """When the earliest waiting item falls due (to sleep until then)."""
-        item = models.OutboxItem
-        async with self.store.sessions() as session:
-            when = await session.scalar(
-                select(func.min(item.next_attempt_at)).where(item.status == PENDING)
-            )
-        return models.UTCDateTime().process_result_value(when, None) if when else None
 
     async def has_unfinished(self) -> bool:
         async with self.store.sessions() as session:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -74,6 +75,10 @@ class Sender:
         self.policy = policy or SendPolicy()
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
+        self._sending: dict[asyncio.Task[None], tuple[Item, int]] = {}
+        self._queued = 0  # how many times this process's workers committed sends
+        self._full = False  # the last take filled every free place: more may be due
+        self._retries: list[float] = []  # loop times at which items put back fall due
         self.busy_lanes: set[str] = set()
         self._to_record: list[tuple[Item, Delivered, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
@@ -111,7 +116,7 @@ class Sender:
             self.wake.clear()
             free = self.policy.concurrency - len(self.in_flight)
             try:
-                items = await self.outbox.heads(free, frozenset(self.busy_lanes))
+                items = await self.outbox.take(free, self.policy.lease)
                 pause = 0.0
             except Exception as error:
                 pause = min(10.0, max(0.2, pause * 2))
@@ -120,24 +125,31 @@ class Sender:
                 )
                 await asyncio.sleep(pause)
                 continue
+            self._full = len(items) >= free
             for item in items:
                 self.busy_lanes.add(item.lane)
                 task = asyncio.get_running_loop().create_task(self._take(item))
                 self.in_flight.add(task)
+                self._sending[task] = (item, self._queued)
                 task.add_done_callback(self._finished)
-            if items and len(self.in_flight) < self.policy.concurrency:
-                continue
+            # A take that did not fill every free place took everything due: the next
+            # look waits for news (a commit, a finished send with more behind it).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), await self._idle_wait())
+                await asyncio.wait_for(self.wake.wait(), self._idle_wait())
 
-    async def _idle_wait(self) -> float:
-        try:
-            due = await self.outbox.next_due()
-        except Exception:
-            return 1.0
-        if due is None:
-            return 1.0
-        return min(1.0, max(0.01, (due - models.utcnow()).total_seconds()))
+    def _idle_wait(self) -> float:
+        """Until the next wake (this process's worker committed sends; a send finished
+        with more of its lane behind it) or until an item this process put back falls
+        due, and at most a second: what other processes put back is found by then."""
+        now = asyncio.get_running_loop().time()
+        if self._retries and self._retries[0] <= now:
+            while self._retries and self._retries[0] <= now:
+                heapq.heappop(self._retries)
+            return 0.0
+        return min(1.0, self._retries[0] - now) if self._retries else 1.0
+
+    def _retry_in(self, seconds: float) -> None:
+        heapq.heappush(self._retries, asyncio.get_running_loop().time() + seconds)
 
     async def _settle_cut_off(self, *, everything: bool) -> None:
         try:
@@ -150,17 +162,32 @@ class Sender:
                 continue  # still being sent here: slow, not cut off; its outcome will come
             await self._give_up(item, _readable(item), UNCONFIRMED, "stopped mid-send")
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self.in_flight.discard(task)
+    def queued(self) -> None:
+        """A worker of this process committed sends: look at once."""
+        self._queued += 1
         self.wake.set()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        """A send is settled: look again if its lane may have more waiting (it had when
+        taken, or a worker has committed sends since, which may be behind it), or if the
+        last look left due items for want of a free place. With other processes on the
+        outbox, always: their workers' commits are not seen here."""
+        self.in_flight.discard(task)
+        taken = self._sending.pop(task, None)
+        if (
+            taken is None
+            or not self.single_process
+            or self._full
+            or taken[0].more
+            or taken[1] != self._queued
+        ):
+            self.wake.set()
 
     async def _take(self, item: Item) -> None:
         try:
-            taken = await self.outbox.begin(item, self.policy.lease)
-            if taken is not None:
-                await self._send(taken)
-        except Exception as error:  # the store went away before the send began
-            log.warning("outbox %s not begun: %s", item.id, type(error).__name__)
+            await self._send(item)
+        except Exception as error:  # its lease runs out and it is settled as cut off
+            log.warning("outbox %s not settled: %s", item.id, type(error).__name__)
         finally:
             self.busy_lanes.discard(item.lane)
 
@@ -179,6 +206,7 @@ class Sender:
                 reason = outcome.reason
                 log.info("outbox %s: %s; again in %.1fs", item.id, reason, wait)
                 await self._record(lambda: self.outbox.later(item, wait, reason))
+                self._retry_in(wait)
         except Undeliverable as outcome:
             await self._give_up(item, action, UNDELIVERED, outcome.reason)
         except OutcomeUnknown as outcome:
@@ -193,6 +221,7 @@ class Sender:
                 await self._give_up(item, action, UNDELIVERED, fault)
             else:
                 await self._record(lambda: self.outbox.later(item, wait, fault))
+                self._retry_in(wait)
         else:
             await self._sent(item, delivered)
 

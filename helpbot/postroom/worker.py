@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,7 @@ class Worker:
         concurrency: int = 1,
         batch: int = 32,
         committed: Callable[[], None] = lambda: None,
+        single_process: bool = False,
     ) -> None:
         self.store = store
         self.inbox = inbox
@@ -48,6 +50,10 @@ class Worker:
         self.concurrency = concurrency
         self.batch = batch
         self.committed = committed
+        # SQLite: every event arrives through this process's inbox, so its ``arrived`` is
+        # the whole news. With other processes on the inbox, a turn that worked is
+        # followed at once by another (their events set no ``arrived`` here).
+        self.single_process = single_process
         self.busy = 0  # events being handled in this process now
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -75,7 +81,7 @@ class Worker:
         while not self._stopping.is_set():
             self.inbox.arrived.clear()
             try:
-                worked = await self.step()
+                worked, again = await self._turn()
                 pause = 0.0
             except Exception as error:  # the store is unreachable: wait, then try again
                 pause = min(STORE_DOWN_MAX_PAUSE, max(0.2, pause * 2))
@@ -84,7 +90,9 @@ class Worker:
                 )
                 await asyncio.sleep(pause)
                 continue
-            if not worked:
+            if not (worked and again):
+                # Set by anything accepted here since this turn began; other processes'
+                # events and retries falling due are found by the next poll.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.inbox.arrived.wait(), IDLE_POLL)
 
@@ -94,16 +102,37 @@ class Worker:
         speed on SQLite. If any of them raises, the batch rolls back and each is handled
         on its own, so one bad event never costs the others their work. False if nothing
         was due."""
+        worked, _again = await self._turn()
+        return worked
+
+    async def _turn(self) -> tuple[bool, bool]:
+        """``step``, and whether work it left is due at once (a full batch, a conversation
+        with more waiting, a failure); if not, the next turn waits for news instead of
+        asking the inbox again for nothing."""
         events: list[Event] = []
+        again = True
         try:
             async with self.store.unit() as session:
                 events = await self.inbox.claim(session, self.batch)
                 if not events:
-                    return False
+                    return False, False
+                again = (
+                    not self.single_process
+                    or len(events) >= self.batch
+                    or any(e.more for e in events)
+                )
                 self.busy += len(events)
+                rows: list[dict[str, Any]] = []
+                done: list[tuple[int, str]] = []
                 for event in events:
-                    await self._handle(session, event)
+                    actions, outcome = await self.handle(event)
+                    rows += await self.outbox.rows(actions, origin=event.channel, event_id=event.id)
+                    done.append((event.id, outcome))
+                # The batch's sends and done marks, a statement each, in the same commit.
+                await self.outbox.add(session, rows)
+                await self.inbox.finish_many(session, done)
         except Exception as error:
+            again = True
             if not events:
                 raise
             if len(events) == 1:
@@ -114,7 +143,7 @@ class Worker:
         finally:
             self.busy -= len(events)
         self.committed()
-        return True
+        return True, again
 
     async def _handle(self, session: AsyncSession, event: Event) -> None:
         actions, outcome = await self.handle(event)

@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
@@ -25,6 +35,18 @@ def deadline_on_or_before(day: date) -> ColumnElement[bool]:
         and_(case.acknowledged_on.is_(None), case.acknowledge_by <= day),
         and_(case.responded_on.is_(None), case.respond_by <= day),
     )
+
+
+_CASES = models.Case.__table__
+_CURRENT_CASE = (
+    select(_CASES)
+    .where(
+        _CASES.c.tenant_id == bindparam("tenant", type_=BigInteger()),
+        _CASES.c.status.in_(OPEN_STATUSES),
+    )
+    .order_by(_CASES.c.updated_at.desc(), _CASES.c.id.desc())
+    .limit(1)
+)
 
 
 class Casebook:
@@ -131,15 +153,12 @@ class Casebook:
                 .limit(1)
             )
 
-    async def current_case(self, tenant_id: int) -> models.Case | None:
-        """The tenant's most recently active open case: follow-ups belong to it."""
-        async with self.sessions() as session:
-            return await session.scalar(
-                select(models.Case)
-                .where(models.Case.tenant_id == tenant_id, models.Case.status.in_(OPEN_STATUSES))
-                .order_by(models.Case.updated_at.desc(), models.Case.id.desc())
-                .limit(1)
-            )
+    async def current_case(self, tenant_id: int) -> Row[Any] | None:
+        """The tenant's most recently active open case: follow-ups belong to it. Asked on
+        every private message, so a Core row (the case's columns by name), not a model."""
+        async with self.store.connection() as connection:
+            result = await connection.execute(_CURRENT_CASE, {"tenant": tenant_id})
+            return result.first()
 
     async def tenant_cases(self, tenant_id: int) -> list[models.Case]:
         async with self.sessions() as session:

@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CursorResult, Result, event, make_url
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -45,10 +45,7 @@ def create_engine(url: str) -> AsyncEngine:
         kwargs: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
         if in_memory:
             kwargs = {"poolclass": StaticPool}
-        database = make_url(url).database or ":memory:"
-        engine = create_async_engine(
-            url, hide_parameters=True, async_creator=creator(database), **kwargs
-        )
+        engine = create_async_engine(url, hide_parameters=True, **creator(url), **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(

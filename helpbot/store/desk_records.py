@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
+
 from helpbot.desk import events, records
 from helpbot.desk.ports import Records
 from helpbot.store import models
@@ -38,7 +40,7 @@ def chat_record(row: models.Chat) -> records.Chat:
     )
 
 
-def case_record(row: models.Case) -> records.Case:
+def case_record(row: models.Case | Row[Any]) -> records.Case:
     return records.Case(
         id=row.id,
         ref=row.ref,
@@ -69,7 +71,7 @@ def case_record(row: models.Case) -> records.Case:
     )
 
 
-def request_record(row: models.JoinRequest) -> records.JoinRequest:
+def request_record(row: models.JoinRequest | Row[Any]) -> records.JoinRequest:
     return records.JoinRequest(
         id=row.id,
         chat_id=row.chat_id,
@@ -267,7 +269,7 @@ class StoredCases:
         return await self.book.opened_from(origin, since)
 
     @staticmethod
-    def _one(row: models.Case | None) -> records.Case | None:
+    def _one(row: models.Case | Row[Any] | None) -> records.Case | None:
         return case_record(row) if row is not None else None
 
     async def by_id(self, case_id: int) -> records.Case | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, Row, bindparam, func, select, update
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
@@ -15,6 +15,18 @@ from helpbot.store.records import Store
 OPEN_REQUEST = ("asking", "rules")
 # Recorded with a group's messages but not posts by the member (flood counting).
 NOT_POSTS = ("join_request", "member_joined", "member_left", "button")
+
+
+_REQUESTS = models.JoinRequest.__table__
+_CURRENT_REQUEST = (
+    select(_REQUESTS)
+    .where(
+        _REQUESTS.c.person_id == bindparam("person", type_=BigInteger()),
+        _REQUESTS.c.status.in_(OPEN_REQUEST),
+    )
+    .order_by(_REQUESTS.c.id.desc())
+    .limit(1)
+)
 
 
 class Membership:
@@ -55,18 +67,12 @@ class Membership:
         async with self.sessions() as session:
             return await session.get(models.JoinRequest, request_id)
 
-    async def current_request(self, person_id: int) -> models.JoinRequest | None:
-        """The person's join conversation in progress (answering or reading the rules)."""
-        async with self.sessions() as session:
-            return await session.scalar(
-                select(models.JoinRequest)
-                .where(
-                    models.JoinRequest.person_id == person_id,
-                    models.JoinRequest.status.in_(OPEN_REQUEST),
-                )
-                .order_by(models.JoinRequest.id.desc())
-                .limit(1)
-            )
+    async def current_request(self, person_id: int) -> Row[Any] | None:
+        """The person's join conversation in progress (answering or reading the rules).
+        Asked on every private message, so a Core row (the columns by name), not a model."""
+        async with self.store.connection() as connection:
+            result = await connection.execute(_CURRENT_REQUEST, {"person": person_id})
+            return result.first()
 
     async def change_request(self, request_id: int, **values: Any) -> None:
         async with self.sessions.begin() as session:

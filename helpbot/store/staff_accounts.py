@@ -4,6 +4,7 @@ of failed sign-ins that throttles guessing per account and per address."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -32,9 +33,26 @@ FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()
+
+
+def _unguessable_hash() -> str:
+    """A hash in the hasher's own form and parameters whose password nobody knows (random
+    salt and digest), written out rather than computed: hashing at import would take
+    argon2's 64 MiB in every process of the bot while it starts, for nothing."""
+
+    def b64(size: int) -> str:
+        return base64.b64encode(secrets.token_bytes(size)).decode().rstrip("=")
+
+    return (
+        f"$argon2{_hasher.type.name.lower()}$v=19$m={_hasher.memory_cost},"
+        f"t={_hasher.time_cost},p={_hasher.parallelism}"
+        f"${b64(_hasher.salt_len)}${b64(_hasher.hash_len)}"
+    )
+
+
 # Verifying against this when the account does not exist costs the same time as a real
 # check, so a wrong email cannot be told from a wrong password by timing.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_DUMMY_HASH = _unguessable_hash()
 
 
 def _digest(token: str) -> str:
