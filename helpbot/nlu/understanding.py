@@ -145,6 +145,9 @@ class Understanding:
         self.knowledge = knowledge
         self.cues = cues
         self.risk_threshold = float(risk_threshold)
+        # The last message read: the desk classifies a message, then asks for a
+        # knowledge-base answer to the same text, which would read it again.
+        self._last: tuple[str, Classification] | None = None
 
     @classmethod
     def load(cls, pipeline_dir: Path, intents_dir: Path) -> Understanding:
@@ -171,7 +174,12 @@ class Understanding:
         Empty or whitespace-only messages are smalltalk (a stray tap of send);
         messages with no words are unclear; neither runs the model.
         """
-        return self.classify_many([text])[0]
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        read = self.classify_many([text])[0]
+        self._last = (text, read)
+        return read
 
     def classify_many(self, texts: Iterable[str]) -> list[Classification]:
         """Like ``classify`` for a batch, using ``nlp.pipe`` for throughput."""
