@@ -237,3 +237,20 @@ async def test_asking_for_a_person_joins_the_matter_in_hand(bot: BotUnderTest) -
     told = bot.replies_to(ann.id)[-1]
     assert "pass this to our team" in told and "A colleague will reply to you here." in told
     assert f"your case {repair.ref} (repair)" in told
+
+
+async def test_a_faint_follow_up_to_an_urgent_matter_is_filed_without_the_advice_again(
+    bot: BotUnderTest,
+) -> None:
+    """ "About a metre wide, since October" reads as faint small talk: it joins the
+    matter in hand, and the tenant is not given the emergency advice a second time."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    heard = len(bot.replies_to(ann.id))
+    follow_up = "about a metre wide, it's been there since October"
+    await bot.send(bot.tg.private_message(ann, follow_up))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert gas.ref in told and "0800 111 999" not in told
+    assert follow_up in await filed_on(bot, gas)
+    assert len(await cases(bot)) == 1

@@ -53,7 +53,7 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit)) is not None:
-        actions += await case_message(office, visit, matter.kind)
+        actions += await case_message(office, visit, matter.kind, follow_up=True)
     else:
         actions += await conversation(office, visit)
     # A sign of risk the intent did not cover still gets the safety line and a

@@ -31,12 +31,14 @@ RELAYED = frozenset({Content.PHOTO, Content.DOCUMENT, Content.VOICE, Content.VID
 
 
 async def case_message(
-    office: Office, visit: Visit, intent: str, *, own_matter: bool = False
+    office: Office, visit: Visit, intent: str, *, own_matter: bool = False, follow_up: bool = False
 ) -> list[Action]:
     """A case matter joins the tenant's current matter whatever its intent, or opens a
     new case (a first matter, or a clearly different urgent one: matters.py); the
     tenant is told which case it went to. ``own_matter``: the desk knows this is a new
-    matter (a complaint about a missed hazard step is its own case, on its own clock)."""
+    matter (a complaint about a missed hazard step is its own case, on its own clock).
+    ``follow_up``: a message read only faintly, joined to the matter in hand; it is
+    filed and acknowledged, and the matter's advice is not said again."""
     inbound = visit.inbound
     say = office.say
     current = None if own_matter else await current_matter(office, visit.person.id, visit.chat)
@@ -59,8 +61,10 @@ async def case_message(
     actions: list[Action] = []
     # Once a colleague has taken the case the bot stays quiet on it, except for
     # safety advice, which is never held back.
-    if case.assignee_id is None or intent in URGENT_INTENTS:
-        told = await tenant_reply(office, visit, case, intent, new=new)
+    if case.assignee_id is None or (intent in URGENT_INTENTS and not follow_up):
+        told = await tenant_reply(
+            office, visit, case, "follow_up" if follow_up else intent, new=new
+        )
         if talk.tenant:
             told = replace(told, text=f"{told.text}\n\n{talk.tenant}")
         actions.append(told)
