@@ -240,6 +240,8 @@ SAMPLE = {
     "dates": "We will make your home safe by Monday 13 April.\n",
     "what": "make your home safe by Monday 13 April",
     "kind": "repair",
+    "within": "24 hours",
+    "phone": "01278 444344",
 }
 
 

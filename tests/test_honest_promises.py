@@ -172,3 +172,17 @@ async def test_the_web_chat_alone_tells_a_visitor_to_call_not_that_anyone_was_to
                 reply = await ws.receive_json(timeout=10)
     assert "0800 111 999" in reply["text"] and "call us now" in reply["text"]
     assert promised(reply["text"]) == []
+
+
+async def test_without_a_staff_room_a_hazard_gets_the_legal_timescale_and_a_call_not_a_visit(
+    no_staff_room: BotUnderTest,
+) -> None:
+    """Awaab's Law's clock runs from when we hear, but with no staff room nobody here
+    is told: the tenant is not promised a visit by a date, and is asked to call."""
+    bot = no_staff_room
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "There is black mould on the bedroom wall"))
+    await bot.send(bot.tg.private_message(ann, "my baby is 4 months old"))
+    said = "\n".join(bot.replies_to(ann.id))
+    assert "We will come" not in said and "We will treat this" not in said
+    assert "please call us" in said and "01278 444344" in said

@@ -130,9 +130,16 @@ def plan_of(hazard: Hazard | None) -> str:
 
 
 def plan_text(office: Office, hazard: Hazard | None) -> str:
-    """What will happen and by when, in plain words."""
+    """What will happen and by when, in plain words; with no staff room nobody here is
+    told, so the tenant gets the date the law sets once we know, and is asked to call
+    (honest promises, issue 12)."""
     say = office.say
     plan = plan_of(hazard)
+    if not office.settings.staff_room and hazard is not None and plan in (EMERGENCY, SIGNIFICANT):
+        first = TIMESCALES[plan][MAKE_SAFE if plan == EMERGENCY else INVESTIGATE]
+        within = f"{first.hours} hours" if first.hours else f"{first.working_days} working days"
+        phone = office.settings.out_of_hours_phone
+        return say("hazards", f"plan_{plan}_call", within=within, phone=phone)
     if hazard is not None and plan == EMERGENCY:
         step = hazard.step(MAKE_SAFE)
         return say("hazards", "plan_emergency", due=tenant_due(step))
