@@ -267,3 +267,28 @@ def test_the_reading_age_check_can_fail(monkeypatch: pytest.MonkeyPatch) -> None
         "determinations regarding remediation necessitate comprehensive consultation."
     )
     assert _grade(hard, monkeypatch) > 6
+
+
+@pytest.mark.parametrize(
+    ("text", "damp_advice"),
+    [
+        ("There's black mould all over my bedroom wall and it's getting worse", True),
+        ("mould everywhere and water pouring through the light fitting", False),
+        ("damp in the hall and I can smell gas", False),
+    ],
+)
+def test_an_emergency_about_damp_and_mould_alone_gets_advice_about_damp_not_gas(
+    text: str, damp_advice: bool
+) -> None:
+    """The gas, fire and electrics advice is for those; mould read as an emergency gets
+    advice about mould (and still runs on the emergency clock until a colleague
+    decides)."""
+    from types import SimpleNamespace
+
+    from helpbot.desk.cases.promises import advice
+    from helpbot.desk.wording import Wording
+
+    office = SimpleNamespace(say=Wording.load(DEFAULT_INTENTS_DIR))
+    said = advice(office, "emergency", text)  # type: ignore[arg-type]
+    assert ("Damp and mould can harm your health" in said) is damp_advice
+    assert ("0800 111 999" in said) is not damp_advice

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from helpbot.desk.hazards.kinds import hazard_kinds
 from helpbot.desk.office import Office
 from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.settings import DeskSettings
@@ -57,7 +58,11 @@ def next_step(office: Office, intent: str, at: datetime, *, verified: bool = Fal
 
 
 def advice(office: Office, intent: str, text: str) -> str:
-    """The intent's own words; for safeguarding, the helplines this message needs."""
+    """The intent's own words; for safeguarding, the helplines this message needs; for
+    an emergency that names only damp and mould, advice about damp and mould rather
+    than gas, fire and electrics (Awaab's Law: it may still be an emergency hazard)."""
+    if intent == "emergency" and hazard_kinds(text) == ["damp_mould"]:
+        return office.say("intents", "emergency_damp")
     said = office.say("intents", intent)
     if intent == "safeguarding":
         said = "\n".join((said, signposts(office.say, text), office.say("next", "private")))
