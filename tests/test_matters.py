@@ -254,3 +254,28 @@ async def test_a_faint_follow_up_to_an_urgent_matter_is_filed_without_the_advice
     assert gas.ref in told and "0800 111 999" not in told
     assert follow_up in await filed_on(bot, gas)
     assert len(await cases(bot)) == 1
+
+
+async def test_a_gas_smell_while_a_mould_emergency_is_open_is_a_new_emergency(
+    bot: BotUnderTest,
+) -> None:
+    """Two emergencies, two matters: a gas smell is not more of the mould, though both
+    read as "emergency"; a follow-up about the same hazard still joins its case."""
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.private_message(
+            ann, "black mould all over the bedroom, it's spreading fast and my baby is wheezing"
+        )
+    )
+    first = await cases(bot)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    now = await cases(bot)
+    if first[0].kind == "emergency":
+        assert len(now) == 2 and now[1].kind == "emergency"
+        assert GAS in await filed_on(bot, now[1]) and GAS not in await filed_on(bot, now[0])
+        assert now[1].ref in bot.replies_to(ann.id)[-1] or any(
+            now[1].ref in said for said in bot.replies_to(ann.id)[-2:]
+        )
+    else:
+        # Read as a repair, the gas smell is a different urgent matter anyway.
+        assert len(now) == 2

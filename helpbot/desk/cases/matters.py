@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from helpbot.desk.hazards.kinds import hazard_kinds
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, Chat
 from helpbot.desk.visit import URGENT_INTENTS
@@ -109,6 +110,19 @@ def starts_new_matter(current: Case | None, intent: str) -> bool:
     if intent in URGENT_INTENTS:
         return not (current.urgent and current.kind == intent)
     return False
+
+
+async def another_hazard(office: Office, current: Case | None, intent: str, text: str) -> bool:
+    """Rule 2, for two emergencies: a message naming a hazard the urgent matter in hand
+    is not about (a gas smell while a mould emergency is open) is a different matter,
+    though both read as "emergency"."""
+    if current is None or not current.urgent or intent != current.kind:
+        return False
+    named = hazard_kinds(text)
+    if not named:
+        return False
+    hazard = await office.records.hazards.hazard(current.id)
+    return hazard is not None and hazard.kind not in ("other", *named)
 
 
 async def set_aside(office: Office, person_id: int, chat: Chat, at: datetime) -> list[Case]:

@@ -50,15 +50,18 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         if moving_on.only_the_words and not urgent:
             return await new_matter(office, visit)
         actions += await new_matter_follows(office, visit)
+    covered: tuple[str, ...] = ()
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit)) is not None:
         actions += await case_message(office, visit, matter.kind, follow_up=True)
+        # More of an urgent matter: its safety advice was given and colleagues know.
+        covered = (matter.kind,) if matter.urgent else ()
     else:
         actions += await conversation(office, visit)
     # A sign of risk the intent did not cover still gets the safety line and a
     # colleague's look (issue 13).
-    actions += await safety_net.catch(office, visit, where="private chat")
+    actions += await safety_net.catch(office, visit, where="private chat", covered=covered)
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
     return actions

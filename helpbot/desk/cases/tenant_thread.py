@@ -10,7 +10,12 @@ from datetime import timedelta
 from helpbot.desk.actions import Action, Button, PostToStaff, SendText
 from helpbot.desk.buttons import NewMatter
 from helpbot.desk.cases import identity_check
-from helpbot.desk.cases.matters import current_matter, recently_finished, starts_new_matter
+from helpbot.desk.cases.matters import (
+    another_hazard,
+    current_matter,
+    recently_finished,
+    starts_new_matter,
+)
 from helpbot.desk.cases.promises import advice, first_reply, next_step
 from helpbot.desk.cases.topics import (
     KIND_NAMES,
@@ -42,7 +47,10 @@ async def case_message(
     inbound = visit.inbound
     say = office.say
     current = None if own_matter else await current_matter(office, visit.person.id, visit.chat)
-    case = None if starts_new_matter(current, intent) else current
+    different = starts_new_matter(current, intent)
+    if not different and not follow_up:
+        different = await another_hazard(office, current, intent, inbound.text)
+    case = None if different else current
     new = case is None
     if case is None and await too_many_from_origin(office, inbound):
         # Anonymous web visitors from one address cannot flood the staff room; an

@@ -45,7 +45,13 @@ def risks(visit: Visit) -> tuple[str, ...]:
 
 
 async def catch(
-    office: Office, visit: Visit, *, where: str, public: bool = False, answering: bool = False
+    office: Office,
+    visit: Visit,
+    *,
+    where: str,
+    public: bool = False,
+    answering: bool = False,
+    covered: tuple[str, ...] = (),
 ) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
@@ -53,8 +59,9 @@ async def catch(
     and a group lectured on guesses ("scared of spiders", "the bins are on fire lol")
     learns to ignore the bot. A colleague is asked to look instead; a message the bot
     is sure is urgent gets the group's emergency reply from community/ (3.12).
-    ``answering``: the message answers the desk's own question (see below)."""
-    labels = risks(visit)
+    ``answering``: the message answers the desk's own question (see below).
+    ``covered``: labels the matter in hand already is (its advice was given)."""
+    labels = tuple(label for label in risks(visit) if label not in covered)
     if not labels:
         return []
     inbound = visit.inbound
