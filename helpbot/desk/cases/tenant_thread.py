@@ -96,11 +96,19 @@ async def tenant_reply(
         # Safety advice is never held back; a request for a person is passed on.
         then = next_step(office, intent, inbound.received_at)
         parts = [advice(office, intent, inbound.text), then, *parts]
-    if inbound.content is not Content.TEXT:
-        return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id)
+    text = "\n\n".join(parts)
+    return reply(
+        inbound, text, intent=intent, case_id=case.id, buttons=new_problem(office, visit, case)
+    )
+
+
+def new_problem(office: Office, visit: Visit, case: Case) -> tuple[tuple[Button, ...], ...]:
+    """The "No, it's a new problem" button under a text filed on ``case`` as a follow-up,
+    which moves that message to a new case (new_matter.py); none under a file."""
+    if visit.inbound.content is not Content.TEXT:
+        return ()
     split = NewMatter(case.id, visit.message.id).data
-    button = Button(say("cases", "new_matter_button"), data=split)
-    return reply(inbound, "\n\n".join(parts), intent=intent, case_id=case.id, buttons=((button,),))
+    return ((Button(office.say("cases", "new_matter_button"), data=split),),)
 
 
 async def opening_reply(office: Office, visit: Visit, case: Case, intent: str) -> str:

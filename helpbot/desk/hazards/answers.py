@@ -14,10 +14,9 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from helpbot.desk.actions import Action, Button
-from helpbot.desk.buttons import NewMatter
+from helpbot.desk.actions import Action
 from helpbot.desk.cases.matters import current_matter
-from helpbot.desk.cases.tenant_thread import file_message, to_staff
+from helpbot.desk.cases.tenant_thread import file_message, new_problem, to_staff
 from helpbot.desk.cases.topics import KIND_NAMES, to_topic
 from helpbot.desk.events import Content
 from helpbot.desk.hazards import reading
@@ -148,10 +147,7 @@ async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None
         if model_urgent and visit.intent and office.say.has("safety_net", visit.intent):
             parts.append(office.say("safety_net", visit.intent))
         # As with any follow-up (cases/matters.py): one tap if it was a new problem.
-        split = Button(
-            office.say("cases", "new_matter_button"), NewMatter(case.id, visit.message.id).data
-        )
-        buttons: tuple[tuple[Button, ...], ...] = () if picture else ((split,),)
+        buttons = new_problem(office, visit, case)
         text = "\n\n".join(parts)
         actions.append(reply(inbound, text, intent="answer", case_id=case.id, buttons=buttons))
     return [*actions, *staff, *talk.staff]
