@@ -682,6 +682,9 @@ class FakeUnderstanding:
                 return Said(intent, {intent: 0.9})
         return Said("smalltalk", {"smalltalk": 0.9})
 
+    def read_ahead(self, texts: Sequence[str]) -> None:
+        pass
+
     def answer(self, text: str) -> Answered | None:
         return Answered("Our office is open 9 to 5.") if "open" in text.lower() else None
 

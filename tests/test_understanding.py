@@ -427,3 +427,22 @@ def test_a_reworded_answer_keeps_the_pipeline_but_a_new_question_does_not(
         entry.format("Ring us.").replace('"what is your number"', '"phone number please"')
     )
     assert data_hash(intents_dir) != before
+
+
+def test_a_batch_read_ahead_is_what_each_message_is_then_classified_as(
+    understanding: Understanding, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The post room reads a worker's batch in one pass; the desk then asks about each
+    message and must get the same reading without the model running again."""
+    texts = ["i can smell gas in the kitchen", "what's your phone number?", "thanks x"]
+    expected = [understanding.classify_many([t])[0] for t in texts]
+    understanding.read_ahead(texts)
+
+    def no_second_pass(batch: object) -> list[object]:
+        raise AssertionError("read twice")
+
+    monkeypatch.setattr(understanding, "classify_many", no_second_pass)
+    for text, read in zip(texts, expected, strict=True):
+        assert understanding.classify(text).intent == read.intent
+        # A batch sums in another order than one message: the same to float32 precision.
+        assert understanding.classify(text).scores == pytest.approx(read.scores, abs=1e-6)

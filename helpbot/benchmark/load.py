@@ -118,7 +118,9 @@ class Tenants:
                             "first_name": user["first_name"],
                         },
                         "from": user,
-                        "text": MESSAGES[i % len(MESSAGES)],
+                        # Unique, as tenants' messages are: no cache of readings (the
+                        # bot's or the echo bot's) can answer a repeat for free.
+                        "text": f"{MESSAGES[i % len(MESSAGES)]} ({self._next_update})",
                     },
                 }
             )

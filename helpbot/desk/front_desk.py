@@ -9,6 +9,7 @@ the web or the database: it works through the ports in ``ports.py`` (DESIGN.md).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from helpbot.desk.actions import Action, AnswerButton, PostToStaff
@@ -70,22 +71,17 @@ class Desk:
     def say(self) -> Wording:
         return self.office.say
 
+    def read_ahead(self, inbounds: Sequence[Inbound]) -> None:
+        """The messages of a batch that ``handle`` will classify, read in one pass."""
+        self.office.understanding.read_ahead([i.text for i in inbounds if _read(i)])
+
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""
         people = self.office.people
         person = await people.person(inbound.sender)
         chat = await people.chat(inbound.chat)
         classification: Classified | None = None
-        # Colleagues' words in the staff room (or console) are theirs, never classified.
-        # The whole message is read (nlu reads long ones in a bounded number of sentence
-        # windows, so an urgent sentence at the end of a ramble is not missed), and so is
-        # the caption of a photo, video, file or voice note.
-        if (
-            inbound.content in READ_CONTENT
-            and inbound.text.strip()
-            and not inbound.edited
-            and inbound.chat.kind not in (ChatKind.STAFF, ChatKind.CONSOLE)
-        ):
+        if _read(inbound):
             classification = self.office.understanding.classify(inbound.text)
         intent = classification.intent if classification else None
         message = await people.record_inbound(inbound, intent, chat_id=chat.id, person_id=person.id)
@@ -211,3 +207,17 @@ class Desk:
         """Run every minute or so: declines join requests left unanswered (3.6.2) and
         lifts cool-downs that have run out."""
         return await timeouts(self.office, now) + await lift_due(self.office, now)
+
+
+def _read(inbound: Inbound) -> bool:
+    """Whether the message is classified. Colleagues' words in the staff room (or
+    console) are theirs, never classified; the whole message is read (nlu reads long
+    ones in a bounded number of sentence windows, so an urgent sentence at the end of
+    a ramble is not missed), and so is the caption of a photo, video, file or voice
+    note."""
+    return (
+        inbound.content in READ_CONTENT
+        and bool(inbound.text.strip())
+        and not inbound.edited
+        and inbound.chat.kind not in (ChatKind.STAFF, ChatKind.CONSOLE)
+    )

@@ -66,6 +66,9 @@ class Understanding(Protocol):
 
     def classify(self, text: str) -> Classified: ...
 
+    def read_ahead(self, texts: Sequence[str]) -> None:
+        """Classify a batch at once; ``classify`` then finds them read (speed only)."""
+
     def answer(self, text: str) -> KnowledgeAnswer | None: ...
 
     def find_personal_data(self, text: str) -> Sequence[PersonalDatum]: ...

@@ -230,6 +230,15 @@ class KnowledgeBase:
             for entry_id, centroid in self._centroids.items()
         }
 
+        # The same for the centroids (already divided by their length): a question's
+        # centroid scores come from the features it has, not from every entry's words.
+        self._centroid_postings: dict[str, list[tuple[str, float]]] = {}
+        for entry_id, centroid in self._centroids.items():
+            norm = self._centroid_norms[entry_id]
+            for feature, weight in centroid.items():
+                self._centroid_postings.setdefault(feature, []).append((entry_id, weight / norm))
+        self._entry_of_row = [entry_id for entry_id, _ in self._vectors]
+
     @classmethod
     def load(cls, intents_dir: Path) -> KnowledgeBase:
         """Loads every ``intents/knowledge/*.toml``."""
@@ -252,6 +261,30 @@ class KnowledgeBase:
         for feature, weight in query.items():
             for index, row_weight in self._postings.get(feature, ()):
                 shared[index] = shared.get(index, 0.0) + weight * row_weight
+        if exclude_row is not None:
+            return self._scores_leaving_out(query, shared, exclude_row)
+        # Every entry scores at least 0 (weights are positive); only the phrasings and
+        # centroids sharing a feature with the question can score more.
+        best = dict.fromkeys(self._centroids, 0.0)
+        entry_of_row = self._entry_of_row
+        for index, score in shared.items():
+            entry_id = entry_of_row[index]
+            if score > best[entry_id]:
+                best[entry_id] = score
+        towards: dict[str, float] = {}
+        for feature, weight in query.items():
+            for entry_id, centroid_weight in self._centroid_postings.get(feature, ()):
+                towards[entry_id] = towards.get(entry_id, 0.0) + weight * centroid_weight
+        weight = self.centroid_weight
+        return {
+            entry_id: (closest, (1 - weight) * closest + weight * towards.get(entry_id, 0.0))
+            for entry_id, closest in best.items()
+        }
+
+    def _scores_leaving_out(
+        self, query: dict[str, float], shared: dict[int, float], exclude_row: int
+    ) -> dict[str, tuple[float, float]]:
+        """``_scores`` with one phrasing taken out of the book (``leave_one_out``)."""
         best: dict[str, float] = {}
         for index, (entry_id, _) in enumerate(self._vectors):
             if index == exclude_row:
@@ -259,13 +292,13 @@ class KnowledgeBase:
             score = shared.get(index, 0.0)
             if score > best.get(entry_id, -1.0):
                 best[entry_id] = score
-        left_out = self._vectors[exclude_row] if exclude_row is not None else None
+        left_out = self._vectors[exclude_row]
         weight = self.centroid_weight
         scores = {}
         for entry_id, closest in best.items():
             centroid = self._centroids[entry_id]
             norm = self._centroid_norms[entry_id]
-            if left_out is not None and left_out[0] == entry_id:
+            if left_out[0] == entry_id:
                 centroid = centroid.copy()
                 centroid.subtract(left_out[1])
                 norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0

@@ -17,6 +17,7 @@ from helpbot.desk.front_desk import Desk
 from helpbot.postroom.inbox import Event
 
 SYSTEM = "system"
+KEEP_TRANSLATED = 1024
 Translate = Callable[[dict[str, Any]], Inbound | None]
 
 
@@ -24,20 +25,44 @@ class Reception:
     def __init__(self, desk: Desk, translators: dict[str, Translate] | None = None) -> None:
         self.desk = desk
         self.translators: dict[str, Translate] = dict(translators or {})
+        # Events translated by ``prepare`` for the batch in hand, by event id.
+        self._translated: dict[int, Inbound | None] = {}
 
     def register(self, channel: str, translate: Translate) -> None:
         self.translators[channel] = translate
 
+    def prepare(self, events: Sequence[Event]) -> None:
+        """Before a batch is handled: translate its events once, and let the desk read
+        their words in one pass of the model instead of one pass each."""
+        if len(self._translated) > KEEP_TRANSLATED:  # left by batches that failed
+            self._translated.clear()
+        inbounds = []
+        for event in events:
+            translate = self.translators.get(event.channel)
+            if translate is None:
+                continue
+            try:
+                inbound = translate(event.payload)
+            except ValueError:
+                continue  # handled (as malformed) by __call__
+            self._translated[event.id] = inbound
+            if inbound is not None:
+                inbounds.append(inbound)
+        self.desk.read_ahead(inbounds)
+
     async def __call__(self, event: Event) -> tuple[Sequence[Action], str]:
         if event.channel == SYSTEM:
             return await self._system(event.payload)
-        translate = self.translators.get(event.channel)
-        if translate is None:
-            return [], "no-channel"
-        try:
-            inbound = translate(event.payload)
-        except ValueError:
-            return [], "malformed"
+        if event.id in self._translated:
+            inbound = self._translated.pop(event.id)
+        else:
+            translate = self.translators.get(event.channel)
+            if translate is None:
+                return [], "no-channel"
+            try:
+                inbound = translate(event.payload)
+            except ValueError:
+                return [], "malformed"
         if inbound is None:
             return [], "ignored"
         return await self.desk.handle(inbound), "done"

@@ -61,6 +61,7 @@ class PostRoom:
             batch=batch,
             committed=self.sender.queued,
             single_process=not store.postgres,
+            prepare=reception.prepare,
         )
 
     async def start(self) -> None:

@@ -42,8 +42,10 @@ class Worker:
         batch: int = 32,
         committed: Callable[[], None] = lambda: None,
         single_process: bool = False,
+        prepare: Callable[[Sequence[Event]], None] | None = None,
     ) -> None:
         self.store = store
+        self.prepare = prepare  # before a batch is handled (reading it in one pass)
         self.inbox = inbox
         self.outbox = outbox
         self.handle = handle
@@ -124,6 +126,8 @@ class Worker:
                 self.busy += len(events)
                 rows: list[dict[str, Any]] = []
                 done: list[tuple[int, str]] = []
+                if self.prepare is not None and len(events) > 1:
+                    self.prepare(events)
                 for event in events:
                     actions, outcome = await self.handle(event)
                     rows += await self.outbox.rows(actions, origin=event.channel, event_id=event.id)

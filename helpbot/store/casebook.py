@@ -47,6 +47,12 @@ _CURRENT_CASE = (
     .order_by(_CASES.c.updated_at.desc(), _CASES.c.id.desc())
     .limit(1)
 )
+_TENANT_CASES = (
+    select(_CASES)
+    .where(_CASES.c.tenant_id == bindparam("tenant", type_=BigInteger()))
+    .order_by(_CASES.c.id.desc())
+    .limit(20)
+)
 
 
 class Casebook:
@@ -160,15 +166,11 @@ class Casebook:
             result = await connection.execute(_CURRENT_CASE, {"tenant": tenant_id})
             return result.first()
 
-    async def tenant_cases(self, tenant_id: int) -> list[models.Case]:
-        async with self.sessions() as session:
-            rows = await session.scalars(
-                select(models.Case)
-                .where(models.Case.tenant_id == tenant_id)
-                .order_by(models.Case.id.desc())
-                .limit(20)
-            )
-            return list(rows)
+    async def tenant_cases(self, tenant_id: int) -> list[Row[Any]]:
+        """The tenant's latest cases, newest first: looked up on every private message
+        (the matter in hand), so Core on the unit's connection, not the ORM."""
+        async with self.store.connection() as connection:
+            return list(await connection.execute(_TENANT_CASES, {"tenant": tenant_id}))
 
     async def all_cases(self, status: str | None = None) -> list[models.Case]:
         async with self.sessions() as session:
