@@ -150,6 +150,7 @@ class Inbox:
         self.arrived = asyncio.Event()  # set whenever something is accepted here
         self._to_store: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._storer: asyncio.Task[None] | None = None
+        self._storing: Any = None
 
     async def accept(
         self,
@@ -211,21 +212,27 @@ class Inbox:
         inserted: set[tuple[str, str]] = set()
         # Each row stands alone (a repeat is skipped, not an error): a chunk is its own
         # transaction, so one statement and one round trip.
+        statement = self._store_statement()
         async with self.store.connection(autocommit=True) as connection:
             for start in range(0, len(fresh), STORE_CHUNK):
-                statement = (
-                    self.store._insert(_EVENTS)
-                    .values(fresh[start : start + STORE_CHUNK])
-                    .on_conflict_do_nothing(index_elements=["channel", "event_key"])
-                    .returning(_EVENTS.c.channel, _EVENTS.c.event_key)
-                )
-                result = await connection.execute(statement)
+                result = await connection.execute(statement, fresh[start : start + STORE_CHUNK])
                 inserted.update((r.channel, r.event_key) for r in result)
         return [
             first[(row["channel"], row["event_key"])] == index
             and (row["channel"], row["event_key"]) in inserted
             for index, row in enumerate(rows)
         ]
+
+    def _store_statement(self) -> Any:
+        """One statement for any number of rows (SQLAlchemy writes them as one multi-row
+        INSERT): compiled once, where ``.values(rows)`` was compiled afresh each time."""
+        if self._storing is None:
+            self._storing = (
+                self.store._insert(_EVENTS)
+                .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                .returning(_EVENTS.c.channel, _EVENTS.c.event_key)
+            )
+        return self._storing
 
     async def claim(
         self, session: AsyncSession, limit: int = 1, *, only: int | None = None

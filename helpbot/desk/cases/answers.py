@@ -8,7 +8,7 @@ import re
 from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
-from helpbot.desk.cases.matters import current_matter
+from helpbot.desk.cases.matters import InHand, current_matter
 from helpbot.desk.cases.tenant_thread import file_message, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
@@ -18,10 +18,10 @@ _THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|see you|see ya|cya|night|ttyl)\b", re.I)
 
 
-async def conversation(office: Office, visit: Visit) -> list[Action]:
+async def conversation(office: Office, visit: Visit, in_hand: InHand | None = None) -> list[Action]:
     """Questions, small talk and the rest. If a colleague has the tenant's case, the
     message goes to them and the bot stays out of it."""
-    current = await current_matter(office, visit.person.id, visit.chat)
+    current = await current_matter(office, visit.person.id, visit.chat, in_hand)
     actions: list[Action] = []
     if current is not None:
         await file_message(office, current.id, visit, intent=visit.intent)

@@ -94,13 +94,26 @@ async def open_matters(office: Office, person_id: int, chat: Chat) -> list[Case]
     return sorted(found, key=_activity, reverse=True)
 
 
-async def current_matter(office: Office, person_id: int, chat: Chat) -> Case | None:
+async def current_matter(
+    office: Office, person_id: int, chat: Chat, known: InHand | None = None
+) -> Case | None:
     """The matter the tenant's next message in ``chat`` belongs to, or None. For other
-    features too (the repair details dialogue asks about this case)."""
+    features too (the repair details dialogue asks about this case). ``known``: what a
+    caller looked up earlier in this visit with nothing changed since."""
+    if known is not None:
+        return known.case
     for case in await open_matters(office, person_id, chat):
         if joinable(case):
             return case
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class InHand:
+    """The matter in hand as looked up once for a message, passed on to the features that
+    ask again before anything has changed (one query on every message, not three)."""
+
+    case: Case | None
 
 
 def starts_new_matter(current: Case | None, intent: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
 from helpbot.desk.cases import identity_check
 from helpbot.desk.cases.answers import conversation
-from helpbot.desk.cases.matters import current_matter, says_new_matter
+from helpbot.desk.cases.matters import InHand, current_matter, says_new_matter
 from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
 from helpbot.desk.cases.tenant_thread import attachment, case_message
 from helpbot.desk.events import Content
@@ -31,7 +31,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     moving_on = says_new_matter(inbound.text) if inbound.content is Content.TEXT else None
     # A reply to the question the desk asked about a repair is its answer (issue 12),
     # unless the tenant says it is a new problem.
-    answered = await reply_to_question(office, visit) if moving_on is None else None
+    in_hand: InHand | None = None
+    if moving_on is None:
+        in_hand = InHand(await current_matter(office, visit.person.id, visit.chat))
+    answered = await reply_to_question(office, visit, in_hand) if in_hand is not None else None
     if answered is not None:
         caught = await safety_net.catch(office, visit, where="private chat", answering=True)
         return answered + caught
@@ -53,12 +56,12 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     covered: tuple[str, ...] = ()
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
-    elif (matter := await unsure_follow_up(office, visit)) is not None:
+    elif (matter := await unsure_follow_up(office, visit, in_hand)) is not None:
         actions += await case_message(office, visit, matter.kind, follow_up=True)
         # More of an urgent matter: its safety advice was given and colleagues know.
         covered = (matter.kind,) if matter.urgent else ()
     else:
-        actions += await conversation(office, visit)
+        actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
     # colleague's look (issue 13).
     actions += await safety_net.catch(office, visit, where="private chat", covered=covered)
@@ -87,7 +90,9 @@ FAINT_CHAT = 0.5
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 
 
-async def unsure_follow_up(office: Office, visit: Visit) -> Case | None:
+async def unsure_follow_up(
+    office: Office, visit: Visit, in_hand: InHand | None = None
+) -> Case | None:
     """The matter in hand, when this message is a faint reading of small talk or of
     nothing at all and the matter was active within the follow-up window."""
     classification = visit.classification
@@ -95,7 +100,7 @@ async def unsure_follow_up(office: Office, visit: Visit) -> Case | None:
         return None
     if float(classification.scores.get(visit.intent, 0.0)) >= FAINT_CHAT:
         return None
-    matter = await current_matter(office, visit.person.id, visit.chat)
+    matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
     if matter is None or matter.updated_at is None:
         return None
     if visit.inbound.received_at - matter.updated_at > FOLLOW_UP_WINDOW:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from helpbot.desk.actions import Action
-from helpbot.desk.cases.matters import current_matter
+from helpbot.desk.cases.matters import InHand, current_matter
 from helpbot.desk.cases.tenant_thread import file_message, new_problem, to_staff
 from helpbot.desk.cases.topics import KIND_NAMES, to_topic
 from helpbot.desk.events import Content
@@ -71,7 +71,9 @@ def by_cue(visit: Visit) -> bool:
     return visit.intent in URGENT_INTENTS and why.startswith("cue")
 
 
-async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None:
+async def reply_to_question(
+    office: Office, visit: Visit, in_hand: InHand | None = None
+) -> list[Action] | None:
     """The actions for a reply taken as the answer to the waiting question, or None when
     the message is not one (it then goes its usual way)."""
     inbound = visit.inbound
@@ -80,7 +82,7 @@ async def reply_to_question(office: Office, visit: Visit) -> list[Action] | None
         return None
     # The matter this message belongs to (cases/matters.py), so an answer is filed on
     # the case that asked, never on another open case.
-    case = await current_matter(office, visit.person.id, visit.chat)
+    case = await current_matter(office, visit.person.id, visit.chat, in_hand)
     if case is None or case.kind not in DIALOGUE_INTENTS:
         return None
     hazards = office.records.hazards
