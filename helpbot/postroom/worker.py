@@ -92,7 +92,12 @@ class Worker:
                 )
                 await asyncio.sleep(pause)
                 continue
-            if not (worked and again):
+            if worked and again:
+                # On SQLite the statements run inline and never give the loop a turn:
+                # let the webhook store what came in and the sender send what is
+                # committed before the next batch.
+                await asyncio.sleep(0)
+            else:
                 # Set by anything accepted here since this turn began; other processes'
                 # events and retries falling due are found by the next poll.
                 with contextlib.suppress(TimeoutError):
