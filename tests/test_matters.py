@@ -256,6 +256,22 @@ async def test_a_faint_follow_up_to_an_urgent_matter_is_filed_without_the_advice
     assert len(await cases(bot)) == 1
 
 
+async def test_gas_getting_stronger_after_the_gas_advice_is_filed_without_it_again(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the web chat: "it's getting stronger", taken as the answer to the
+    desk's question after a gas smell, got the gas line a second time."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "it's getting stronger"))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert gas.ref in told and "0800 111 999" not in told
+    assert "it's getting stronger" in await filed_on(bot, gas)
+    assert len(await cases(bot)) == 1
+
+
 async def test_a_gas_smell_while_a_mould_emergency_is_open_is_a_new_emergency(
     bot: BotUnderTest,
 ) -> None:

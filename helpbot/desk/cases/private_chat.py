@@ -36,7 +36,13 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         in_hand = InHand(await current_matter(office, visit.person.id, visit.chat))
     answered = await reply_to_question(office, visit, in_hand) if in_hand is not None else None
     if answered is not None:
-        caught = await safety_net.catch(office, visit, where="private chat", answering=True)
+        # An answer about an urgent matter: its safety advice was given when it was
+        # reported ("it's getting stronger" after a gas smell gets no second gas line).
+        case = in_hand.case if in_hand is not None else None
+        covered = (case.kind,) if case is not None and case.urgent else ()
+        caught = await safety_net.catch(
+            office, visit, where="private chat", answering=True, covered=covered
+        )
         return answered + caught
     if inbound.content is not Content.TEXT:
         return await captioned(office, visit)
