@@ -107,3 +107,23 @@ def test_profile_samples_are_charged_to_the_component_that_ran(tmp_path: Path) -
     assert own == {"sqlalchemy": 6, "spaCy/thinc/numpy": 3, "helpbot.postroom": 1}
     assert anywhere["helpbot.postroom"] == 10 and anywhere["helpbot.nlu"] == 3
     assert profiling.top_functions(raw)[0] == ("Worker.step (helpbot/postroom/worker.py)", 10)
+
+
+def test_with_several_rounds_each_row_is_the_median_round_and_a_failure_counts_as_slowest() -> None:
+    from helpbot.benchmark.__main__ import median_round
+    from helpbot.benchmark.load import PhaseResult
+    from helpbot.benchmark.scoreboard import Outcome, Setup
+
+    setup = Setup("helpbot", "sqlite", 0.0)
+
+    def round_at(throughput: float) -> Outcome:
+        # One update answered in 1/throughput seconds.
+        burst = measure([Posted(7, 1, first_post=0.0, accepted=0.0)], {7: [1 / throughput]})
+        assert isinstance(burst, PhaseResult)
+        return Outcome(setup, burst=burst)
+
+    rounds = [round_at(300.0), round_at(100.0), round_at(200.0)]
+    assert median_round(rounds) is rounds[2]
+    failed = Outcome(setup, problem="failed to start")
+    assert median_round([round_at(300.0), failed, round_at(200.0)]).burst is not None
+    assert median_round([failed, round_at(300.0)]) is failed  # the lower middle of two

@@ -15,7 +15,7 @@ THROUGHPUT_RATIO = 0.7
 LATENCY_HOLD = 0.10
 
 
-@dataclass
+@dataclass(frozen=True)
 class Setup:
     """One bot run: which bot, on which database, behind which round trip."""
 
