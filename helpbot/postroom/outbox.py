@@ -73,6 +73,21 @@ class Item:
     more: bool = False
 
 
+# The key in an outbox row (from ``rows``) that holds its message's history copy until
+# ``add`` writes it; not a column.
+COPY = "_copy"
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A message's history row, to be written with the others of its batch, and the case
+    whose timeline records it as the bot's reply (None for colleagues' words, relays and
+    staff notices)."""
+
+    row: dict[str, Any]
+    bot_reply_on: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """An inbox event about a send, stored in the same transaction as its outcome."""
@@ -212,13 +227,14 @@ class Outbox:
     async def rows(
         self, actions: Sequence[Action], *, origin: str, event_id: int | None = None
     ) -> list[dict[str, Any]]:
-        """The outbox rows for the desk's actions, each message's stored copy written now
-        (inside the unit); ``add`` writes the rows, those of many events at once."""
+        """The outbox rows for the desk's actions, each with its message's copy for the
+        history; ``add`` writes them all, those of many events at once (the copies in one
+        statement, then the rows that point at them)."""
         now = models.utcnow()
         rows = []
         for action in actions:
             channel, lane = lane_of(action, origin)
-            message_id = await self._stored_copy(action, now)
+            copy = await self._stored_copy(action)
             until = now + (
                 BUTTON_ANSWER_WINDOW if isinstance(action, AnswerButton) else self.deliver_for
             )
@@ -233,21 +249,37 @@ class Outbox:
                     "attempts": 0,
                     "next_attempt_at": now,
                     "deliver_until": until,
-                    "message_id": message_id,
+                    "message_id": None,
                     "created_at": now,
+                    COPY: copy,
                 }
             )
         return rows
 
     async def add(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Write outbox rows in the unit, in order (the order within a lane is the order
-        of sending)."""
-        if rows:
-            async with self.store.connection() as connection:
-                await connection.execute(insert(_ITEMS), list(rows))
+        of sending), after the history copies they point at."""
+        if not rows:
+            return
+        items = [{k: v for k, v in row.items() if k != COPY} for row in rows]
+        copied = [(item, row[COPY]) for item, row in zip(items, rows, strict=True) if row.get(COPY)]
+        ids = await self.store.add_messages([copy.row for _, copy in copied])
+        for (item, copy), message_id in zip(copied, ids, strict=True):
+            item["message_id"] = message_id
+            if copy.bot_reply_on is not None:
+                # The case timeline gets the bot's replies (not colleagues' own words).
+                await self.casebook.log(
+                    copy.bot_reply_on,
+                    "bot_reply",
+                    actor_kind="bot",
+                    text=copy.row["text"],
+                    detail={"message": message_id},
+                )
+        async with self.store.connection() as connection:
+            await connection.execute(insert(_ITEMS), items)
 
-    async def _stored_copy(self, action: Action, now: datetime) -> int | None:
-        """The history row for a message we send; the case timeline gets the bot's replies."""
+    async def _stored_copy(self, action: Action) -> Copy | None:
+        """The history row for a message we send (written by ``add``)."""
         if isinstance(action, SendText):
             where, text, thread = action.chat, action.text, action.thread_id
             intent, case_id = action.intent, action.case_id
@@ -266,7 +298,7 @@ class Outbox:
             if self.staff_chat is None:
                 return None
             where = self.staff_chat
-        message = await self.store.record_outbound(
+        row = await self.store.outbound_row(
             where,
             text,
             intent=intent,
@@ -275,11 +307,8 @@ class Outbox:
             thread_id=thread,
             case_id=case_id,
         )
-        if isinstance(action, SendText) and case_id is not None and action.author is None:
-            await self.casebook.log(
-                case_id, "bot_reply", actor_kind="bot", text=text, detail={"message": message.id}
-            )
-        return message.id
+        bot_reply = isinstance(action, SendText) and case_id is not None and action.author is None
+        return Copy(row, case_id if bot_reply else None)
 
     async def take(self, limit: int, lease: timedelta) -> list[Item]:
         """Up to ``limit`` items to send now, marked "sending" in a transaction committed

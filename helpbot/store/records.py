@@ -28,6 +28,8 @@ SEEN_REFRESH = timedelta(hours=1)
 _MESSAGES = models.Base.metadata.tables["messages"]
 _CHATS = models.Base.metadata.tables["chats"]
 _ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+# Many rows in one statement, their ids back in the order given.
+_ADD_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 # The session of the unit of work in progress in this task, if any.
 _AMBIENT: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
@@ -304,20 +306,51 @@ class Store:
         thread_id: int | None = None,
         case_id: int | None = None,
     ) -> models.Message:
-        chat = await self.chat(where)
-        return await self._add_message(
-            case_id=case_id,
-            chat_id=chat.id,
-            person_id=None,
-            direction="out",
-            content=events.Content.TEXT.value,
-            text=text,
+        values = await self.outbound_row(
+            where,
+            text,
             intent=intent,
             channel_message_id=channel_message_id,
-            thread_id=thread_id,
             status=status,
-            created_at=models.utcnow(),
+            thread_id=thread_id,
+            case_id=case_id,
         )
+        return await self._add_message(**values)
+
+    async def outbound_row(
+        self,
+        where: events.ChatRef,
+        text: str,
+        *,
+        intent: str | None,
+        channel_message_id: str | None,
+        status: str,
+        thread_id: int | None = None,
+        case_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The history row for a message we send, not yet written (``add_messages``)."""
+        chat = await self.chat(where)
+        return {
+            "case_id": case_id,
+            "chat_id": chat.id,
+            "person_id": None,
+            "direction": "out",
+            "content": events.Content.TEXT.value,
+            "text": text,
+            "intent": intent,
+            "channel_message_id": channel_message_id,
+            "thread_id": thread_id,
+            "status": status,
+            "created_at": models.utcnow(),
+        }
+
+    async def add_messages(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """History rows written together, one statement; their ids, in order."""
+        if not rows:
+            return []
+        async with self.connection() as connection:
+            result = await connection.execute(_ADD_MESSAGES, list(rows))
+            return [row.id for row in result]
 
     async def _add_message(self, **values: Any) -> models.Message:
         """One history row, written at once (two on every message: what came in, what

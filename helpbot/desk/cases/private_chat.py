@@ -39,9 +39,9 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         # An answer about an urgent matter: its safety advice was given when it was
         # reported ("it's getting stronger" after a gas smell gets no second gas line).
         case = in_hand.case if in_hand is not None else None
-        covered = (case.kind,) if case is not None and case.urgent else ()
+        given = (case.kind,) if case is not None and case.urgent else ()
         caught = await safety_net.catch(
-            office, visit, where="private chat", answering=True, covered=covered
+            office, visit, where="private chat", answering=True, covered=given
         )
         return answered + caught
     if inbound.content is not Content.TEXT:
