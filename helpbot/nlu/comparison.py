@@ -64,6 +64,9 @@ COLUMNS = (
     "challenge4 F1",
     "challenge4 emerg./safeg. recall",
     "challenge4 false alarms (other files / off-topic)",
+    "challenge5 F1",
+    "challenge5 emerg./safeg. recall",
+    "challenge5 false alarms (other files / off-topic)",
     "size MB",
     "RSS MB",
     "load s",
@@ -183,7 +186,7 @@ def compare(intents_dir: Path, work_dir: Path, seed: int = 0, out: TextIO = sys.
         }
         for split, result in results.items():
             row[f"{split} F1"] = round(result.macro_f1, 3)
-        for name in ("challenge3", "challenge4"):
+        for name in ("challenge3", "challenge4", "challenge5"):
             result = results.get(name)
             if result is None:
                 continue

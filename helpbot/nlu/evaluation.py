@@ -54,7 +54,8 @@ KB_GATED_SPLITS = ("heldout",)
 # invite tuning to it (its misses guided issue 13's third pass, so its figure is
 # already optimistic). challenge4 was measured once in pass three; it is used in pass
 # four to choose the representation and find weak kinds, so it is a development set
-# now (reported, not gated); challenge5 is the honest figure.
+# now (reported, not gated); challenge5 (written blind during pass four, measured once
+# at its end) is the honest figure, reported and not gated for the same reason.
 GATED_SPLITS = ("heldout", "challenge", "challenge2")
 URGENT = frozenset(SAFETY)
 DISSATISFIED = frozenset({"complaint", "repair", "hostile"})

@@ -57,7 +57,15 @@ FOLDS = 5  # cross-validation folds for choosing thresholds; fold 0 is the dev s
 DEV_SHARE = FOLDS  # one message in five goes to dev
 
 Split = Literal[
-    "train", "dev", "examples", "heldout", "challenge", "challenge2", "challenge3", "challenge4"
+    "train",
+    "dev",
+    "examples",
+    "heldout",
+    "challenge",
+    "challenge2",
+    "challenge3",
+    "challenge4",
+    "challenge5",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -68,6 +76,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge2",
     "challenge3",
     "challenge4",
+    "challenge5",
 )
 
 
