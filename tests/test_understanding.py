@@ -222,6 +222,7 @@ def test_safety_cues_catch_common_phrasings(text: str) -> None:
         "I've decided to repaint the kitchen",
         "the window handle fell off",
         "the sparkling wine at the party was lovely",
+        "the socket cover is cracked but it works fine, no sparks or anything",
     ],
 )
 def test_safety_cues_leave_everyday_phrases_alone(text: str) -> None:
@@ -243,6 +244,108 @@ def test_goodbyes_framed_as_paperwork_reach_the_safety_net(text: str) -> None:
     I'm gone"), so they only make the safety net add the line and tell a colleague."""
     cues = SafetyCues.load(INTENTS_DIR)
     assert "safeguarding" in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("what should I do if I smell gas", "emergency"),
+        ("the gas meter is hissing", "emergency"),
+        ("the smoke alarm is going off and there's a burning smell", "emergency"),
+        ("there is fire in the kitchen", "emergency"),
+        ("the bin store is on fire", "emergency"),
+        ("my co alarm keeps going off", "emergency"),
+        ("burst pipe in the loft", "emergency"),
+        ("I'm scared of him", "safeguarding"),
+        ("i can't go on", "safeguarding"),
+        ("this is goodbye", "safeguarding"),
+        ("sorry for being a burden", "safeguarding"),
+        ("my partner won't let me see my family", "safeguarding"),
+        ("he hits the kids when he's had a drink", "safeguarding"),
+        ("my grandad's lodger has taken over his pension", "safeguarding"),
+        ("you won't need to chase me for the rent any more after June", "safeguarding"),
+        ("a bloke keeps calling the girls over to his car by the park", "safeguarding"),
+    ],
+)
+def test_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no I can't send a photo",
+        "gas prices are up again and my direct debit has doubled",
+        "how often do you do gas safety checks?",
+        "the fire deal on that telly was a con",
+        "these new trainers are fire 🔥",
+        "that new coffee shop is smoking hot right now",
+        "the fire door on our landing doesn't close by itself",
+        "the smoke alarm keeps chirping, I think it needs a new battery",
+        "the carbon monoxide detector says end of life, can I get a new one",
+        "the pilot said we'd hit a bit of turbulence",
+        "you've sent me a threatening arrears letter when I've paid",
+        "goodbye, have a good weekend",
+        "sorry for the bother, can you fix my tap",
+        "the app won't let me log in",
+        "I'm afraid I can't make Tuesday",
+        "no point ringing, nobody ever answers",
+        "I burst into tears laughing",
+        "I'll give up my parking space if someone needs it",
+        "the socket cover is cracked but it works fine, no sparks or anything",
+        "the bedroom socket is dead, no burning smell, nothing",
+        "you won't need to chase me, I've paid it all today",
+        "the ice cream van calls the kids over with its music",
+    ],
+)
+def test_ordinary_messages_do_not_trip_the_safety_net_cues(text: str) -> None:
+    """Each flag costs a colleague's look and puts a safety line in front of a tenant who
+    asked about something else, so the broad cues leave everyday phrasing alone."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.risks(normalise(text)) == [], text
+
+
+def test_praise_that_says_on_fire_is_not_a_fire() -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise("that new chicken place is on fire, queue every night")) == []
+    assert cues.matches(normalise("the flat next door is on fire")) == ["emergency"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("every time I touch the radiator I get a tingle, something is live", "emergency"),
+        ("it's freezing in here and the baby's lips have gone blue", "emergency"),
+        ("the floor in the hall gave way under me", "emergency"),
+        ("a thief smashed the lock and now the door can't be locked", "emergency"),
+        ("the lift went up with my toddler still inside", "emergency"),
+        ("he grabbed me by the throat last night", "safeguarding"),
+        ("my brother keeps saying he's going to top himself", "safeguarding"),
+        ("I think a girl is being held against her will in the flat above", "safeguarding"),
+        ("I've got a non-molestation order and he's outside again", "safeguarding"),
+        ("tonight's the night I stop being a burden to everyone", "safeguarding"),
+    ],
+)
+def test_cues_added_in_the_fourth_pass_catch_danger(text: str, label: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.matches(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the old carpet on the stairs gave way to laminate",
+        "my inbox is flooded with spam",
+        "the kids were blue with cold after swimming lol",
+        "I touched the radiator and it was stone cold",
+        "the lift was out of order with nobody in it",
+        "tonight's the quiz night, see you there",
+    ],
+)
+def test_cues_added_in_the_fourth_pass_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
 
 
 def test_evaluation_messages_are_never_trained_on() -> None:

@@ -52,8 +52,10 @@ KB_GATED_SPLITS = ("heldout",)
 # urgent sentence buried, Awaab's Law hazards and coercive control) is reported, and
 # its figures are in intents/README.md; it is not gated because a gate on it would
 # invite tuning to it (its misses guided issue 13's third pass, so its figure is
-# already optimistic). challenge4 (written blind during that pass and measured once,
-# the honest figure) is reported, not gated, for the same reason.
+# already optimistic). challenge4 was measured once in pass three; it is used in pass
+# four to choose the representation and find weak kinds, so it is a development set
+# now (reported, not gated); challenge5 (written blind during pass four, measured once
+# at its end) is the honest figure, reported and not gated for the same reason.
 GATED_SPLITS = ("heldout", "challenge", "challenge2")
 URGENT = frozenset(SAFETY)
 DISSATISFIED = frozenset({"complaint", "repair", "hostile"})

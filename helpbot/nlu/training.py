@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from helpbot.nlu.representation import IntentHead
 
 # Bump when the way the pipeline is built changes, so ensure_trained rebuilds.
-TRAINING_VERSION = "6"
+TRAINING_VERSION = "7"
 METADATA_FILE = "thresholds.json"
 MODEL_DIR = "model"
 # Emergencies and safeguarding must not be missed: their thresholds are tuned for F2
@@ -57,7 +57,15 @@ FOLDS = 5  # cross-validation folds for choosing thresholds; fold 0 is the dev s
 DEV_SHARE = FOLDS  # one message in five goes to dev
 
 Split = Literal[
-    "train", "dev", "examples", "heldout", "challenge", "challenge2", "challenge3", "challenge4"
+    "train",
+    "dev",
+    "examples",
+    "heldout",
+    "challenge",
+    "challenge2",
+    "challenge3",
+    "challenge4",
+    "challenge5",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -68,6 +76,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge2",
     "challenge3",
     "challenge4",
+    "challenge5",
 )
 
 
@@ -734,7 +743,10 @@ def cross_validate(
     predicted = _decide(scores, thresholds, urgent)
     ece, _ = expected_calibration_error(scores, gold, predicted)
     risky = [bool(cues.risks(normalise(m.text))) for m in messages]
-    urgency = [max(urgent_score(s), u) for s, u in zip(scores, urgent, strict=True)]
+    # The safety net reads P(emergency) + P(safeguarding) only: on out-of-fold scores, at
+    # the same 98 % urgent recall, adding the urgent detector (the larger of the two)
+    # flagged 29 % of other messages instead of 24 % (the detector alone: 52 %).
+    urgency = [urgent_score(s) for s in scores]
     risk_threshold = choose_risk_threshold(urgency, gold, predicted, risky)
     handled = _handled(urgency, gold, predicted, risky, risk_threshold)
     without = _decide(scores, {**thresholds, URGENT: OFF}, urgent)
@@ -816,7 +828,7 @@ def choose_risk_threshold(
     URGENT_RECALL_TARGET of the urgent examples (out of fold) get urgent help or the
     safety net. Recall is the designed property; its cost is colleagues' look at
     the flagged messages, never an urgent case opened on a guess."""
-    for value in [round(0.5 - 0.025 * i, 3) for i in range(19)]:
+    for value in [round(0.5 - 0.0125 * i, 4) for i in range(37)]:
         handled = _handled(urgency, gold, predicted, risky, value)
         if handled["urgent_recall_with_net"] >= URGENT_RECALL_TARGET:
             return value

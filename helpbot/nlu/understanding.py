@@ -273,9 +273,9 @@ class Understanding:
                 f" {self.thresholds[URGENT]:.2f}{reasons.get(URGENT, '')}, the likelier"
                 f" of the two"
             )
-        peak = max(
-            [urgent_score(scores), urgent, *(urgent_score(c) for _, c in reading.parts)],
-        )
+        # The safety net reads P(emergency) + P(safeguarding), in the whole message or its
+        # most urgent window (training.cross_validate says why not the urgent detector).
+        peak = max([urgent_score(scores), *(urgent_score(c) for _, c in reading.parts)])
         risk, source = self._risk(text, intent, scores, peak)
         why = self._why(intent, scores, reasons)
         return Classification(intent, scores, why, risk, source, round(urgent, 4))
@@ -301,7 +301,7 @@ class Understanding:
         self, text: str, intent: str, scores: Mapping[str, float], urgency: float
     ) -> tuple[tuple[str, ...], str]:
         """Safety labels with a sign of risk that did not become the intent: a risk cue,
-        or the model's urgency (the urgent detector, or P(emergency) + P(safeguarding),
+        or the model's urgency (P(emergency) + P(safeguarding),
         in the whole message or its most urgent window) at least the safety net's
         threshold. For an urgent intent, only the other urgent label counts (a break-in
         read as safeguarding still gets the emergency line): a cue for it, or its own
