@@ -43,13 +43,14 @@ async def test_a_conversation_is_kept_in_order_with_times_in_utc(store: Store) -
         received_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
     )
     await store.record_inbound(said, "repair", chat_id=chat.id, person_id=person.id)
-    await store.record_outbound(
+    reply = await store.outbound_row(
         PRIVATE,
         "Thanks for reporting this.",
         intent="repair",
         channel_message_id="6",
         status="sent",
     )
+    await store.add_messages([reply])
     history = await store.chat_history(PRIVATE)
     assert [(m.direction, m.text, m.intent) for m in history] == [
         ("in", "My boiler is broken", "repair"),

@@ -295,28 +295,6 @@ class Store:
             created_at=inbound.received_at,
         )
 
-    async def record_outbound(
-        self,
-        where: events.ChatRef,
-        text: str,
-        *,
-        intent: str | None,
-        channel_message_id: str | None,
-        status: str,
-        thread_id: int | None = None,
-        case_id: int | None = None,
-    ) -> models.Message:
-        values = await self.outbound_row(
-            where,
-            text,
-            intent=intent,
-            channel_message_id=channel_message_id,
-            status=status,
-            thread_id=thread_id,
-            case_id=case_id,
-        )
-        return await self._add_message(**values)
-
     async def outbound_row(
         self,
         where: events.ChatRef,
