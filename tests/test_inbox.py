@@ -195,3 +195,33 @@ async def test_an_operator_sees_what_is_parked_and_how_long_it_waited_but_no_wor
     report = out.getvalue()
     assert "inbox parked: 1, oldest waiting" in report
     assert "ValueError" in report and "12345678" not in report
+
+
+async def test_a_backlog_is_taken_head_first_in_each_conversation_by_the_platforms_order(
+    store: Store,
+) -> None:
+    """After a restart with hundreds waiting, each claim takes only conversations' first
+    events, and "first" is the platform's order (Telegram's update_id), not the order the
+    deliveries happened to be stored in."""
+    inbox = Inbox(store)
+    # 40 conversations, 10 events each, stored newest-first within each conversation.
+    for conversation in range(40):
+        for position in reversed(range(10)):
+            await inbox.accept(
+                "telegram",
+                f"{conversation}-{position}",
+                f"chat:{conversation}",
+                {"n": position},
+                position=conversation * 100 + position,
+            )
+    seen: dict[str, list[int]] = {}
+
+    async def handle(event: Event) -> tuple[Sequence[Action], str]:
+        seen.setdefault(event.conversation, []).append(event.payload["n"])
+        return [], "done"
+
+    worker = Worker(store, inbox, Outbox(store), handle, batch=8)
+    while await worker.step():
+        pass
+    assert len(seen) == 40
+    assert all(order == list(range(10)) for order in seen.values())
