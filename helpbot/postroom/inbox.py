@@ -106,11 +106,17 @@ def _claim_query(postgres: bool, only: bool) -> Any:
             later.c.id != event.c.id,
         )
         if postgres:
-            # Each conversation's head in one pass over what is pending (DISTINCT ON), then
-            # the due heads in arrival order. The NOT EXISTS form below is planned as an
-            # anti-join that, on a table whose statistics are behind (a fresh database, a
-            # backlog after a restart), rescans every pending row for every pending row:
-            # 450 ms a claim with 2,000 waiting, against 4 ms for this one.
+            # Each conversation's head in one pass over what is pending (DISTINCT ON,
+            # computed once), then those rows by primary key. The NOT EXISTS form below
+            # was planned, on a table whose statistics are behind (a fresh database, a
+            # backlog after a restart), as a nested loop rescanning every pending row for
+            # every pending row: 450 ms a claim with 2,000 waiting (make benchmark: PG
+            # busy, the bot idle). Here the only loop is over the heads, one index probe
+            # each (2 ms with 3,000 waiting and no statistics). The status test is written
+            # so no index can serve it (coalesce of a NOT NULL column), or the planner,
+            # thinking one row pending, scans them all for each head; it is still
+            # rechecked on the locked row, so an event another worker finished meanwhile
+            # is never taken.
             heads = (
                 select(earlier.c.id)
                 .where(earlier.c.status == PENDING)
@@ -120,28 +126,38 @@ def _claim_query(postgres: bool, only: bool) -> Any:
                     func.coalesce(earlier.c.position, earlier.c.id),
                     earlier.c.id,
                 )
+                .cte("heads")
+                .prefix_with("MATERIALIZED")
             )
-            is_head: Any = event.c.id.in_(heads)
+            query = (
+                select(event, more.label("more"))
+                .select_from(heads.join(event, event.c.id == heads.c.id))
+                .where(
+                    func.coalesce(event.c.status, "") == PENDING,
+                    event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
+                )
+                .order_by(event.c.id)
+                .limit(bindparam("limit", type_=Integer()))
+            )
         else:
             # SQLite runs the correlated NOT EXISTS per row through the index.
-            is_head = ~exists().where(
-                and_(
-                    earlier.c.conversation == event.c.conversation,
-                    earlier.c.status == PENDING,
-                    func.coalesce(earlier.c.position, earlier.c.id)
-                    < func.coalesce(event.c.position, event.c.id),
+            query = (
+                select(event, more.label("more"))
+                .where(
+                    event.c.status == PENDING,
+                    event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
+                    ~exists().where(
+                        and_(
+                            earlier.c.conversation == event.c.conversation,
+                            earlier.c.status == PENDING,
+                            func.coalesce(earlier.c.position, earlier.c.id)
+                            < func.coalesce(event.c.position, event.c.id),
+                        )
+                    ),
                 )
+                .order_by(event.c.id)
+                .limit(bindparam("limit", type_=Integer()))
             )
-        query = (
-            select(event, more.label("more"))
-            .where(
-                event.c.status == PENDING,
-                event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
-                is_head,
-            )
-            .order_by(event.c.id)
-            .limit(bindparam("limit", type_=Integer()))
-        )
         if only:
             query = query.where(event.c.id == bindparam("only", type_=BigInteger()))
         if postgres:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     insert,
     literal_column,
     select,
@@ -127,24 +128,44 @@ def _take_query(postgres: bool) -> Any:
         item = _ITEMS
         earlier = _ITEMS.alias("earlier")
         now = bindparam("now", type_=models.UTCDateTime())
-        heads = (
-            select(item.c.id)
-            .where(
-                item.c.status == PENDING,
-                item.c.next_attempt_at <= now,
-                ~exists().where(
-                    and_(
-                        earlier.c.lane == item.c.lane,
-                        earlier.c.status.in_(UNFINISHED),
-                        earlier.c.id < item.c.id,
-                    )
-                ),
-            )
-            .order_by(item.c.id)
-            .limit(bindparam("limit", type_=Integer()))
-        )
         if postgres:
-            heads = heads.with_for_update(skip_locked=True)
+            # Each lane's oldest unfinished item in one pass (DISTINCT ON, computed once),
+            # then those rows by primary key: the NOT EXISTS below can be planned as a
+            # nested loop rescanning the whole backlog for each item when the table's
+            # statistics are behind (see the inbox's claim, which had the same fault).
+            firsts = (
+                select(earlier.c.id)
+                .where(earlier.c.status.in_(UNFINISHED))
+                .distinct(earlier.c.lane)
+                .order_by(earlier.c.lane, earlier.c.id)
+                .cte("firsts")
+                .prefix_with("MATERIALIZED")
+            )
+            heads = (
+                select(item.c.id)
+                .select_from(firsts.join(item, item.c.id == firsts.c.id))
+                .where(func.coalesce(item.c.status, "") == PENDING, item.c.next_attempt_at <= now)
+                .order_by(item.c.id)
+                .limit(bindparam("limit", type_=Integer()))
+                .with_for_update(skip_locked=True, of=item)
+            )
+        else:
+            heads = (
+                select(item.c.id)
+                .where(
+                    item.c.status == PENDING,
+                    item.c.next_attempt_at <= now,
+                    ~exists().where(
+                        and_(
+                            earlier.c.lane == item.c.lane,
+                            earlier.c.status.in_(UNFINISHED),
+                            earlier.c.id < item.c.id,
+                        )
+                    ),
+                )
+                .order_by(item.c.id)
+                .limit(bindparam("limit", type_=Integer()))
+            )
         _TAKES[postgres] = (
             update(item)
             .where(item.c.id.in_(heads.scalar_subquery()), item.c.status == PENDING)
