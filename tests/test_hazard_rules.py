@@ -292,3 +292,28 @@ def test_an_emergency_about_damp_and_mould_alone_gets_advice_about_damp_not_gas(
     said = advice(office, "emergency", text)  # type: ignore[arg-type]
     assert ("Damp and mould can harm your health" in said) is damp_advice
     assert ("0800 111 999" in said) is not damp_advice
+
+
+@pytest.mark.parametrize(
+    ("text", "cold_advice"),
+    [
+        ("my mum is 89 and her heating has been off for two days, it's freezing", True),
+        ("no heating and no hot water and my baby is 3 weeks old", True),
+        ("the boiler's broken, it's freezing and I can smell gas", False),
+    ],
+)
+def test_an_emergency_about_the_cold_alone_gets_advice_about_keeping_warm_not_gas(
+    text: str, cold_advice: bool
+) -> None:
+    """Excess cold for someone very old, very young or ill is an emergency hazard: the
+    advice is about keeping them warm and when to call 999 or 111; a gas smell with it
+    still gets the gas advice."""
+    from types import SimpleNamespace
+
+    from helpbot.desk.cases.promises import advice
+    from helpbot.desk.wording import Wording
+
+    office = SimpleNamespace(say=Wording.load(DEFAULT_INTENTS_DIR))
+    said = advice(office, "emergency", text)  # type: ignore[arg-type]
+    assert ("Keep them in one warm room" in said) is cold_advice
+    assert ("0800 111 999" in said) is not cold_advice

@@ -57,12 +57,22 @@ def next_step(office: Office, intent: str, at: datetime, *, verified: bool = Fal
     return say("next", f"{key}_closed" if closed else key)
 
 
+# An emergency naming only these is about the cold (no heating, no hot water), not gas,
+# fire or electrics.
+COLD_ONLY = frozenset({"excess_cold", "sanitation"})
+
+
 def advice(office: Office, intent: str, text: str) -> str:
     """The intent's own words; for safeguarding, the helplines this message needs; for
-    an emergency that names only damp and mould, advice about damp and mould rather
-    than gas, fire and electrics (Awaab's Law: it may still be an emergency hazard)."""
-    if intent == "emergency" and hazard_kinds(text) == ["damp_mould"]:
+    an emergency that names only damp and mould, or only the cold, advice about that
+    rather than gas, fire and electrics (Awaab's Law: each may still be an emergency
+    hazard; found walking the web chat: an 89-year-old with no heating got the gas
+    advice)."""
+    kinds = set(hazard_kinds(text)) if intent == "emergency" else set()
+    if kinds == {"damp_mould"}:
         return office.say("intents", "emergency_damp")
+    if "excess_cold" in kinds and kinds <= COLD_ONLY:
+        return office.say("intents", "emergency_cold")
     said = office.say("intents", intent)
     if intent == "safeguarding":
         said = "\n".join((said, signposts(office.say, text), office.say("next", "private")))
