@@ -26,7 +26,7 @@ class Reception:
         self.desk = desk
         self.translators: dict[str, Translate] = dict(translators or {})
         # Events translated by ``prepare`` for the batch in hand, by event id.
-        self._translated: dict[int, Inbound | None] = {}
+        self._translated: dict[int, Inbound | str | None] = {}
 
     def register(self, channel: str, translate: Translate) -> None:
         self.translators[channel] = translate
@@ -38,34 +38,36 @@ class Reception:
             self._translated.clear()
         inbounds = []
         for event in events:
-            translate = self.translators.get(event.channel)
-            if translate is None:
+            if event.channel == SYSTEM:
                 continue
-            try:
-                inbound = translate(event.payload)
-            except ValueError:
-                continue  # handled (as malformed) by __call__
-            self._translated[event.id] = inbound
-            if inbound is not None:
-                inbounds.append(inbound)
+            read = self._translated[event.id] = self._translate(event)
+            if isinstance(read, Inbound):
+                inbounds.append(read)
         self.desk.read_ahead(inbounds)
 
     async def __call__(self, event: Event) -> tuple[Sequence[Action], str]:
         if event.channel == SYSTEM:
             return await self._system(event.payload)
         if event.id in self._translated:
-            inbound = self._translated.pop(event.id)
+            read = self._translated.pop(event.id)
         else:
-            translate = self.translators.get(event.channel)
-            if translate is None:
-                return [], "no-channel"
-            try:
-                inbound = translate(event.payload)
-            except ValueError:
-                return [], "malformed"
-        if inbound is None:
+            read = self._translate(event)
+        if read is None:
             return [], "ignored"
-        return await self.desk.handle(inbound), "done"
+        if isinstance(read, str):
+            return [], read
+        return await self.desk.handle(read), "done"
+
+    def _translate(self, event: Event) -> Inbound | str | None:
+        """The event as the desk reads it; None for one its adapter ignores; or, for one
+        that cannot be read, the outcome to record ("no-channel", "malformed")."""
+        translate = self.translators.get(event.channel)
+        if translate is None:
+            return "no-channel"
+        try:
+            return translate(event.payload)
+        except ValueError:
+            return "malformed"
 
     async def _system(self, payload: dict[str, Any]) -> tuple[Sequence[Action], str]:
         kind = payload.get("kind")
