@@ -105,6 +105,12 @@ def _claim_query(postgres: bool, only: bool) -> Any:
             later.c.status == PENDING,
             later.c.id != event.c.id,
         )
+        query = (
+            select(event, more.label("more"))
+            .where(event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()))
+            .order_by(event.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+        )
         if postgres:
             # Each conversation's head in one pass over what is pending (DISTINCT ON,
             # computed once), then those rows by primary key. The NOT EXISTS form below
@@ -129,34 +135,21 @@ def _claim_query(postgres: bool, only: bool) -> Any:
                 .cte("heads")
                 .prefix_with("MATERIALIZED")
             )
-            query = (
-                select(event, more.label("more"))
-                .select_from(heads.join(event, event.c.id == heads.c.id))
-                .where(
-                    func.coalesce(event.c.status, "") == PENDING,
-                    event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
-                )
-                .order_by(event.c.id)
-                .limit(bindparam("limit", type_=Integer()))
+            query = query.select_from(heads.join(event, event.c.id == heads.c.id)).where(
+                func.coalesce(event.c.status, "") == PENDING
             )
         else:
             # SQLite runs the correlated NOT EXISTS per row through the index.
-            query = (
-                select(event, more.label("more"))
-                .where(
-                    event.c.status == PENDING,
-                    event.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()),
-                    ~exists().where(
-                        and_(
-                            earlier.c.conversation == event.c.conversation,
-                            earlier.c.status == PENDING,
-                            func.coalesce(earlier.c.position, earlier.c.id)
-                            < func.coalesce(event.c.position, event.c.id),
-                        )
-                    ),
-                )
-                .order_by(event.c.id)
-                .limit(bindparam("limit", type_=Integer()))
+            query = query.where(
+                event.c.status == PENDING,
+                ~exists().where(
+                    and_(
+                        earlier.c.conversation == event.c.conversation,
+                        earlier.c.status == PENDING,
+                        func.coalesce(earlier.c.position, earlier.c.id)
+                        < func.coalesce(event.c.position, event.c.id),
+                    )
+                ),
             )
         if only:
             query = query.where(event.c.id == bindparam("only", type_=BigInteger()))

@@ -127,7 +127,12 @@ def _take_query(postgres: bool) -> Any:
     if postgres not in _TAKES:
         item = _ITEMS
         earlier = _ITEMS.alias("earlier")
-        now = bindparam("now", type_=models.UTCDateTime())
+        heads = (
+            select(item.c.id)
+            .where(item.c.next_attempt_at <= bindparam("now", type_=models.UTCDateTime()))
+            .order_by(item.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+        )
         if postgres:
             # Each lane's oldest unfinished item in one pass (DISTINCT ON, computed once),
             # then those rows by primary key: the NOT EXISTS below can be planned as a
@@ -142,29 +147,20 @@ def _take_query(postgres: bool) -> Any:
                 .prefix_with("MATERIALIZED")
             )
             heads = (
-                select(item.c.id)
-                .select_from(firsts.join(item, item.c.id == firsts.c.id))
-                .where(func.coalesce(item.c.status, "") == PENDING, item.c.next_attempt_at <= now)
-                .order_by(item.c.id)
-                .limit(bindparam("limit", type_=Integer()))
+                heads.select_from(firsts.join(item, item.c.id == firsts.c.id))
+                .where(func.coalesce(item.c.status, "") == PENDING)
                 .with_for_update(skip_locked=True, of=item)
             )
         else:
-            heads = (
-                select(item.c.id)
-                .where(
-                    item.c.status == PENDING,
-                    item.c.next_attempt_at <= now,
-                    ~exists().where(
-                        and_(
-                            earlier.c.lane == item.c.lane,
-                            earlier.c.status.in_(UNFINISHED),
-                            earlier.c.id < item.c.id,
-                        )
-                    ),
-                )
-                .order_by(item.c.id)
-                .limit(bindparam("limit", type_=Integer()))
+            heads = heads.where(
+                item.c.status == PENDING,
+                ~exists().where(
+                    and_(
+                        earlier.c.lane == item.c.lane,
+                        earlier.c.status.in_(UNFINISHED),
+                        earlier.c.id < item.c.id,
+                    )
+                ),
             )
         _TAKES[postgres] = (
             update(item)
