@@ -68,24 +68,24 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def peak_rss_mb(pids: list[int]) -> float:
     """Sum of each process's peak resident set (VmHWM), in MB."""
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) / 1024
-    return total
+    return _summed_mb(pids, "status", "VmHWM:")
 
 
 def pss_mb(pids: list[int]) -> float:
     """Sum of each process's proportional set size (Pss), in MB: a page shared by k of
     them counts 1/k in each, so the sum is the memory the family really takes (pages a
     forked worker still shares with its parent count once, not twice)."""
+    return _summed_mb(pids, "smaps_rollup", "Pss:")
+
+
+def _summed_mb(pids: list[int], proc_file: str, field: str) -> float:
+    """A kB field of /proc/PID/<proc_file>, summed over ``pids``, in MB; a process gone
+    meanwhile counts nothing."""
     total = 0.0
     for pid in pids:
         with contextlib.suppress(OSError, ValueError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
+            for line in Path(f"/proc/{pid}/{proc_file}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) / 1024
                     break
     return total
