@@ -148,10 +148,9 @@ class Understanding:
         self.knowledge = knowledge
         self.cues = cues
         self.risk_threshold = float(risk_threshold)
-        # The last message read: the desk classifies a message, then asks for a
-        # knowledge-base answer to the same text, which would read it again.
-        # Readings of the latest messages: the desk may ask more than once about one
-        # message, and the post room reads a batch ahead in one pass (``read_ahead``).
+        # Readings of the latest messages: the desk classifies a message and then asks
+        # for a knowledge-base answer to the same text, and the post room reads a batch
+        # ahead in one pass (``read_ahead``); neither reads a message twice.
         self._read: OrderedDict[str, Classification] = OrderedDict()
 
     @classmethod
