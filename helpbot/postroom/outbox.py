@@ -74,11 +74,6 @@ class Item:
     more: bool = False
 
 
-# The key in an outbox row (from ``rows``) that holds its message's history copy until
-# ``add`` writes it; not a column.
-COPY = "_copy"
-
-
 @dataclass(frozen=True, slots=True)
 class Copy:
     """A message's history row, to be written with the others of its batch, and the case
@@ -87,6 +82,15 @@ class Copy:
 
     row: dict[str, Any]
     bot_reply_on: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """An outbox row not yet written, and its message's history copy (if it has one),
+    which ``add`` writes first so the row can point at it."""
+
+    item: dict[str, Any]
+    copy: Copy | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +247,7 @@ class Outbox:
 
     async def rows(
         self, actions: Sequence[Action], *, origin: str, event_id: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Queued]:
         """The outbox rows for the desk's actions, each with its message's copy for the
         history; ``add`` writes them all, those of many events at once (the copies in one
         statement, then the rows that point at them)."""
@@ -255,31 +259,28 @@ class Outbox:
             until = now + (
                 BUTTON_ANSWER_WINDOW if isinstance(action, AnswerButton) else self.deliver_for
             )
-            rows.append(
-                {
-                    "event_id": event_id,
-                    "channel": channel,
-                    "lane": lane,
-                    "kind": type(action).__name__,
-                    "payload": encode_action(action),
-                    "status": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "deliver_until": until,
-                    "message_id": None,
-                    "created_at": now,
-                    COPY: copy,
-                }
-            )
+            item = {
+                "event_id": event_id,
+                "channel": channel,
+                "lane": lane,
+                "kind": type(action).__name__,
+                "payload": encode_action(action),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "deliver_until": until,
+                "message_id": None,
+                "created_at": now,
+            }
+            rows.append(Queued(item, copy))
         return rows
 
-    async def add(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    async def add(self, session: AsyncSession, rows: Sequence[Queued]) -> None:
         """Write outbox rows in the unit, in order (the order within a lane is the order
         of sending), after the history copies they point at."""
         if not rows:
             return
-        items = [{k: v for k, v in row.items() if k != COPY} for row in rows]
-        copied = [(item, row[COPY]) for item, row in zip(items, rows, strict=True) if row.get(COPY)]
+        copied = [(row.item, row.copy) for row in rows if row.copy is not None]
         ids = await self.store.add_messages([copy.row for _, copy in copied])
         for (item, copy), message_id in zip(copied, ids, strict=True):
             item["message_id"] = message_id
@@ -293,7 +294,7 @@ class Outbox:
                     detail={"message": message_id},
                 )
         async with self.store.connection() as connection:
-            await connection.execute(insert(_ITEMS), items)
+            await connection.execute(insert(_ITEMS), [row.item for row in rows])
 
     async def _stored_copy(self, action: Action) -> Copy | None:
         """The history row for a message we send (written by ``add``)."""

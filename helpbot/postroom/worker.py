@@ -12,13 +12,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpbot.desk.actions import Action
 from helpbot.postroom.inbox import Event, Inbox
-from helpbot.postroom.outbox import Outbox
+from helpbot.postroom.outbox import Outbox, Queued
 from helpbot.store.records import Store
 
 log = logging.getLogger(__name__)
@@ -129,7 +128,7 @@ class Worker:
                     or any(e.more for e in events)
                 )
                 self.busy += len(events)
-                rows: list[dict[str, Any]] = []
+                rows: list[Queued] = []
                 done: list[tuple[int, str]] = []
                 if self.prepare is not None and len(events) > 1:
                     self.prepare(events)
