@@ -45,7 +45,7 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         )
         return answered + caught
     if inbound.content is not Content.TEXT:
-        return await captioned(office, visit)
+        return await captioned(office, visit, in_hand)
     if visit.classification is None:
         return [reply(inbound, office.say("content", "empty"))]
     urgent = visit.intent in URGENT_INTENTS
@@ -76,13 +76,14 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     return actions
 
 
-async def captioned(office: Office, visit: Visit) -> list[Action]:
+async def captioned(office: Office, visit: Visit, in_hand: InHand | None = None) -> list[Action]:
     """A photo, file or voice note, read by its caption when it has one: an urgent
     caption, or a case matter when no case is open, opens a case (with the file);
     anything else goes to the open case as before. The safety net applies too."""
     intent = visit.intent
     if intent in URGENT_INTENTS or (
-        intent in CASE_INTENTS and await current_matter(office, visit.person.id, visit.chat) is None
+        intent in CASE_INTENTS
+        and await current_matter(office, visit.person.id, visit.chat, in_hand) is None
     ):
         actions = await case_message(office, visit, intent or "human")
     else:
