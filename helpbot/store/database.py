@@ -49,7 +49,7 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+        url, pool_size=10, max_overflow=10, pool_pre_ping=False, hide_parameters=True
     )
 
 
