@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, and_, bindparam, exists, func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpbot.store import models
@@ -126,7 +127,7 @@ def _claim_query(postgres: bool, only: bool) -> Any:
             heads = (
                 select(earlier.c.id)
                 .where(earlier.c.status == PENDING)
-                .distinct(earlier.c.conversation)
+                .ext(distinct_on(earlier.c.conversation))
                 .order_by(
                     earlier.c.conversation,
                     func.coalesce(earlier.c.position, earlier.c.id),

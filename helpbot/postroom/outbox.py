@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpbot.desk.actions import (
@@ -145,7 +146,7 @@ def _take_query(postgres: bool) -> Any:
             firsts = (
                 select(earlier.c.id)
                 .where(earlier.c.status.in_(UNFINISHED))
-                .distinct(earlier.c.lane)
+                .ext(distinct_on(earlier.c.lane))
                 .order_by(earlier.c.lane, earlier.c.id)
                 .cte("firsts")
                 .prefix_with("MATERIALIZED")
