@@ -257,6 +257,9 @@ class FakeCases:
         ]
         return max(found, key=lambda c: (c.updated_at, c.id)) if found else None
 
+    async def look_ahead(self, tenant_ids: Sequence[int]) -> None:
+        """Nothing to read ahead in memory."""
+
     async def tenant_cases(self, tenant_id: int) -> list[Case]:
         return sorted(
             (c for c in self.m.cases.values() if c.tenant_id == tenant_id),
@@ -338,6 +341,9 @@ class FakeMembers:
 
     async def request(self, request_id: int) -> JoinRequest | None:
         return self.m.requests.get(request_id)
+
+    async def look_ahead(self, person_ids: Sequence[int]) -> None:
+        """Nothing to read ahead in memory."""
 
     async def current_request(self, person_id: int) -> JoinRequest | None:
         found = [

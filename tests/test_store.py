@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.store.membership import Membership
 from helpbot.store.records import Store
 from tests.conftest import _pg_admin, _pg_url
 
@@ -149,3 +150,86 @@ async def test_a_database_error_never_carries_what_the_tenant_wrote(store: Store
     else:  # pragma: no cover
         raise AssertionError("the insert should have been refused")
     assert "12345678" not in message and "Ann Jones" not in message
+
+
+async def test_a_batch_read_ahead_gives_each_tenant_what_asking_alone_would(store: Store) -> None:
+    """The worker reads a batch's cases and join requests in one statement each: every
+    tenant gets exactly what their own look-up returns (newest 20 cases, the newest
+    open join request), and a tenant with nothing gets nothing."""
+    casebook, membership = Casebook(store), Membership(store)
+    ann, bea, cal = [
+        await store.person(Person(channel="telegram", external_id=str(n), first_name=name))
+        for n, name in ((501, "Ann"), (502, "Bea"), (503, "Cal"))
+    ]
+    group = await store.chat(
+        ChatRef(channel="telegram", external_id="-100", kind=ChatKind.COMMUNITY)
+    )
+    for n in range(25):
+        await casebook.open_case(
+            kind="repair", tenant_id=ann.id, chat_id=None, summary=f"job {n}", urgent=False
+        )
+    await casebook.open_case(
+        kind="complaint", tenant_id=bea.id, chat_id=None, summary="late", urgent=False
+    )
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    await membership.open_request(group.id, bea.id, now=now, answer_by=now)
+    people = [ann.id, bea.id, cal.id]
+    alone = {
+        p: ([c.id for c in await casebook.tenant_cases(p)], await membership.current_request(p))
+        for p in people
+    }
+    async with store.unit():
+        await casebook.look_ahead(people)
+        await membership.look_ahead(people)
+        for p in people:
+            request = await membership.current_request(p)
+            expected_cases, expected_request = alone[p]
+            assert [c.id for c in await casebook.tenant_cases(p)] == expected_cases
+            assert (request and request.id) == (expected_request and expected_request.id)
+    assert len(alone[ann.id][0]) == 20 and alone[cal.id] == ([], None)
+
+
+async def test_a_case_changed_earlier_in_a_batch_is_seen_by_a_later_message(store: Store) -> None:
+    """A colleague closes Ann's case, then Ann's own message is handled in the same
+    batch: her message must see the case closed, and a request opened in the batch
+    must be found, not the rows read ahead before either happened."""
+    casebook, membership = Casebook(store), Membership(store)
+    ann = await store.person(TENANT)
+    group = await store.chat(
+        ChatRef(channel="telegram", external_id="-100", kind=ChatKind.COMMUNITY)
+    )
+    case = await casebook.open_case(
+        kind="repair", tenant_id=ann.id, chat_id=None, summary="boiler", urgent=False
+    )
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    async with store.unit():
+        await casebook.look_ahead([ann.id])
+        await membership.look_ahead([ann.id])
+        await casebook.change(case.id, status="closed")
+        [seen] = await casebook.tenant_cases(ann.id)
+        assert seen.status == "closed"
+        await membership.open_request(group.id, ann.id, now=now, answer_by=now)
+        request = await membership.current_request(ann.id)
+        assert request is not None and request.status == "asking"
+    # Nothing read ahead outlives its unit.
+    async with store.unit():
+        await casebook.change(case.id, status="open")
+    [again] = await casebook.tenant_cases(ann.id)
+    assert again.status == "open"
+
+
+async def test_replies_written_together_get_their_own_ids_in_order(store: Store) -> None:
+    """A batch's reply copies are one statement; each outbox row must point at its own
+    copy, so the ids come back in the order the rows were given (on SQLite too, where
+    the driver cannot be asked for that order)."""
+    await store.person(TENANT)
+    rows = [
+        await store.outbound_row(
+            PRIVATE, f"reply {n}", intent="question", channel_message_id=None, status="sent"
+        )
+        for n in range(300)  # more than one statement's worth of parameters on SQLite
+    ]
+    ids = await store.add_messages(rows)
+    async with store.sessions() as session:
+        stored = dict((await session.execute(select(models.Message.id, models.Message.text))).all())
+    assert [stored[i] for i in ids] == [f"reply {n}" for n in range(300)]

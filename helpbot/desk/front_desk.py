@@ -71,9 +71,21 @@ class Desk:
     def say(self) -> Wording:
         return self.office.say
 
-    def read_ahead(self, inbounds: Sequence[Inbound]) -> None:
-        """The messages of a batch that ``handle`` will classify, read in one pass."""
+    async def read_ahead(self, inbounds: Sequence[Inbound]) -> None:
+        """A batch about to be handled one by one: the words ``handle`` will classify are
+        read in one pass of the model, and the senders' join requests and cases (looked
+        up on every private message) in one statement each instead of one per message."""
         self.office.understanding.read_ahead([i.text for i in inbounds if _read(i)])
+        private = [
+            i
+            for i in inbounds
+            if i.chat.kind is ChatKind.PRIVATE and not i.edited and not i.sender.is_bot
+        ]
+        if len(private) < 2:
+            return
+        people = [(await self.office.people.person(i.sender)).id for i in private]
+        await self.office.members.look_ahead(people)
+        await self.office.cases.look_ahead(people)
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Record what came in and decide what to do about it."""

@@ -145,6 +145,10 @@ class Cases(Protocol):
 
     async def tenant_cases(self, tenant_id: int) -> list[Case]: ...
 
+    async def look_ahead(self, tenant_ids: Sequence[int]) -> None:
+        """A hint: a batch of these tenants' messages follows (their cases may be read
+        in one go)."""
+
     async def complaints_due(self, by: date) -> list[Case]: ...
 
     async def change(self, case_id: int, **values: Any) -> None: ...
@@ -219,6 +223,10 @@ class Members(Protocol):
     async def request(self, request_id: int) -> JoinRequest | None: ...
 
     async def current_request(self, person_id: int) -> JoinRequest | None: ...
+
+    async def look_ahead(self, person_ids: Sequence[int]) -> None:
+        """A hint: a batch of these people's private messages follows (their join
+        requests may be read in one go)."""
 
     async def change_request(self, request_id: int, **values: Any) -> None: ...
 

@@ -31,9 +31,10 @@ class Reception:
     def register(self, channel: str, translate: Translate) -> None:
         self.translators[channel] = translate
 
-    def prepare(self, events: Sequence[Event]) -> None:
+    async def prepare(self, events: Sequence[Event]) -> None:
         """Before a batch is handled: translate its events once, and let the desk read
-        their words in one pass of the model instead of one pass each."""
+        ahead for all of them (the model's pass, the senders' records) instead of one
+        by one."""
         if len(self._translated) > KEEP_TRANSLATED:  # left by batches that failed
             self._translated.clear()
         inbounds = []
@@ -43,7 +44,7 @@ class Reception:
             read = self._translated[event.id] = self._translate(event)
             if isinstance(read, Inbound):
                 inbounds.append(read)
-        self.desk.read_ahead(inbounds)
+        await self.desk.read_ahead(inbounds)
 
     async def __call__(self, event: Event) -> tuple[Sequence[Action], str]:
         if event.channel == SYSTEM:

@@ -41,7 +41,7 @@ class Worker:
         batch: int = 32,
         committed: Callable[[], None] = lambda: None,
         single_process: bool = False,
-        prepare: Callable[[Sequence[Event]], None] | None = None,
+        prepare: Callable[[Sequence[Event]], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.prepare = prepare  # before a batch is handled (reading it in one pass)
@@ -131,7 +131,7 @@ class Worker:
                 rows: list[Queued] = []
                 done: list[tuple[int, str]] = []
                 if self.prepare is not None and len(events) > 1:
-                    self.prepare(events)
+                    await self.prepare(events)
                 for event in events:
                     actions, outcome = await self.handle(event)
                     rows += await self.outbox.rows(actions, origin=event.channel, event_id=event.id)

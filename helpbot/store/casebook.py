@@ -21,7 +21,7 @@ from sqlalchemy import (
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
-from helpbot.store.records import Store
+from helpbot.store.records import MISSING, Store
 from helpbot.working_days import local_day
 
 OPEN_STATUSES = ("open",)
@@ -47,11 +47,28 @@ _CURRENT_CASE = (
     .order_by(_CASES.c.updated_at.desc(), _CASES.c.id.desc())
     .limit(1)
 )
+TENANT_CASES_KEPT = 20
 _TENANT_CASES = (
     select(_CASES)
     .where(_CASES.c.tenant_id == bindparam("tenant", type_=BigInteger()))
     .order_by(_CASES.c.id.desc())
-    .limit(20)
+    .limit(TENANT_CASES_KEPT)
+)
+# The same for a batch's tenants at once: each one's latest, by a window over tenants.
+_LATEST = (
+    select(
+        _CASES,
+        func.row_number()
+        .over(partition_by=_CASES.c.tenant_id, order_by=_CASES.c.id.desc())
+        .label("latest"),
+    )
+    .where(_CASES.c.tenant_id.in_(bindparam("tenants", expanding=True)))
+    .subquery()
+)
+_BATCH_TENANT_CASES = (
+    select(*(_LATEST.c[column.name] for column in _CASES.c))
+    .where(_LATEST.c.latest <= TENANT_CASES_KEPT)
+    .order_by(_LATEST.c.tenant_id, _LATEST.c.id.desc())
 )
 
 
@@ -168,9 +185,23 @@ class Casebook:
 
     async def tenant_cases(self, tenant_id: int) -> list[Row[Any]]:
         """The tenant's latest cases, newest first: looked up on every private message
-        (the matter in hand), so Core on the unit's connection, not the ORM."""
+        (the matter in hand), so Core on the unit's connection, not the ORM; read ahead
+        for a batch of messages where the worker has one."""
+        found = await self.store.looked_ahead("cases", tenant_id)
+        if found is not MISSING:
+            return list(found)
         async with self.store.connection() as connection:
             return list(await connection.execute(_TENANT_CASES, {"tenant": tenant_id}))
+
+    async def look_ahead(self, tenant_ids: Sequence[int]) -> None:
+        """``tenant_cases`` for a batch's tenants in one statement, kept for the unit."""
+        if not tenant_ids:
+            return
+        found: dict[int, list[Row[Any]]] = {tenant: [] for tenant in tenant_ids}
+        async with self.store.connection() as connection:
+            for row in await connection.execute(_BATCH_TENANT_CASES, {"tenants": list(found)}):
+                found[row.tenant_id].append(row)
+        self.store.look_ahead("cases", found)
 
     async def all_cases(self, status: str | None = None) -> list[models.Case]:
         async with self.sessions() as session:

@@ -290,6 +290,9 @@ class StoredCases:
     async def tenant_cases(self, tenant_id: int) -> list[records.Case]:
         return [case_record(r) for r in await self.book.tenant_cases(tenant_id)]
 
+    async def look_ahead(self, tenant_ids: Sequence[int]) -> None:
+        await self.book.look_ahead(tenant_ids)
+
     async def complaints_due(self, by: date) -> list[records.Case]:
         return [case_record(r) for r in await self.book.complaints_due(by)]
 
@@ -348,6 +351,9 @@ class StoredMembers:
     async def request(self, request_id: int) -> records.JoinRequest | None:
         row = await self.membership.request(request_id)
         return request_record(row) if row is not None else None
+
+    async def look_ahead(self, person_ids: Sequence[int]) -> None:
+        await self.membership.look_ahead(person_ids)
 
     async def current_request(self, person_id: int) -> records.JoinRequest | None:
         row = await self.membership.current_request(person_id)

@@ -3,14 +3,15 @@ group's fixed topics (3.5, 3.6, 3.11)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Row, bindparam, func, select, update
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
-from helpbot.store.records import Store
+from helpbot.store.records import MISSING, Store
 
 OPEN_REQUEST = ("asking", "rules")
 # Recorded with a group's messages but not posts by the member (flood counting).
@@ -26,6 +27,14 @@ _CURRENT_REQUEST = (
     )
     .order_by(_REQUESTS.c.id.desc())
     .limit(1)
+)
+_CURRENT_REQUESTS = (
+    select(_REQUESTS)
+    .where(
+        _REQUESTS.c.person_id.in_(bindparam("people", expanding=True)),
+        _REQUESTS.c.status.in_(OPEN_REQUEST),
+    )
+    .order_by(_REQUESTS.c.id.desc())
 )
 
 
@@ -69,10 +78,26 @@ class Membership:
 
     async def current_request(self, person_id: int) -> Row[Any] | None:
         """The person's join conversation in progress (answering or reading the rules).
-        Asked on every private message, so a Core row (the columns by name), not a model."""
+        Asked on every private message, so a Core row (the columns by name), not a model;
+        read ahead for a batch of messages where the worker has one."""
+        found = await self.store.looked_ahead("join_request", person_id)
+        if found is not MISSING:
+            return cast("Row[Any] | None", found)
         async with self.store.connection() as connection:
             result = await connection.execute(_CURRENT_REQUEST, {"person": person_id})
             return result.first()
+
+    async def look_ahead(self, person_ids: Sequence[int]) -> None:
+        """``current_request`` for a batch's people in one statement, kept for the unit."""
+        if not person_ids:
+            return
+        found: dict[int, Row[Any] | None] = dict.fromkeys(person_ids)
+        async with self.store.connection() as connection:
+            rows = await connection.execute(_CURRENT_REQUESTS, {"people": list(found)})
+            for row in rows:  # newest first, so each person's first row is theirs
+                if found[row.person_id] is None:
+                    found[row.person_id] = row
+        self.store.look_ahead("join_request", found)
 
     async def change_request(self, request_id: int, **values: Any) -> None:
         async with self.sessions.begin() as session:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,6 +30,11 @@ _CHATS = models.Base.metadata.tables["chats"]
 _ADD_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 # Many rows in one statement, their ids back in the order given.
 _ADD_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+# SQLAlchemy cannot promise that order on SQLite and so sends the rows one statement
+# each (the batch's reply copies: one INSERT per reply). SQLite gives each new row the
+# largest id so far plus one, in the order of the VALUES list, and this process's
+# connection is the only writer: the ids sorted are the rows' order.
+_ADD_MESSAGES_SQLITE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
 # The session of the unit of work in progress in this task, if any.
 _AMBIENT: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
@@ -40,6 +45,38 @@ _AMBIENT: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
 _UNIT_CONNECTION: contextvars.ContextVar[AsyncConnection | None] = contextvars.ContextVar(
     "helpbot_unit_connection", default=None
 )
+
+# What a batch's look-ahead read for the unit in progress: (kind, key) -> rows, valid
+# until the unit writes to a table they come from (see ``_drop_looked_ahead``).
+_LOOKED_AHEAD: contextvars.ContextVar[dict[tuple[str, int], Any] | None] = contextvars.ContextVar(
+    "helpbot_looked_ahead", default=None
+)
+# The tables whose rows are read ahead for a batch of private messages.
+LOOKED_AHEAD_TABLES = ("cases", "join_requests")
+
+
+class _Missing:
+    """Nothing was read ahead for this key: ask the database."""
+
+
+MISSING = _Missing()
+
+
+def _drop_looked_ahead(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    _parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    """Any statement but a SELECT that names a looked-ahead table (an ORM flush, a Core
+    update, a CTE, in any record keeper, now or later) drops the whole look-ahead: what
+    the unit reads next then comes from the database and sees its own writes."""
+    memo = _LOOKED_AHEAD.get()
+    if memo and not statement.startswith("SELECT"):
+        if any(table in statement for table in LOOKED_AHEAD_TABLES):
+            memo.clear()
 
 
 def _username(who: events.Person) -> str | None:
@@ -86,6 +123,7 @@ class Store:
         # remembering them saves two round trips per message (see `make benchmark`).
         self._people: dict[tuple[str, str], models.Person] = {}
         self._chats: dict[tuple[str, str], models.Chat] = {}
+        event.listen(engine.sync_engine, "before_cursor_execute", _drop_looked_ahead)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -108,6 +146,7 @@ class Store:
         async with self.sessions.maker() as session:
             token = _AMBIENT.set(session)
             connection_token = _UNIT_CONNECTION.set(None)
+            looked_ahead_token = _LOOKED_AHEAD.set(None)
             try:
                 async with session.begin():
                     yield session
@@ -117,8 +156,34 @@ class Store:
                 self._chats.clear()
                 raise
             finally:
+                _LOOKED_AHEAD.reset(looked_ahead_token)
                 _UNIT_CONNECTION.reset(connection_token)
                 _AMBIENT.reset(token)
+
+    def look_ahead(self, kind: str, found: dict[int, Any]) -> None:
+        """Rows read for a whole batch at once (one statement instead of one per message),
+        kept for the rest of the unit or until it writes to their table. Outside a unit
+        there is nothing to keep them for."""
+        if _AMBIENT.get() is None:
+            return
+        memo = _LOOKED_AHEAD.get()
+        if memo is None:
+            memo = {}
+            _LOOKED_AHEAD.set(memo)
+        for key, rows in found.items():
+            memo[(kind, key)] = rows
+
+    async def looked_ahead(self, kind: str, key: int) -> Any:
+        """What ``look_ahead`` kept for ``key``, or MISSING. The session's pending changes
+        are written out first (as before any Core read), which drops the look-ahead if
+        they touch its tables."""
+        memo = _LOOKED_AHEAD.get()
+        if not memo:
+            return MISSING
+        ambient = _AMBIENT.get()
+        if ambient is not None and not ambient.sync_session._is_clean():
+            await ambient.flush()
+        return memo.get((kind, key), MISSING)
 
     @contextlib.asynccontextmanager
     async def connection(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -327,8 +392,11 @@ class Store:
         if not rows:
             return []
         async with self.connection() as connection:
-            result = await connection.execute(_ADD_MESSAGES, list(rows))
-            return [row.id for row in result]
+            if self.postgres:
+                result = await connection.execute(_ADD_MESSAGES, list(rows))
+                return [row.id for row in result]
+            result = await connection.execute(_ADD_MESSAGES_SQLITE, list(rows))
+            return sorted(row.id for row in result)
 
     async def _add_message(self, **values: Any) -> models.Message:
         """One history row, written at once (two on every message: what came in, what
