@@ -119,6 +119,19 @@ def test_someone_else_joining_is_about_who_may_join() -> None:
     assert result is not None and result.entry_id == "who-can-join"
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("I skipped the joining questions, will that stop me getting in", "join-declined"),
+        ("will people see how my complaint got sorted out", "published-outcomes"),
+    ],
+)
+def test_skipped_questions_and_sorted_complaints_are_folded(question: str, entry: str) -> None:
+    """Policy 3.6.2 (questions not answered) and 3.13 (the resolution) in everyday words."""
+    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    assert result is not None and result.entry_id == entry, question
+
+
 def test_value_for_money_is_answered_from_policy_7(understanding: Understanding) -> None:
     question = "are your services good value for money for tenants"
     assert "value for money" in answer_to(understanding, question)
