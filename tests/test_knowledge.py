@@ -98,6 +98,45 @@ def test_a_refusal_is_folded_into_one_word() -> None:
     assert result is not None and result.entry_id == "join-declined"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm a Sikh, will I be treated any differently",
+        "I'm deaf, does your service work for me",
+        "my wife and I are a same sex couple, will you treat us fairly",
+    ],
+)
+def test_any_characteristic_in_policy_6_finds_the_equality_entry(question: str) -> None:
+    """Policy 6.1 lists the characteristics; a question naming any of them is about it."""
+    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    assert result is not None and result.entry_id == "equality", question
+
+
+def test_someone_else_joining_is_about_who_may_join() -> None:
+    """Policy 3.6.1: whether a relative or friend may join, not how to join."""
+    question = "my brother lives with me, can he join the group"
+    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    assert result is not None and result.entry_id == "who-can-join"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("I skipped the joining questions, will that stop me getting in", "join-declined"),
+        ("will people see how my complaint got sorted out", "published-outcomes"),
+    ],
+)
+def test_skipped_questions_and_sorted_complaints_are_folded(question: str, entry: str) -> None:
+    """Policy 3.6.2 (questions not answered) and 3.13 (the resolution) in everyday words."""
+    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    assert result is not None and result.entry_id == entry, question
+
+
+def test_value_for_money_is_answered_from_policy_7(understanding: Understanding) -> None:
+    question = "are your services good value for money for tenants"
+    assert "value for money" in answer_to(understanding, question)
+
+
 def test_the_policy_owner_and_review_cycle(understanding: Understanding) -> None:
     assert "Systems and Communications Officer" in answer_to(
         understanding, "who owns the social media policy"

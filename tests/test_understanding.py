@@ -348,6 +348,93 @@ def test_cues_added_in_the_fourth_pass_leave_everyday_phrases_alone(text: str) -
     assert cues.matches(normalise(text)) == [], text
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("there's a strong smell of gas by the meter", "emergency"),
+        ("the bedroom ceiling is sagging and looks like it could come down", "emergency"),
+        ("the ceiling has a bulge in it and it creaks at night", "emergency"),
+        ("one of the steps shifted when I stood on it", "emergency"),
+        ("the police forced the door and the lock has snapped off, I can't lock it", "emergency"),
+        ("my door won't lock since the bailiffs kicked it in", "emergency"),
+        ("the alarm in the hall keeps beeping and we've all got headaches", "emergency"),
+        ("the kitchen smells a bit like when the hob has been left on", "emergency"),
+        ("the cooker is hissing and nothing is switched on", "emergency"),
+        ("the heating has packed up. my husband is 89 and has dementia", "emergency"),
+        ("the heating hasn't come on all week and I'm 86", "emergency"),
+        ("he said he'd cut my throat if I went to the police", "safeguarding"),
+        ("my ex has been stalking me for weeks", "safeguarding"),
+        ("I've started cutting again and I can't stop", "safeguarding"),
+        ("what happens to my flat when a tenant dies? asking for myself", "safeguarding"),
+        ("would the beam in the hallway take the weight of a person", "safeguarding"),
+        ("last message from me. thanks for everything", "safeguarding"),
+        ("I won't be alive by christmas", "safeguarding"),
+        ("her son makes her hand over her pension every week", "safeguarding"),
+        ("a baby has been screaming for hours and nobody is going to it", "safeguarding"),
+        ("her carer hasn't been for four days", "safeguarding"),
+        ("the old man at number 4 is 90, nobody has seen him since friday", "safeguarding"),
+        ("a man keeps calling the kids over to his van", "safeguarding"),
+        ("please don't tell my partner I asked for a lock on the bathroom door", "safeguarding"),
+    ],
+)
+def test_cues_added_in_the_fifth_pass_catch_danger(text: str, label: str) -> None:
+    """Threats without "threat", stalking, goodbyes as questions, elder neglect, excess
+    cold told across sentences, structural and CO hazards in plain words (issue 13)."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.matches(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "boiler is making a banging noise, no gas smell or anything, just loud",
+        "there is no smell of gas, the boiler just clicks",
+        "I can't smell gas but the pilot light keeps going out",
+        "the ceiling in the hall has a hairline crack, not bulging or anything",
+        "the carbon monoxide alarm fell off the wall, it needs putting back up",
+        "I've been stalking the postman all morning for my parcel lol",
+        "been cutting again the hedge this weekend",
+        "my husband and I are both on the tenancy, what happens when one of us dies",
+        "the old lady at 4 is 86 and can't carry her bins down",
+        "the heating is on but the radiator in the hall is only lukewarm",
+        "the baby was up crying all night with her teeth",
+        "the step outside the shop moved house, it's a cafe now",
+    ],
+)
+def test_cues_added_in_the_fifth_pass_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("the crack in the bedroom wall keeps getting wider", "emergency"),
+        ("my headaches go away when I go outside", "emergency"),
+        ("he keeps following me home from the bus stop", "safeguarding"),
+        ("who gets my cat when I'm not here", "safeguarding"),
+        ("the baby next door has been crying for hours", "safeguarding"),
+        ("please don't mention it to my husband", "safeguarding"),
+    ],
+)
+def test_fifth_pass_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whoever fitted my new door left a gap you can see daylight through",
+        "the crack in my phone screen keeps getting worse",
+        "who gets the parking space when the new tenant moves in",
+    ],
+)
+def test_fifth_pass_risk_cues_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.risks(normalise(text)) == [], text
+
+
 def test_evaluation_messages_are_never_trained_on() -> None:
     trained = {normalise(m.text) for m in load_split(INTENTS_DIR, "examples")}
     for split in available_evaluation_splits(INTENTS_DIR):

@@ -42,7 +42,7 @@ EXACT = 0.99
 STOP_WORDS = frozenset(
     """a an the i me my we our you your u ur is are am was be been do does did to of in on
     at for with and or if it its this that there can could would should will shall please
-    pls plz hi hello hiya thanks what whats how who where when which why have has had get
+    pls plz hi hello hiya thanks what whats how who where when which have has had get
     got so just im i'm it's any some about from by as not no yes ok want wanted know like
     need tell let ask wondering wonder i'd i'll you're there's dear sir madam kindly really
     also mate quick question""".split()
@@ -109,6 +109,51 @@ SYNONYMS: dict[str, str] = {
     "owned": "owner",
     "resident": "tenant",
     "residents": "tenant",
+    # The characteristics policy 6.1 names (and the needs of 6.2), folded to one word so
+    # a question about any of them finds the equality entry, however it names it.
+    **dict.fromkeys(
+        """age ageist gender trans transgender married marriage partnership pregnant
+        pregnancy maternity disability disabled blind sighted deaf wheelchair race racist
+        racism colour nationality ethnic ethnicity religion religious belief muslim
+        christian jewish sikh hindu sexuality sexual gay lesbian bisexual lgbt lgbtq
+        foreign foreigner foreigners immigrant english language accent""".split(),
+        "protected",
+    ),
+    "equally": "equal",
+    "differently": "equal",
+    "discriminated": "discriminate",
+    "discrimination": "discriminate",
+    # Someone other than the tenant asking to join (policy 3.6.1): one word for them.
+    **dict.fromkeys(
+        """she he her him sister brother cousin mum dad mother father son daughter
+        relative relatives family partner boyfriend girlfriend husband wife friend
+        friends mate mates lodger neighbour neighbours""".split(),
+        "someoneelse",
+    ),
+    "arguing": "argue",
+    "argument": "argue",
+    "arguments": "argue",
+    "row": "argue",
+    "rowing": "argue",
+    "sarky": "rude",
+    "sarcastic": "rude",
+    "snotty": "rude",
+    "unprofessional": "rude",
+    # Policy 3.5/3.6.2: a joining question left unanswered.
+    "skip": "skipped",
+    "skipping": "skipped",
+    "ignored": "skipped",
+    # Policy 3.13: how a complaint ended.
+    "resolved": "outcome",
+    "sorted": "outcome",
+    "settled": "outcome",
+    # Policy 3.11: what users agree to is the rules.
+    "agree": "rule",
+    "agreeing": "rule",
+    "terms": "rule",
+    "revised": "review",
+    "revise": "review",
+    "reviewed": "review",
 }
 
 
@@ -152,6 +197,24 @@ PHRASES: dict[str, str] = {
     "not accepted": "declined",
     "not approved": "declined",
     "let in": "accepted",
+    "didn't answer": "skipped",
+    "did not answer": "skipped",
+    "didn't fill in": "skipped",
+    "left blank": "skipped",
+    "sorted out": "outcome",
+    "dealt with": "outcome",
+    "get into": "join",
+    "get in to": "join",
+    "be in": "join",
+    "looked at again": "reviewed",
+    "look at again": "reviewed",
+    "gone over again": "reviewed",
+    "out of order": "rude",
+    "same sex": "sexuality",
+    "screen reader": "disability",
+    "first language": "language",
+    "civil partner": "partnership",
+    "in charge of": "responsible for",
 }
 _PHRASE = re.compile(r"\b(" + "|".join(re.escape(p) for p in PHRASES) + r")\b")
 
