@@ -66,6 +66,7 @@ Split = Literal[
     "challenge3",
     "challenge4",
     "challenge5",
+    "challenge6",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -77,6 +78,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge3",
     "challenge4",
     "challenge5",
+    "challenge6",
 )
 
 
