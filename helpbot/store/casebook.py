@@ -195,7 +195,7 @@ class Casebook:
 
     async def look_ahead(self, tenant_ids: Sequence[int]) -> None:
         """``tenant_cases`` for a batch's tenants in one statement, kept for the unit."""
-        if not tenant_ids:
+        if not tenant_ids or not self.store.reads_ahead:  # see Store.reads_ahead
             return
         found: dict[int, list[Row[Any]]] = {tenant: [] for tenant in tenant_ids}
         async with self.store.connection() as connection:

@@ -89,7 +89,7 @@ class Membership:
 
     async def look_ahead(self, person_ids: Sequence[int]) -> None:
         """``current_request`` for a batch's people in one statement, kept for the unit."""
-        if not person_ids:
+        if not person_ids or not self.store.reads_ahead:  # see Store.reads_ahead
             return
         found: dict[int, Row[Any] | None] = dict.fromkeys(person_ids)
         async with self.store.connection() as connection:

@@ -160,6 +160,15 @@ class Store:
                 _UNIT_CONNECTION.reset(connection_token)
                 _AMBIENT.reset(token)
 
+    @property
+    def reads_ahead(self) -> bool:
+        """Whether a batch's read-ahead may be kept for its unit: only on SQLite, whose one
+        worker on its one connection is the only writer while the unit runs. On PostgreSQL
+        other workers commit meanwhile and each statement sees what they did (READ
+        COMMITTED): rows read when the batch began would hide a case a colleague closed
+        since, which the listener (this task's statements only) never hears of."""
+        return not self.postgres and _AMBIENT.get() is not None
+
     def look_ahead(self, kind: str, found: dict[int, Any]) -> None:
         """Rows read for a whole batch at once (one statement instead of one per message),
         kept for the rest of the unit or until it writes to their table. Outside a unit
