@@ -31,6 +31,9 @@ async def filed_on(bot: BotUnderTest, case: models.Case) -> list[str]:
     return [e.text for e in await Casebook(bot.store).timeline(case.id) if e.text]
 
 
+# Only PostgreSQL has other workers committing while a batch runs (SQLite: one worker on
+# one connection), so only it runs this one.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joined(
     bot: BotUnderTest,
 ) -> None:
@@ -38,8 +41,7 @@ async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joi
     worker; while it is still on Bob's, another worker handles Priya's /close in Ann's
     topic and commits. Ann's message, handled after that, must not be filed on the
     closed case: she gets a new case, as she would had her message come alone."""
-    if not bot.store.postgres:
-        pytest.skip("SQLite runs one worker on one connection: nothing commits meanwhile")
+    assert bot.store.postgres
     ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
     priya = bot.tg.user(9001, "Priya")
     await bot.send(bot.tg.private_message(ann, REPAIR))
