@@ -48,7 +48,11 @@ CUT_OFF_CHECK = 5.0  # seconds between looks for sends whose process died mid-se
 
 @dataclass(frozen=True, slots=True)
 class SendPolicy:
-    concurrency: int = 32  # sends in flight at once, each in its own lane
+    # Lanes in hand at once. A lane stays busy until its send is recorded (so its next
+    # message waits), and on SQLite the record waits for the one connection while the
+    # worker holds it for a batch: 32 lanes left the HTTP pool (64) idle meanwhile.
+    # make benchmark, SQLite: 463 -> 616 updates/s at 0 ms, 325 -> 502 at 50 ms.
+    concurrency: int = 128
     first_delay: float = 1.0
     max_delay: float = 300.0
     lease: timedelta = timedelta(seconds=120)  # longer than any one send can take
