@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import event
+
 from helpbot.desk.joining.register_matching import match_register
 from helpbot.desk.records import Tenancy
+from helpbot.postroom.worker import Worker
 from helpbot.store import models
 from helpbot.store.membership import Membership
 from helpbot.store.tenancy_register import TenancyRegister
@@ -263,3 +266,41 @@ def test_the_register_check_tells_exact_near_and_none_apart() -> None:
     assert level("SH-999999", "TA6 4SY", "Ann Smith") == "near"  # postcode only
     assert level("SH-000456", "TA6 5AB", "Bob Jones") == "none"  # tenancy ended
     assert level("SH-999999", "BS1 1AA", "Ann Smith") == "none"
+
+
+async def test_applicants_answering_at_the_same_moment_are_each_asked_their_own_next_question(
+    bot: BotUnderTest,
+) -> None:
+    """Dan asks for the phone number and Ann and Bob answer their first joining question
+    at the same moment, so one worker handles all three in one transaction (their join
+    requests read ahead in one look-up on SQLite). Each gets what they would alone."""
+    ann, bob, dan = tenant(bot.tg), tenant(bot.tg, 5002, "Bob"), tenant(bot.tg, 5004, "Dan")
+    for applicant in (ann, bob):
+        await bot.send(bot.tg.join_request(bot.community, applicant))
+    room = bot.postroom
+    await room.worker.stop(5)
+    await bot.tg.deliver(bot.tg.private_message(dan, "what's your phone number?"))
+    await bot.tg.deliver(bot.tg.private_message(ann, "Ann Smith"))
+    await bot.tg.deliver(bot.tg.private_message(bob, "Bob Jones"))
+    looked_up: list[str] = []
+
+    def counted(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "FROM join_requests" in statement:
+            looked_up.append(statement)
+
+    event.listen(bot.store.engine.sync_engine, "before_cursor_execute", counted)
+    one = Worker(
+        bot.store, room.inbox, room.outbox, room.worker.handle, prepare=room.worker.prepare
+    )
+    assert await one.step()
+    event.remove(bot.store.engine.sync_engine, "before_cursor_execute", counted)
+    await bot.settle()
+
+    assert "Question 2 of 3" in bot.replies_to(ann.id)[-1]
+    assert "Question 2 of 3" in bot.replies_to(bob.id)[-1]
+    assert "01278 444344" in bot.replies_to(dan.id)[-1]
+    requests = {r.person_id: r for r in await Membership(bot.store).requests()}
+    assert sorted(r.step for r in requests.values()) == [1, 1]
+    # PostgreSQL asks per message. SQLite reads the batch's requests once; Dan's and
+    # Ann's come from that read, and Ann's answer (a write) sends Bob's back to the table.
+    assert len(looked_up) == (3 if bot.store.postgres else 2)

@@ -80,7 +80,7 @@ class Membership:
         """The person's join conversation in progress (answering or reading the rules).
         Asked on every private message, so a Core row (the columns by name), not a model;
         read ahead for a batch of messages where the worker has one."""
-        found = await self.store.looked_ahead("join_request", person_id)
+        found = await self.store.looked_ahead("join_requests", person_id)
         if found is not MISSING:
             return cast("Row[Any] | None", found)
         async with self.store.connection() as connection:
@@ -97,7 +97,7 @@ class Membership:
             for row in rows:  # newest first, so each person's first row is theirs
                 if found[row.person_id] is None:
                     found[row.person_id] = row
-        self.store.look_ahead("join_request", found)
+        self.store.look_ahead("join_requests", found)
 
     async def change_request(self, request_id: int, **values: Any) -> None:
         async with self.sessions.begin() as session:

@@ -46,8 +46,8 @@ _UNIT_CONNECTION: contextvars.ContextVar[AsyncConnection | None] = contextvars.C
     "helpbot_unit_connection", default=None
 )
 
-# What a batch's look-ahead read for the unit in progress: (kind, key) -> rows, valid
-# until the unit writes to a table they come from (see ``_drop_looked_ahead``).
+# What a batch's look-ahead read for the unit in progress: (table, key) -> rows, valid
+# until the unit writes to that table (see ``_drop_looked_ahead``).
 _LOOKED_AHEAD: contextvars.ContextVar[dict[tuple[str, int], Any] | None] = contextvars.ContextVar(
     "helpbot_looked_ahead", default=None
 )
@@ -71,12 +71,16 @@ def _drop_looked_ahead(
     _executemany: bool,
 ) -> None:
     """Any statement but a SELECT that names a looked-ahead table (an ORM flush, a Core
-    update, a CTE, in any record keeper, now or later) drops the whole look-ahead: what
-    the unit reads next then comes from the database and sees its own writes."""
+    update, a CTE, in any record keeper, now or later) drops everything read ahead from
+    that table: what the unit reads next from it comes from the database and sees its
+    own writes. Coarse on purpose (a batch's first join answer sends the others' look-ups
+    back to the database): the statement, not its parameters, says what was written."""
     memo = _LOOKED_AHEAD.get()
     if memo and not statement.startswith("SELECT"):
-        if any(table in statement for table in LOOKED_AHEAD_TABLES):
-            memo.clear()
+        for table in LOOKED_AHEAD_TABLES:
+            if table in statement:
+                for key in [key for key in memo if key[0] == table]:
+                    del memo[key]
 
 
 def _username(who: events.Person) -> str | None:
