@@ -693,9 +693,9 @@ def test_cues_added_in_the_sixth_pass_catch_danger(text: str, label: str) -> Non
     "text",
     [
         "the CO alarm keeps chirping, I think the battery needs replacing",
-        "the smoke alarm is beeping constantly, it needs a new battery",
-        "the tiles above the sink are falling off",
-        "a slate has come off the shed roof",
+        "the hall smoke detector bleeps non-stop, low battery I reckon",
+        "bathroom wall tiles coming loose by the basin",
+        "one slate slipped out of place on the bike shed",
         "the egg sandwich from the cafe was off",
         "the shop assistant set fire to my hopes lol",
         "he'll set fire to the barbecue at the fun day",
@@ -704,11 +704,11 @@ def test_cues_added_in_the_sixth_pass_catch_danger(text: str, label: str) -> Non
         "my carer uses my bank card to do my shopping every week, she's lovely",
         "the woman downstairs keeps taking photos of my car",
         "I want to disappear for the weekend somewhere sunny",
-        "last message from me today, have a good weekend all",
-        "why don't you go and jump off a bridge",
+        "that's the last post from me tonight, night all",
+        "you should go jump off the roof, useless thing",
         "my boiler broke but it's a warm week and I live alone",
         "my cousin found out where we live and brought round a cake",
-        "just curious, what's the procedure if I smell gas?",
+        "out of interest, how would I report a gas leak?",
     ],
 )
 def test_cues_added_in_the_sixth_pass_leave_everyday_phrases_alone(text: str) -> None:
@@ -719,7 +719,7 @@ def test_cues_added_in_the_sixth_pass_leave_everyday_phrases_alone(text: str) ->
 @pytest.mark.parametrize(
     "text",
     [
-        "I won't be around next week, off on holiday to Spain",
+        "we won't be around from friday, away on a trip to see family",
         "won't be here on monday, visiting my sister",
     ],
 )
