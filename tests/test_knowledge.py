@@ -203,3 +203,41 @@ def test_the_matcher_alone_is_precise_on_held_out_paraphrases() -> None:
     base = KnowledgeBase.load(INTENTS_DIR)
     figures = score_heldout(base, load_heldout(INTENTS_DIR / "heldout" / "knowledge.toml"))
     assert figures["precision"] >= MIN_KB_PRECISION
+
+
+def test_whether_a_group_exists_is_not_who_may_join() -> None:
+    """ "Is there a group for tenants?" asks whether there is one (2.1, 4.1), not who may
+    be in it (3.6.1): stop words alone would make the two one question."""
+    base = KnowledgeBase.load(INTENTS_DIR)
+    for question in (
+        "do you have any groups for residents",
+        "is there a group for tenants on social media",
+    ):
+        found = base.match(question)
+        assert found is not None and found.entry_id == "community-groups", question
+    found = base.match("is there a tenants' magazine")
+    assert found is None or found.entry_id != "community-groups"
+    found = base.match("is the group only for people who rent from SHAL?")
+    assert found is not None and found.entry_id == "who-can-join"
+
+
+def test_a_bot_that_might_argue_is_about_how_we_communicate() -> None:
+    base = KnowledgeBase.load(INTENTS_DIR)
+    found = base.match("if I disagree with your bot is it going to argue back?")
+    assert found is not None and found.entry_id == "how-we-communicate"
+
+
+def test_the_semantic_fallback_only_answers_what_tfidf_abstained_on() -> None:
+    """The WordLlama similarity is a fallback: with it switched off, every answer the
+    TF-IDF matcher gives is the same; with it on, a paraphrase sharing few words with
+    any phrasing can still be answered, and nonsense is still not."""
+    with_it = KnowledgeBase.load(INTENTS_DIR)
+    without = KnowledgeBase(with_it.entries, semantic_weight=0.0)
+    questions = [q for e in with_it.entries for q in e.questions[:3]]
+    for question in questions:
+        plain = without.match(question)
+        if plain is not None:
+            mixed = with_it.match(question)
+            assert mixed is not None and mixed.entry_id == plain.entry_id, question
+    assert with_it.match("purple monkey dishwasher forty two") is None
+    assert with_it.match("what do you think of the new iphone camera") is None

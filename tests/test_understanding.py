@@ -636,3 +636,93 @@ def test_a_batch_read_ahead_is_what_each_message_is_then_classified_as(
         assert understanding.classify(text).intent == read.intent
         # A batch sums in another order than one message: the same to float32 precision.
         assert understanding.classify(text).scores == pytest.approx(read.scores, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("the carbon monoxide thing in the hall is making a constant racket", "emergency"),
+        ("the detector that says CO is flashing red and beeping", "emergency"),
+        ("our co monitor display shows 220 and won't stop", "emergency"),
+        ("my wife feels dizzy every evening and the boiler flame is a lazy yellow", "emergency"),
+        ("the landing reeks of bad eggs and I've gone light headed", "emergency"),
+        ("somebody set light to the bin bags under the stairs", "emergency"),
+        ("rain is trickling out of the spotlights in the kitchen", "emergency"),
+        (
+            "the crack above the window has opened up and you can see the sky through it",
+            "emergency",
+        ),
+        ("the front path has sunk about two inches by the door", "emergency"),
+        ("the side wall has toppled onto next door's car", "emergency"),
+        ("slates are being ripped off the roof in this wind", "emergency"),
+        ("robbers prised open the patio door last night", "emergency"),
+        ("my lock won't shut since the break-in on saturday", "emergency"),
+        ("his dialysis machine cut out when the fuse went", "emergency"),
+        (
+            "I've chased the boiler three times. it broke on friday. my daughter is 3 weeks"
+            " old and it's freezing in here",
+            "emergency",
+        ),
+        ("my ex has tracked down my new address", "safeguarding"),
+        (
+            "a van has been parked outside for hours with a man sat in it, every night",
+            "safeguarding",
+        ),
+        ("some days I just want to vanish", "safeguarding"),
+        ("christmas this year will be my last birthday", "safeguarding"),
+        ("I'm going to throw myself off the car park roof", "safeguarding"),
+        ("I bang my head on the wall till it bleeds", "safeguarding"),
+        (
+            "the lady who comes in to help mum knows her pin and now her account is empty",
+            "safeguarding",
+        ),
+        ("there's a lad sleeping rough in the stairwell shaking and ill", "safeguarding"),
+        ("I can't get into my bedroom because of all the junk any more", "safeguarding"),
+        ("he said he'd set fire to the house with us in it", "safeguarding"),
+    ],
+)
+def test_cues_added_in_the_sixth_pass_catch_danger(text: str, label: str) -> None:
+    """Carbon monoxide told by the alarm or symptoms, structural drops, fires set,
+    break-ins told as stories, being found, self-neglect, financial abuse by a helper
+    (issue 13, kinds missed on challenge 6; the wording is new)."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.matches(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the CO alarm keeps chirping, I think the battery needs replacing",
+        "the hall smoke detector bleeps non-stop, low battery I reckon",
+        "bathroom wall tiles coming loose by the basin",
+        "one slate slipped out of place on the bike shed",
+        "the egg sandwich from the cafe was off",
+        "the shop assistant set fire to my hopes lol",
+        "he'll set fire to the barbecue at the fun day",
+        "the light in the hall keeps flickering",
+        "my lodger has my spare keys",
+        "my carer uses my bank card to do my shopping every week, she's lovely",
+        "the woman downstairs keeps taking photos of my car",
+        "I want to disappear for the weekend somewhere sunny",
+        "that's the last post from me tonight, night all",
+        "you should go jump off the roof, useless thing",
+        "my boiler broke but it's a warm week and I live alone",
+        "my cousin found out where we live and brought round a cake",
+        "out of interest, how would I report a gas leak?",
+    ],
+)
+def test_cues_added_in_the_sixth_pass_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we won't be around from friday, away on a trip to see family",
+        "won't be here on monday, visiting my sister",
+    ],
+)
+def test_sixth_pass_holidays_are_no_goodbye(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert "safeguarding" not in cues.risks(normalise(text)), text

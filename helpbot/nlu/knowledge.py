@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 # An answer needs this score (see CENTROID_WEIGHT)...
 THRESHOLD = 0.30
@@ -34,6 +35,15 @@ MARGIN = 0.08
 # An entry's score: (1 - w) * cosine with its closest phrasing + w * cosine with the
 # centroid of all its phrasings.
 CENTROID_WEIGHT = 0.5
+# Semantic fallback (sixth pass): when the TF-IDF score abstains, an entry's score is
+# mixed with a WordLlama similarity (the embeddings the intent pipeline already ships):
+# (1 - SEMANTIC_WEIGHT) * TF-IDF + SEMANTIC_WEIGHT * similarity rescaled from
+# SEMANTIC_FLOOR..1 to 0..1 (static embeddings put unrelated questions at ~0.3-0.4), and
+# it answers with the same threshold and a wider margin. Only a fallback: every answer
+# the TF-IDF matcher gives stays as it was (see intents/README.md, sixth pass).
+SEMANTIC_WEIGHT = 0.35
+SEMANTIC_FLOOR = 0.4
+SEMANTIC_MARGIN = 0.10
 # A question that is one of an entry's own phrasings (word for word, after
 # normalising) gets that entry, whatever the centroids say.
 EXACT = 0.99
@@ -131,6 +141,14 @@ SYNONYMS: dict[str, str] = {
         "someoneelse",
     ),
     "arguing": "argue",
+    # Disagreeing is what a row starts from (policy 3.10: colleagues don't argue).
+    "disagree": "argue",
+    "disagrees": "argue",
+    "disagreeing": "argue",
+    "bicker": "argue",
+    "bickering": "argue",
+    "debate": "argue",
+    "debating": "argue",
     "argument": "argue",
     "arguments": "argue",
     "row": "argue",
@@ -215,7 +233,25 @@ PHRASES: dict[str, str] = {
     "first language": "language",
     "civil partner": "partnership",
     "in charge of": "responsible for",
+    # Whether something exists at all ("is there a group for tenants?") is not who it
+    # is for ("is the group just for tenants?"): stop words would make them one.
+    # "online" means the website on its own, not in "an online group".
+    "online group": "group",
+    "group online": "group",
+    "online groups": "group",
+    "online space": "group",
+    "is there a": "exist",
+    "is there an": "exist",
+    "is there any": "exist",
+    "are there any": "exist",
+    "do you have a": "exist",
+    "do you have an": "exist",
+    "do you have any": "exist",
+    "have you got a": "exist",
+    "have you got an": "exist",
+    "have you got any": "exist",
 }
+EXISTS = "exist"
 _PHRASE = re.compile(r"\b(" + "|".join(re.escape(p) for p in PHRASES) + r")\b")
 
 
@@ -239,9 +275,13 @@ def features(text: str) -> Counter[str]:
     share words; character trigrams forgive typos but count for less.
     """
     ws = words(text)
-    feats: Counter[str] = Counter(f"w:{w}" for w in ws)
+    # "exist" (is there a / do you have a) only counts beside its neighbour ("exist
+    # group"): alone it would pull "is there a newsletter" to any entry phrased that way.
+    feats: Counter[str] = Counter(f"w:{w}" for w in ws if w != EXISTS)
     feats.update(f"b:{a}_{b}" for a, b in pairwise(ws))
     for w in ws:
+        if w == EXISTS:
+            continue
         padded = f"<{w}>"
         feats.update(f"c:{padded[i : i + 3]}" for i in range(len(padded) - 2))
     return feats
@@ -260,8 +300,12 @@ class KnowledgeBase:
         threshold: float = THRESHOLD,
         margin: float = MARGIN,
         centroid_weight: float = CENTROID_WEIGHT,
+        semantic_weight: float = SEMANTIC_WEIGHT,
     ) -> None:
         self.entries = list(entries)
+        self.semantic_weight = semantic_weight
+        # Phrasing embeddings, built on first use (None: not built; False: unavailable).
+        self._semantic: tuple[Any, Any, Any, list[str]] | bool | None = None
         self.threshold = threshold
         self.margin = margin
         self.centroid_weight = centroid_weight
@@ -396,13 +440,88 @@ class KnowledgeBase:
         ``in_policy = false``) is abstained on too."""
         if not words(text):
             return None
-        decided = self._decide(self._scores(text))
+        scores = self._scores(text)
+        decided = self._decide(scores)
+        if decided is None and not any(closest >= EXACT for closest, _ in scores.values()):
+            decided = self._semantic_decide(text, scores)
         if decided is None:
             return None
         entry_id, score = decided
         if not self._by_id[entry_id].in_policy:
             return None
         return KnowledgeAnswer(entry_id, self._by_id[entry_id].answer, round(score, 4))
+
+    def _semantic_decide(
+        self, text: str, scores: dict[str, tuple[float, float]]
+    ) -> tuple[str, float] | None:
+        """The TF-IDF score mixed with a WordLlama similarity, for a question the TF-IDF
+        score abstained on: paraphrases that share few words with any phrasing ("what
+        tone do you use" for how colleagues communicate) still find their entry."""
+        if self.semantic_weight <= 0:
+            return None
+        similarity = self._similarity(text)
+        if not similarity:
+            return None
+        weight = self.semantic_weight
+        mixed = sorted(
+            (
+                (1 - weight) * tfidf
+                + weight
+                * max(0.0, similarity.get(entry_id, 0.0) - SEMANTIC_FLOOR)
+                / (1 - SEMANTIC_FLOOR),
+                entry_id,
+            )
+            for entry_id, (_, tfidf) in scores.items()
+        )[::-1]
+        if not mixed or mixed[0][0] < self.threshold:
+            return None
+        runner_up = mixed[1][0] if len(mixed) > 1 else 0.0
+        if mixed[0][0] - runner_up < SEMANTIC_MARGIN:
+            return None
+        return mixed[0][1], mixed[0][0]
+
+    def _similarity(self, text: str) -> dict[str, float]:
+        """Per entry: 0.5 x cosine with its closest phrasing + 0.5 x cosine with the
+        mean of its phrasings (the TF-IDF score's mix), on WordLlama embeddings of the
+        normalised text. Empty if the embeddings are not installed."""
+        if self._semantic is None:
+            self._semantic = self._build_semantic()
+        if self._semantic is False or self._semantic is True:
+            return {}
+        import numpy as np
+
+        from helpbot.nlu.representation import WordLlamaEmbedder
+        from helpbot.nlu.training import normalise
+
+        rows, row_entry, centroids, ids = self._semantic
+        vector = WordLlamaEmbedder.shared().embed([normalise(text)])[0]
+        if not vector.any():
+            return {}
+        closest = np.full(len(ids), -1.0)
+        np.maximum.at(closest, row_entry, rows @ vector)
+        towards = centroids @ vector
+        return {ids[i]: 0.5 * float(closest[i]) + 0.5 * float(towards[i]) for i in range(len(ids))}
+
+    def _build_semantic(self) -> tuple[Any, Any, Any, list[str]] | bool:
+        try:
+            import numpy as np
+
+            from helpbot.nlu.representation import WordLlamaEmbedder
+            from helpbot.nlu.training import normalise
+
+            embedder = WordLlamaEmbedder.shared()
+        except (ImportError, RuntimeError):
+            return False
+        ids = [entry.id for entry in self.entries]
+        pairs = [(i, q) for i, entry in enumerate(self.entries) for q in entry.questions]
+        if not pairs:
+            return False
+        rows = embedder.embed([normalise(q) for _, q in pairs])
+        row_entry = np.array([i for i, _ in pairs])
+        centroids = np.stack([rows[row_entry == i].mean(axis=0) for i in range(len(ids))])
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        centroids = centroids / np.where(norms > 0, norms, 1.0)
+        return rows, row_entry, centroids, ids
 
     def leave_one_out(self) -> dict[str, float]:
         """Each phrasing asked with itself removed: a pessimistic check of the settings."""

@@ -237,12 +237,10 @@ class Understanding:
     def _decide(self, text: str, reading: _Reading) -> Classification:
         scores = {label: float(reading.whole.get(label, 0.0)) for label in LABELS}
         reasons: dict[str, str] = {}
-        units = [text] if not reading.parts else [part for part, _ in reading.parts]
-        for number, unit in enumerate(units, start=1):
-            where = f" in sentence window {number} of {len(units)}" if reading.parts else ""
-            for label, words in self.cues.matching(normalise(unit)).items():
-                lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
-                reasons.setdefault(label, f'cue "{words}"{where}')
+        # A window the model reads as urgent lifts its label first, then the cues: a cue
+        # is the stronger evidence, and lifting after it would scale its label back down
+        # (a break-in cue in one window, a frightened sentence read as safeguarding in
+        # another, came out safeguarding).
         for number, (_, cats) in enumerate(reading.parts, start=1):
             for label in SAFETY_LABELS:
                 value = float(cats.get(label, 0.0))
@@ -253,6 +251,19 @@ class Understanding:
                         f"model: {label} {value:.2f} in sentence window {number} of "
                         f"{len(reading.parts)}",
                     )
+        units, wheres = [text], [""]
+        if reading.parts:
+            count = len(reading.parts)
+            # The whole message too: a hazard told across two windows (no heating in one,
+            # a premature baby in the other) is still one hazard.
+            units = [*(part for part, _ in reading.parts), text]
+            wheres = [f" in sentence window {n} of {count}" for n in range(1, count + 1)]
+            wheres.append(" across the whole message")
+        for unit, where in zip(units, wheres, strict=True):
+            for label, words in self.cues.matching(normalise(unit)).items():
+                if label not in reasons or scores[label] < self.cues.scores.get(label, 0.9):
+                    lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
+                    reasons[label] = f'cue "{words}"{where}'
         urgent = reading.urgent
         for number, value in enumerate(reading.urgent_parts, start=1):
             if value > urgent and value >= self.thresholds[URGENT]:
