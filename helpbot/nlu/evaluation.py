@@ -55,9 +55,9 @@ KB_GATED_SPLITS = ("heldout",)
 # already optimistic). challenge4 was measured once in pass three; it is used in pass
 # four to choose the representation and find weak kinds, so it is a development set
 # now (reported, not gated); challenge5 (written blind during pass four, measured once
-# at its end) became a development set in pass five, and challenge6 (written blind
-# during pass five, measured once at its end) is the honest figure, reported and not
-# gated for the same reason.
+# at its end) became a development set in pass five, challenge6 (likewise, pass five)
+# in pass six, and challenge7 (written blind during pass six, measured once at its
+# end) is the honest figure, reported and not gated for the same reason.
 GATED_SPLITS = ("heldout", "challenge", "challenge2")
 URGENT = frozenset(SAFETY)
 DISSATISFIED = frozenset({"complaint", "repair", "hostile"})

@@ -67,6 +67,7 @@ Split = Literal[
     "challenge4",
     "challenge5",
     "challenge6",
+    "challenge7",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -79,6 +80,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge4",
     "challenge5",
     "challenge6",
+    "challenge7",
 )
 
 
