@@ -491,7 +491,7 @@ class KnowledgeBase:
         import numpy as np
 
         from helpbot.nlu.representation import WordLlamaEmbedder
-        from helpbot.nlu.training import normalise
+        from helpbot.nlu.spelling import normalise
 
         rows, row_entry, centroids, ids = self._semantic
         vector = WordLlamaEmbedder.shared().embed([normalise(text)])[0]
@@ -507,7 +507,7 @@ class KnowledgeBase:
             import numpy as np
 
             from helpbot.nlu.representation import WordLlamaEmbedder
-            from helpbot.nlu.training import normalise
+            from helpbot.nlu.spelling import normalise
 
             embedder = WordLlamaEmbedder.shared()
         except (ImportError, RuntimeError):
