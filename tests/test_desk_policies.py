@@ -458,3 +458,17 @@ async def test_a_tenant_takes_an_unresolved_complaint_to_stage_two() -> None:
     await office.press(ANN, private(ANN), offer.buttons[0][0].data or "")
     case = office.memory.cases[case_id]
     assert (case.stage, case.status, case.acknowledged_on) == (2, "open", None)
+
+
+def test_a_case_summary_keeps_days_and_masks_names() -> None:
+    """Staff topic names hide people and streets, not the day the tenant named (a
+    follow-up "since Monday" read "since [name]" in the console); a month that is also
+    a first name is still hidden."""
+    from helpbot.desk.cases.topics import case_summary
+    from tests.desk_fakes import FakeUnderstanding
+
+    said = case_summary("mould back since Monday, Dave at Elm Road knows", FakeUnderstanding())
+    assert said == "mould back since Monday, [name] at [name] [name]"  # eight words
+    assert case_summary("leak since May, worse on Sunday", FakeUnderstanding()) == (
+        "leak since [name] worse on Sunday"
+    )

@@ -21,7 +21,15 @@ KIND_NAMES = {
     "repair": "repair",
     "human": "request to talk to a person",
 }
-_NOT_NAMES = frozenset({"I", "I'm", "I've", "I'd", "I'll", "SHAL", "OK", "TV"})
+# Capitalised words that are never a person or a street: kept, so a topic reads "since
+# Monday", not "since [name]". Months that are also first names (April, May, June,
+# August) are still masked.
+_NOT_NAMES = frozenset(
+    {"I", "I'm", "I've", "I'd", "I'll", "SHAL", "OK", "TV"}
+    | {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+    | {"January", "February", "March", "July", "September", "October", "November", "December"}
+    | {"Christmas", "Easter"}
+)
 
 
 def day(value: date | None) -> str:
