@@ -295,3 +295,20 @@ async def test_a_gas_smell_while_a_mould_emergency_is_open_is_a_new_emergency(
     else:
         # Read as a repair, the gas smell is a different urgent matter anyway.
         assert len(now) == 2
+
+
+async def test_asking_what_else_to_do_after_a_gas_smell_gets_the_gas_advice_again(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the fake Bot API: after a gas smell, "I've opened the windows, what
+    else should I do?" (a question the knowledge base cannot answer) was told the bot
+    was not sure. It gets the gas advice again and is filed on the same case."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    await bot.send(bot.tg.private_message(ann, "I've opened the windows, what else should I do?"))
+    told = bot.replies_to(ann.id)[-1]
+    assert "0800 111 999" in told and gas.ref in told
+    assert "not sure" not in told
+    assert "what else should I do?" in " ".join(await filed_on(bot, gas))
+    assert len(await cases(bot)) == 1

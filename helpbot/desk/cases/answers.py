@@ -9,10 +9,14 @@ from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
 from helpbot.desk.cases.matters import InHand, current_matter
+from helpbot.desk.cases.promises import advice
 from helpbot.desk.cases.tenant_thread import file_message, to_staff
 from helpbot.desk.office import Office
+from helpbot.desk.records import Case
 from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
 
+# Matters whose advice is repeated when the tenant asks what to do about them.
+URGENT_KINDS = frozenset({"emergency", "safeguarding"})
 _GREETING = re.compile(r"\b(hi|hello|hiya|hey|morning|afternoon|evening|yo)\b", re.I)
 _THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|see you|see ya|cya|night|ttyl)\b", re.I)
@@ -32,15 +36,30 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
     if visit.intent == "hostile":
         # Not argued with; ended once if it keeps coming (3.10).
         return await private_message(office, visit, case_id) + actions
-    return answer(office, visit, case_id=case_id) + actions
+    return answer(office, visit, case_id=case_id, matter=current) + actions
 
 
-def answer(office: Office, visit: Visit, case_id: int | None = None) -> list[Action]:
+def answer(
+    office: Office, visit: Visit, case_id: int | None = None, matter: Case | None = None
+) -> list[Action]:
     inbound = visit.inbound
     say = office.say
     intent = visit.intent or "smalltalk"
     if intent == "question":
         found = office.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
+        if found is None and matter is not None and matter.kind in URGENT_KINDS:
+            # A question about an urgent matter in hand that the knowledge base cannot
+            # answer ("I've opened the windows, what else should I do?" after a gas
+            # smell) gets that matter's safety advice again, never "I'm not sure"
+            # (found walking the fake Bot API).
+            said = f"{matter.summary} {inbound.text}"
+            text = "\n\n".join(
+                (
+                    advice(office, matter.kind, said),
+                    say("matters", "urgent_question", ref=matter.ref),
+                )
+            )
+            return [reply(inbound, text, intent=intent, case_id=case_id)]
         if found is None:
             person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
             text = say("intents", "question_unsure")
