@@ -17,6 +17,7 @@ from helpbot.postroom.inbox import Event
 from helpbot.postroom.worker import Worker
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
+from helpbot.testing.fake_telegram_objects import FakeUser
 from helpbot.testing.harness import BotUnderTest, tenant
 
 REPAIR = "the window in my bedroom won't close"
@@ -31,6 +32,17 @@ async def filed_on(bot: BotUnderTest, case: models.Case) -> list[str]:
     return [e.text for e in await Casebook(bot.store).timeline(case.id) if e.text]
 
 
+async def ann_has_a_repair_open(bot: BotUnderTest) -> tuple[FakeUser, FakeUser, FakeUser, int]:
+    """Ann's repair, open with its staff topic; Bob, another tenant; Priya, a colleague."""
+    ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
+    priya = bot.tg.user(9001, "Priya")
+    await bot.send(bot.tg.private_message(ann, REPAIR))
+    (repair,) = await cases(bot)
+    thread = (await Casebook(bot.store).by_id(repair.id)).staff_topic_id  # type: ignore[union-attr]
+    assert thread is not None
+    return ann, bob, priya, thread
+
+
 # Only PostgreSQL has other workers committing while a batch runs (SQLite: one worker on
 # one connection), so only it runs this one.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -42,12 +54,7 @@ async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joi
     topic and commits. Ann's message, handled after that, must not be filed on the
     closed case: she gets a new case, as she would had her message come alone."""
     assert bot.store.postgres
-    ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
-    priya = bot.tg.user(9001, "Priya")
-    await bot.send(bot.tg.private_message(ann, REPAIR))
-    (repair,) = await cases(bot)
-    thread = (await Casebook(bot.store).by_id(repair.id)).staff_topic_id  # type: ignore[union-attr]
-    assert thread is not None
+    ann, bob, priya, thread = await ann_has_a_repair_open(bot)
 
     # The post room's own workers step aside; two workers are driven by hand instead.
     room = bot.postroom
@@ -73,7 +80,8 @@ async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joi
     batch = asyncio.create_task(first.step())
     await asyncio.wait_for(on_first.wait(), 10)
     assert await asyncio.wait_for(second.step(), 10)  # Priya's /close, committed
-    assert (await Casebook(bot.store).by_id(repair.id)).status == "closed"  # type: ignore[union-attr]
+    (repair,) = await cases(bot)
+    assert repair.status == "closed"
     closed.set()
     assert await asyncio.wait_for(batch, 10)
     await bot.settle()
@@ -88,12 +96,7 @@ async def test_a_case_closed_earlier_in_the_same_batch_is_not_joined(bot: BotUnd
     """Priya's /close in Ann's topic, then Bob's and Ann's messages, all handled by one
     worker in one transaction (the read-ahead is taken before Priya's /close is handled):
     Ann's message must see her case closed and start a new one."""
-    ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
-    priya = bot.tg.user(9001, "Priya")
-    await bot.send(bot.tg.private_message(ann, REPAIR))
-    (repair,) = await cases(bot)
-    thread = (await Casebook(bot.store).by_id(repair.id)).staff_topic_id  # type: ignore[union-attr]
-    assert thread is not None
+    ann, bob, priya, thread = await ann_has_a_repair_open(bot)
 
     room = bot.postroom
     await room.worker.stop(5)
