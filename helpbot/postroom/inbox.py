@@ -16,9 +16,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, bindparam, exists, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from helpbot.store import models
 from helpbot.store.records import Store
@@ -93,6 +106,42 @@ _FINISH = (
 _CLAIMS: dict[tuple[bool, bool], Any] = {}
 
 
+def first_of_each(
+    query: Select[Any],
+    table: FromClause,
+    earlier: NamedFromClause,
+    *,
+    waiting: ColumnElement[bool],
+    group: ColumnElement[Any],
+    order: tuple[ColumnElement[Any], ...],
+    name: str,
+) -> Select[Any]:
+    """PostgreSQL: ``query`` over ``table`` narrowed to the first ``waiting`` row of each
+    ``group`` (a conversation in the inbox, a lane in the outbox), still pending.
+
+    The heads are found in one pass over what waits (DISTINCT ON, computed once), then
+    those rows by primary key. "Nothing older of this group still waiting" written as
+    NOT EXISTS was planned, on a table whose statistics are behind (a fresh database, a
+    backlog after a restart), as a nested loop rescanning every waiting row for every
+    waiting row: 450 ms a claim with 2,000 waiting (make benchmark: PG busy, the bot
+    idle). Here the only loop is over the heads, one index probe each (2 ms with 3,000
+    waiting and no statistics). The status test is written so no index can serve it
+    (coalesce of a NOT NULL column), or the planner, thinking one row pending, scans
+    them all for each head; it is still rechecked on the locked row, so a row another
+    worker finished meanwhile is never taken."""
+    heads = (
+        select(earlier.c.id)
+        .where(waiting)
+        .ext(distinct_on(group))
+        .order_by(group, *order)
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
+    return query.select_from(heads.join(table, table.c.id == heads.c.id)).where(
+        func.coalesce(table.c.status, "") == PENDING
+    )
+
+
 def _claim_query(postgres: bool, only: bool) -> Any:
     """The claim, built once per shape: the oldest due event of each conversation that
     has nothing older still pending (by the platform's own order where it has one)."""
@@ -113,31 +162,14 @@ def _claim_query(postgres: bool, only: bool) -> Any:
             .limit(bindparam("limit", type_=Integer()))
         )
         if postgres:
-            # Each conversation's head in one pass over what is pending (DISTINCT ON,
-            # computed once), then those rows by primary key. The NOT EXISTS form below
-            # was planned, on a table whose statistics are behind (a fresh database, a
-            # backlog after a restart), as a nested loop rescanning every pending row for
-            # every pending row: 450 ms a claim with 2,000 waiting (make benchmark: PG
-            # busy, the bot idle). Here the only loop is over the heads, one index probe
-            # each (2 ms with 3,000 waiting and no statistics). The status test is written
-            # so no index can serve it (coalesce of a NOT NULL column), or the planner,
-            # thinking one row pending, scans them all for each head; it is still
-            # rechecked on the locked row, so an event another worker finished meanwhile
-            # is never taken.
-            heads = (
-                select(earlier.c.id)
-                .where(earlier.c.status == PENDING)
-                .ext(distinct_on(earlier.c.conversation))
-                .order_by(
-                    earlier.c.conversation,
-                    func.coalesce(earlier.c.position, earlier.c.id),
-                    earlier.c.id,
-                )
-                .cte("heads")
-                .prefix_with("MATERIALIZED")
-            )
-            query = query.select_from(heads.join(event, event.c.id == heads.c.id)).where(
-                func.coalesce(event.c.status, "") == PENDING
+            query = first_of_each(
+                query,
+                event,
+                earlier,
+                waiting=earlier.c.status == PENDING,
+                group=earlier.c.conversation,
+                order=(func.coalesce(earlier.c.position, earlier.c.id), earlier.c.id),
+                name="heads",
             )
         else:
             # SQLite runs the correlated NOT EXISTS per row through the index.

@@ -22,13 +22,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    func,
     insert,
     literal_column,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpbot.desk.actions import (
@@ -47,7 +45,7 @@ from helpbot.desk.actions import (
 )
 from helpbot.desk.events import ChatRef
 from helpbot.postroom.codec import encode_action
-from helpbot.postroom.inbox import status_counts
+from helpbot.postroom.inbox import first_of_each, status_counts
 from helpbot.postroom.outcomes import Delivered
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
@@ -139,23 +137,17 @@ def _take_query(postgres: bool) -> Any:
             .limit(bindparam("limit", type_=Integer()))
         )
         if postgres:
-            # Each lane's oldest unfinished item in one pass (DISTINCT ON, computed once),
-            # then those rows by primary key: the NOT EXISTS below can be planned as a
-            # nested loop rescanning the whole backlog for each item when the table's
-            # statistics are behind (see the inbox's claim, which had the same fault).
-            firsts = (
-                select(earlier.c.id)
-                .where(earlier.c.status.in_(UNFINISHED))
-                .ext(distinct_on(earlier.c.lane))
-                .order_by(earlier.c.lane, earlier.c.id)
-                .cte("firsts")
-                .prefix_with("MATERIALIZED")
-            )
-            heads = (
-                heads.select_from(firsts.join(item, item.c.id == firsts.c.id))
-                .where(func.coalesce(item.c.status, "") == PENDING)
-                .with_for_update(skip_locked=True, of=item)
-            )
+            # Each lane's oldest unfinished item, if it waits to be sent (as the inbox
+            # finds each conversation's head, and for the same reason).
+            heads = first_of_each(
+                heads,
+                item,
+                earlier,
+                waiting=earlier.c.status.in_(UNFINISHED),
+                group=earlier.c.lane,
+                order=(earlier.c.id,),
+                name="firsts",
+            ).with_for_update(skip_locked=True, of=item)
         else:
             heads = heads.where(
                 item.c.status == PENDING,
