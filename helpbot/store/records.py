@@ -173,7 +173,7 @@ class Store:
         since, which the listener (this task's statements only) never hears of."""
         return not self.postgres and _AMBIENT.get() is not None
 
-    def look_ahead(self, kind: str, found: dict[int, Any]) -> None:
+    def look_ahead(self, table: str, found: dict[int, Any]) -> None:
         """Rows read for a whole batch at once (one statement instead of one per message),
         kept for the rest of the unit or until it writes to their table. Outside a unit
         there is nothing to keep them for."""
@@ -184,19 +184,19 @@ class Store:
             memo = {}
             _LOOKED_AHEAD.set(memo)
         for key, rows in found.items():
-            memo[(kind, key)] = rows
+            memo[(table, key)] = rows
 
-    async def looked_ahead(self, kind: str, key: int) -> Any:
-        """What ``look_ahead`` kept for ``key``, or MISSING. The session's pending changes
-        are written out first (as before any Core read), which drops the look-ahead if
-        they touch its tables."""
+    async def looked_ahead(self, table: str, key: int) -> Any:
+        """What ``look_ahead`` kept from ``table`` for ``key``, or MISSING. The session's
+        pending changes are written out first (as before any Core read), which drops what
+        was kept from a table they touch."""
         memo = _LOOKED_AHEAD.get()
         if not memo:
             return MISSING
         ambient = _AMBIENT.get()
         if ambient is not None and not ambient.sync_session._is_clean():
             await ambient.flush()
-        return memo.get((kind, key), MISSING)
+        return memo.get((table, key), MISSING)
 
     @contextlib.asynccontextmanager
     async def connection(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:

@@ -13,10 +13,8 @@ from helpbot.desk.cases.promises import advice
 from helpbot.desk.cases.tenant_thread import file_message, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
-from helpbot.desk.visit import CLASSIFY_LIMIT, Visit, reply
+from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, reply
 
-# Matters whose advice is repeated when the tenant asks what to do about them.
-URGENT_KINDS = frozenset({"emergency", "safeguarding"})
 _GREETING = re.compile(r"\b(hi|hello|hiya|hey|morning|afternoon|evening|yo)\b", re.I)
 _THANKS = re.compile(r"\b(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.I)
 _BYE = re.compile(r"\b(bye|goodbye|see you|see ya|cya|night|ttyl)\b", re.I)
@@ -47,7 +45,7 @@ def answer(
     intent = visit.intent or "smalltalk"
     if intent == "question":
         found = office.understanding.answer(inbound.text[:CLASSIFY_LIMIT])
-        if found is None and matter is not None and matter.kind in URGENT_KINDS:
+        if found is None and matter is not None and matter.kind in URGENT_INTENTS:
             # A question about an urgent matter in hand that the knowledge base cannot
             # answer ("I've opened the windows, what else should I do?" after a gas
             # smell) gets that matter's safety advice again, never "I'm not sure"
