@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 # An answer needs this score (see CENTROID_WEIGHT)...
 THRESHOLD = 0.30
@@ -305,7 +305,7 @@ class KnowledgeBase:
         self.entries = list(entries)
         self.semantic_weight = semantic_weight
         # Phrasing embeddings, built on first use (None: not built; False: unavailable).
-        self._semantic: tuple[Any, Any, Any, list[str]] | bool | None = None
+        self._semantic: tuple[Any, Any, Any, list[str]] | Literal[False] | None = None
         self.threshold = threshold
         self.margin = margin
         self.centroid_weight = centroid_weight
@@ -486,7 +486,7 @@ class KnowledgeBase:
         normalised text. Empty if the embeddings are not installed."""
         if self._semantic is None:
             self._semantic = self._build_semantic()
-        if self._semantic is False or self._semantic is True:
+        if self._semantic is False:
             return {}
         import numpy as np
 
@@ -502,7 +502,7 @@ class KnowledgeBase:
         towards = centroids @ vector
         return {ids[i]: 0.5 * float(closest[i]) + 0.5 * float(towards[i]) for i in range(len(ids))}
 
-    def _build_semantic(self) -> tuple[Any, Any, Any, list[str]] | bool:
+    def _build_semantic(self) -> tuple[Any, Any, Any, list[str]] | Literal[False]:
         try:
             import numpy as np
 
