@@ -1,8 +1,8 @@
 """A batch's read-ahead of cases and join requests (one statement each for the batch's
 private senders) against what other workers commit meanwhile. On PostgreSQL several
 worker tasks (and processes) share the inbox and each statement sees what others have
-committed (READ COMMITTED): a message must see the case as it is when the message is
-handled, not as it was when its batch was claimed. Through the fake Bot API, asserting
+committed (READ COMMITTED): a message must never act on a case as it was before another
+worker changed it. The look-ahead locks what it reads there, so such a change waits. Through the fake Bot API, asserting
 what the tenant is told and the rows stored."""
 
 from __future__ import annotations
@@ -46,13 +46,15 @@ async def ann_has_a_repair_open(bot: BotUnderTest) -> tuple[FakeUser, FakeUser, 
 # Only PostgreSQL has other workers committing while a batch runs (SQLite: one worker on
 # one connection), so only it runs this one.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joined(
+async def test_a_colleagues_close_waits_for_the_batch_that_read_the_case(
     bot: BotUnderTest,
 ) -> None:
     """Ann's repair is open. Bob's and Ann's messages are claimed as one batch by one
-    worker; while it is still on Bob's, another worker handles Priya's /close in Ann's
-    topic and commits. Ann's message, handled after that, must not be filed on the
-    closed case: she gets a new case, as she would had her message come alone."""
+    worker, which reads both tenants' cases ahead; while it is still on Bob's, another
+    worker takes Priya's /close in Ann's topic. The /close waits for the batch (the rows
+    read ahead are locked until it commits) instead of committing unseen under it: Ann's
+    words, sent before the /close, are filed on her case while it is open, and then the
+    case is closed. Never filed on a case already closed, never a new case for them."""
     assert bot.store.postgres
     ann, bob, priya, thread = await ann_has_a_repair_open(bot)
 
@@ -64,13 +66,13 @@ async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joi
     await bot.tg.deliver(bot.tg.private_message(ann, AGAIN))
     await bot.tg.deliver(bot.tg.topic_message(bot.staff_room, thread, priya, "/close"))
 
-    on_first, closed = asyncio.Event(), asyncio.Event()
+    on_first, go_on = asyncio.Event(), asyncio.Event()
 
     async def slow_first(event: Event) -> tuple[Sequence[Action], str]:
         """The batch's first message takes a while (the model, a slow round trip)."""
         if not on_first.is_set():
             on_first.set()
-            await closed.wait()
+            await go_on.wait()
         return await reception(event)
 
     first = Worker(
@@ -79,17 +81,20 @@ async def test_a_case_closed_by_another_worker_while_the_batch_waited_is_not_joi
     second = Worker(bot.store, room.inbox, room.outbox, reception, batch=1)
     batch = asyncio.create_task(first.step())
     await asyncio.wait_for(on_first.wait(), 10)
-    assert await asyncio.wait_for(second.step(), 10)  # Priya's /close, committed
+    close = asyncio.create_task(second.step())  # Priya's /close
+    await asyncio.sleep(1.0)
+    assert not close.done(), "the /close went through under a batch that had read the case"
     (repair,) = await cases(bot)
-    assert repair.status == "closed"
-    closed.set()
+    assert repair.status == "open"
+    go_on.set()
     assert await asyncio.wait_for(batch, 10)
+    assert await asyncio.wait_for(close, 10)
     await bot.settle()
 
-    old, again = await cases(bot)
-    assert (old.status, again.status, again.kind) == ("closed", "open", "repair")
-    assert not any("won't close again" in t for t in await filed_on(bot, old))
-    assert again.ref in bot.replies_to(ann.id)[-1]
+    (repair,) = await cases(bot)
+    assert repair.status == "closed"
+    assert any("won't close again" in t for t in await filed_on(bot, repair))
+    assert repair.ref in bot.replies_to(ann.id)[-1]
 
 
 async def test_a_case_closed_earlier_in_the_same_batch_is_not_joined(bot: BotUnderTest) -> None:

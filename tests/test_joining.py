@@ -273,7 +273,8 @@ async def test_applicants_answering_at_the_same_moment_are_each_asked_their_own_
 ) -> None:
     """Dan asks for the phone number and Ann and Bob answer their first joining question
     at the same moment, so one worker handles all three in one transaction (their join
-    requests read ahead in one look-up on SQLite). Each gets what they would alone."""
+    requests read ahead in one look-up, locked on PostgreSQL). Each gets what they would
+    alone."""
     ann, bob, dan = tenant(bot.tg), tenant(bot.tg, 5002, "Bob"), tenant(bot.tg, 5004, "Dan")
     for applicant in (ann, bob):
         await bot.send(bot.tg.join_request(bot.community, applicant))
@@ -301,6 +302,6 @@ async def test_applicants_answering_at_the_same_moment_are_each_asked_their_own_
     assert "01278 444344" in bot.replies_to(dan.id)[-1]
     requests = {r.person_id: r for r in await Membership(bot.store).requests()}
     assert sorted(r.step for r in requests.values()) == [1, 1]
-    # PostgreSQL asks per message. SQLite reads the batch's requests once; Dan's and
-    # Ann's come from that read, and Ann's answer (a write) sends Bob's back to the table.
-    assert len(looked_up) == (3 if bot.store.postgres else 2)
+    # The batch's requests are read once; Dan's and Ann's come from that read, and Ann's
+    # answer (a write) sends Bob's back to the table.
+    assert len(looked_up) == 2

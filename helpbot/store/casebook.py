@@ -70,6 +70,15 @@ _BATCH_TENANT_CASES = (
     .where(_LATEST.c.latest <= TENANT_CASES_KEPT)
     .order_by(_LATEST.c.tenant_id, _LATEST.c.id.desc())
 )
+# PostgreSQL: the same rows, locked until the unit commits (a window cannot be locked, so
+# the rows it picks are selected again by id). Another worker's change to one of these
+# cases (a colleague's /close) then waits for the batch instead of going unseen by it.
+_BATCH_TENANT_CASES_LOCKED = (
+    select(_CASES)
+    .where(_CASES.c.id.in_(select(_LATEST.c.id).where(_LATEST.c.latest <= TENANT_CASES_KEPT)))
+    .order_by(_CASES.c.tenant_id, _CASES.c.id.desc())
+    .with_for_update()
+)
 
 
 class Casebook:
@@ -198,8 +207,9 @@ class Casebook:
         if not tenant_ids or not self.store.reads_ahead:  # see Store.reads_ahead
             return
         found: dict[int, list[Row[Any]]] = {tenant: [] for tenant in tenant_ids}
+        query = _BATCH_TENANT_CASES_LOCKED if self.store.postgres else _BATCH_TENANT_CASES
         async with self.store.connection() as connection:
-            for row in await connection.execute(_BATCH_TENANT_CASES, {"tenants": list(found)}):
+            for row in await connection.execute(query, {"tenants": list(found)}):
                 found[row.tenant_id].append(row)
         self.store.look_ahead("cases", found)
 

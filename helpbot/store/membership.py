@@ -35,6 +35,9 @@ _CURRENT_REQUESTS = (
         _REQUESTS.c.status.in_(OPEN_REQUEST),
     )
     .order_by(_REQUESTS.c.id.desc())
+    # Locked until the unit commits on PostgreSQL (SQLite has no row locks and needs
+    # none): a colleague's decision on one of them waits for the batch that read it.
+    .with_for_update()
 )
 
 

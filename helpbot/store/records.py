@@ -166,12 +166,13 @@ class Store:
 
     @property
     def reads_ahead(self) -> bool:
-        """Whether a batch's read-ahead may be kept for its unit: only on SQLite, whose one
-        worker on its one connection is the only writer while the unit runs. On PostgreSQL
-        other workers commit meanwhile and each statement sees what they did (READ
-        COMMITTED): rows read when the batch began would hide a case a colleague closed
-        since, which the listener (this task's statements only) never hears of."""
-        return not self.postgres and _AMBIENT.get() is not None
+        """Whether a batch's read-ahead may be kept for its unit: inside a unit. On SQLite
+        the one worker on its one connection is the only writer while the unit runs. On
+        PostgreSQL other workers commit meanwhile (READ COMMITTED), so the look-ahead
+        locks the rows it reads (FOR UPDATE) until the unit commits: a colleague's /close
+        of a case read ahead waits for the batch, and the batch never acts on a case that
+        has changed under it (tests/test_attack_look_ahead.py)."""
+        return _AMBIENT.get() is not None
 
     def look_ahead(self, table: str, found: dict[int, Any]) -> None:
         """Rows read for a whole batch at once (one statement instead of one per message),
