@@ -2,8 +2,8 @@
 private senders) against what other workers commit meanwhile. On PostgreSQL several
 worker tasks (and processes) share the inbox and each statement sees what others have
 committed (READ COMMITTED): a message must never act on a case as it was before another
-worker changed it. The look-ahead locks what it reads there, so such a change waits. Through the fake Bot API, asserting
-what the tenant is told and the rows stored."""
+worker changed it. The look-ahead locks what it reads there, so such a change waits.
+Through the fake Bot API, asserting what the tenant is told and the rows stored."""
 
 from __future__ import annotations
 

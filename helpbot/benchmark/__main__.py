@@ -315,7 +315,8 @@ def _brief(outcome: Outcome) -> str:
     return (
         f"{b.throughput:,.0f} updates/s, p50 {b.percentile(50):.1f} ms, "
         f"p99 {b.percentile(99):.1f} ms; steady {s.offered_rate:.0f}/s p50 "
-        f"{s.percentile(50):.1f}, p90 {s.percentile(90):.1f}, p99 {s.percentile(99):.1f} ms; replies {b.replies + s.replies}/{b.updates + s.updates}; "
+        f"{s.percentile(50):.1f}, p90 {s.percentile(90):.1f}, p99 {s.percentile(99):.1f} ms; "
+        f"replies {b.replies + s.replies}/{b.updates + s.updates}; "
         f"CPU ms per burst update: bot {b.cpu_ms_per_update:.2f}, fake "
         f"{b.fake_cpu_seconds * 1000 / max(1, b.replies):.2f}, load generator "
         f"{b.driver_cpu_seconds * 1000 / max(1, b.replies):.2f}"
