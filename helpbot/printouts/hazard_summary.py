@@ -15,8 +15,6 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from fpdf import FPDF
-
 from helpbot.working_days import LONDON
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -35,6 +33,10 @@ def _font() -> Path | None:
 
 def summary_pdf(ref: str, text: str, sent_at: datetime | None) -> bytes:
     """One A4 page (more if the text is long): title, reference, date, the summary."""
+    # Imported here, not at the top: fpdf2 and what it brings cost every serving
+    # process about 18 MB resident, for a page a colleague downloads now and then.
+    from fpdf import FPDF
+
     # Control characters have no glyph: a tab is spaces, the rest go.
     text = _CONTROL.sub("", text.replace("\t", "    "))
     pdf = FPDF(format="A4")
