@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import select
 
 from helpbot.desk.actions import Action
 from helpbot.postroom.inbox import Event
@@ -124,3 +125,84 @@ async def test_a_case_closed_earlier_in_the_same_batch_is_not_joined(bot: BotUnd
     assert (old.status, again.status, again.kind) == ("closed", "open", "repair")
     assert not any("won't close again" in t for t in await filed_on(bot, old))
     assert again.ref in bot.replies_to(ann.id)[-1]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_batches_on_two_workers_wait_for_each_others_cases_and_all_is_done_once(
+    bot: BotUnderTest,
+) -> None:
+    """Ann's and Bob's repairs are open. One worker claims Ann's and Carl's messages and
+    Priya's /close in Bob's topic; another claims Bob's and Dan's messages while the
+    first still holds its batch, and reads Bob's case ahead (locked). The first batch's
+    /close of Bob's case waits for the second batch, then closes it; Priya's next /close,
+    in Ann's topic, follows in the staff room's order. Everything is done once: both
+    cases closed, each tenant's words stored once and answered once, nothing left."""
+    assert bot.store.postgres
+    ann, bob, priya, ann_thread = await ann_has_a_repair_open(bot)
+    await bot.send(bot.tg.private_message(bob, "my front door lock is broken and won't turn"))
+    _ann_case, bob_case = await cases(bot)
+    bob_thread = (await Casebook(bot.store).by_id(bob_case.id)).staff_topic_id  # type: ignore[union-attr]
+    assert bob_thread is not None
+    carl, dan = tenant(bot.tg, 5003, "Carl"), tenant(bot.tg, 5004, "Dan")
+    words = {ann.id: AGAIN, bob.id: "the lock is still broken", carl.id: "hello", dan.id: "hi"}
+    answered = {who: len(bot.replies_to(who)) for who in words}
+
+    room = bot.postroom
+    await room.worker.stop(5)
+    reception = room.worker.handle
+    both_read_ahead = asyncio.Barrier(2)
+
+    async def after_both_read_ahead(event: Event) -> tuple[Sequence[Action], str]:
+        """Each batch's first message waits until the other batch has read ahead too."""
+        if event.conversation.endswith((str(ann.id), str(bob.id))):
+            await asyncio.wait_for(both_read_ahead.wait(), 10)
+        return await reception(event)
+
+    async def a_batch(*updates: dict[str, object]) -> asyncio.Task[bool]:
+        for update in updates:
+            await bot.tg.deliver(update)
+        worker = Worker(
+            bot.store,
+            room.inbox,
+            room.outbox,
+            after_both_read_ahead,
+            batch=3,
+            prepare=reception.prepare,
+        )
+        task = asyncio.create_task(worker.step())
+        await asyncio.sleep(0.5)  # claimed before the next batch's events come in
+        return task
+
+    one = await a_batch(
+        bot.tg.private_message(ann, words[ann.id]),
+        bot.tg.private_message(carl, words[carl.id]),
+        bot.tg.topic_message(bot.staff_room, bob_thread, priya, "/close"),
+    )
+    two = await a_batch(
+        bot.tg.private_message(bob, words[bob.id]),
+        bot.tg.private_message(dan, words[dan.id]),
+    )
+    await bot.tg.deliver(bot.tg.topic_message(bot.staff_room, ann_thread, priya, "/close"))
+    assert await asyncio.wait_for(one, 30)
+    assert await asyncio.wait_for(two, 30)
+    # A worker like the post room's own takes the rest, in order.
+    room.worker = Worker(bot.store, room.inbox, room.outbox, reception, prepare=reception.prepare)
+    room.worker.start()
+    await bot.settle()
+
+    assert [c.status for c in await cases(bot)] == ["closed", "closed"]
+    async with bot.store.sessions() as session:
+        stored = list(
+            await session.scalars(
+                select(models.Message.text).where(models.Message.direction == "in")
+            )
+        )
+    for who, text in words.items():
+        assert stored.count(text) == 1, text
+        new = bot.replies_to(who)[answered[who] :]
+        # One answer each; Ann and Bob are also told their case is closed, once.
+        closing = [r for r in new if "is now closed" in r]
+        assert len(closing) == (1 if who in (ann.id, bob.id) else 0), (who, new)
+        assert len(new) - len(closing) == 1, (who, new)
+    counts = await room.inbox.counts()
+    assert counts["pending"][0] == counts["parked"][0] == 0, counts
