@@ -793,6 +793,21 @@ def test_sixth_pass_holidays_are_no_goodbye(text: str) -> None:
         ),
         ("me and the kids are not safe", "safeguarding"),
         ("giving up on life tbh", "safeguarding"),
+        ("the fuse board in the cupboard smells like melting plastic", "emergency"),
+        ("my kettle plug has gone black round the pins", "emergency"),
+        ("lads torched a car in the car park right under the flats", "emergency"),
+        ("the steel beam over the back door has dropped an inch", "emergency"),
+        ("chunks of render keep falling off the front of the block", "emergency"),
+        ("he's hidden my bank card and my keys so I can't leave", "safeguarding"),
+        ("I have to hand him the change and account for every penny", "safeguarding"),
+        ("would it matter if I disappeared? honestly", "safeguarding"),
+        ("my family would be happier without me", "safeguarding"),
+        ("a man in his forties keeps picking the girls from year 9 up in his car", "safeguarding"),
+        (
+            "my gran is 86 and her grandson took over her finances, now her bills aren't being"
+            " paid",
+            "safeguarding",
+        ),
     ],
 )
 def test_cues_added_in_the_seventh_pass_catch_danger(text: str, label: str) -> None:
@@ -836,6 +851,11 @@ def test_cues_added_in_the_seventh_pass_catch_danger(text: str, label: str) -> N
         "can't wait, dying to try the new cafe on the estate",
         "share price collapse at my old work, glad I left",
         "URGENT delivery for flat 3, can someone let the courier in",
+        "the kids will cope fine without me for the weekend",
+        "would it matter if I stopped my direct debit and paid by card",
+        "my son looks after my pension and pays everything on time",
+        "the dog's lead melted in the sun on the car seat",
+        "our tutor said the answers were our little secret until the quiz",
     ],
 )
 def test_cues_added_in_the_seventh_pass_leave_everyday_phrases_alone(text: str) -> None:
