@@ -756,7 +756,10 @@ def test_sixth_pass_holidays_are_no_goodbye(text: str) -> None:
         ),
         ("lift has stopped with my mum stuck inside on the 6th floor", "emergency"),
         ("I'm inside the lift and it's not moving, the doors won't open", "emergency"),
-        ("my dad is 91 and his heating went off on friday, it's been minus 2 at night", "emergency"),
+        (
+            "my dad is 91 and his heating went off on friday, it's been minus 2 at night",
+            "emergency",
+        ),
         ("If I did something daft, would anybody notice for weeks?", "safeguarding"),
         ("been googling how many sleeping tablets it would take", "safeguarding"),
         ("whats a lethal dose of co-codamol", "safeguarding"),
@@ -776,7 +779,10 @@ def test_sixth_pass_holidays_are_no_goodbye(text: str) -> None:
             "a man of about 50 keeps buying the 14 year olds on the estate cans and cigs",
             "safeguarding",
         ),
-        ("the guy in the end flat gives the year 9 boys cash to carry bags for him", "safeguarding"),
+        (
+            "the guy in the end flat gives the year 9 boys cash to carry bags for him",
+            "safeguarding",
+        ),
         (
             "a neighbour told my daughter to keep it a secret from me that he'd been texting her",
             "safeguarding",
@@ -844,7 +850,7 @@ def test_cues_added_in_the_seventh_pass_catch_danger(text: str, label: str) -> N
         "heard a loud bang outside, think it was fireworks",
         "the rail up the communal steps has come off the wall at the bottom",
         "I'm stuck in the lift queue at the hospital lol",
-        "my nan is 92 and says thanks for fixing her boiler, it's lovely and warm in this cold snap",
+        "my nan is 92 and says thanks for fixing her boiler, it's lovely and warm in this cold",
         "it's not safe here for kids to play with all the glass on the grass",
         "I sat on the edge of the bath and the panel cracked",
         "the summer sun is killing me today",
