@@ -726,3 +726,160 @@ def test_cues_added_in_the_sixth_pass_leave_everyday_phrases_alone(text: str) ->
 def test_sixth_pass_holidays_are_no_goodbye(text: str) -> None:
     cues = SafetyCues.load(INTENTS_DIR)
     assert "safeguarding" not in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("the plug socket in the lounge is too hot to touch and buzzing", "emergency"),
+        ("the extension lead has gone black and smells of burning", "emergency"),
+        ("my lads e-bike battery is smoking on charge in the hallway", "emergency"),
+        ("the power bank on the kitchen side is hissing and swelling up", "emergency"),
+        ("kids have set the wheelie bins alight up against the fence", "emergency"),
+        ("the shed next door is alight and it's right by our back wall", "emergency"),
+        ("the lintel above my front door has dropped and the bricks are loose", "emergency"),
+        ("our bay is pulling away from the house, there's a gap you can see through", "emergency"),
+        (
+            "there was an almighty crack in the night and now the bedroom ceiling has dropped"
+            " at one side",
+            "emergency",
+        ),
+        (
+            "the garden wall has shifted a few inches since last night and leans over the path",
+            "emergency",
+        ),
+        ("the metal fire escape is coming away from the building at the top", "emergency"),
+        (
+            "the back door lock is smashed after someone tried to get in, I've got the sofa"
+            " pushed against the door",
+            "emergency",
+        ),
+        ("lift has stopped with my mum stuck inside on the 6th floor", "emergency"),
+        ("I'm inside the lift and it's not moving, the doors won't open", "emergency"),
+        (
+            "my dad is 91 and his heating went off on friday, it's been minus 2 at night",
+            "emergency",
+        ),
+        ("If I did something daft, would anybody notice for weeks?", "safeguarding"),
+        ("been googling how many sleeping tablets it would take", "safeguarding"),
+        ("whats a lethal dose of co-codamol", "safeguarding"),
+        ("I'm stood on the edge of the bridge by the river", "safeguarding"),
+        (
+            "sitting at the top of the tower block car park, just wanted someone to know",
+            "safeguarding",
+        ),
+        ("some nights I hope I don't wake up", "safeguarding"),
+        ("I've given my dog and my bike away, I won't be needing them", "safeguarding"),
+        ("my partner chooses what I eat and who I phone and when I sleep", "safeguarding"),
+        ("he keeps telling me nobody else would put up with me", "safeguarding"),
+        ("I have to ask my husband's permission to buy anything for myself", "safeguarding"),
+        ("my boyfriend goes through my bank app every night", "safeguarding"),
+        ("they said they'd firebomb the flat if I give evidence", "safeguarding"),
+        (
+            "a man of about 50 keeps buying the 14 year olds on the estate cans and cigs",
+            "safeguarding",
+        ),
+        (
+            "the guy in the end flat gives the year 9 boys cash to carry bags for him",
+            "safeguarding",
+        ),
+        (
+            "a neighbour told my daughter to keep it a secret from me that he'd been texting her",
+            "safeguarding",
+        ),
+        (
+            "someone from her swimming club has been messaging my 12 yr old privately asking her"
+            " for pictures",
+            "safeguarding",
+        ),
+        (
+            "My grandad is 88 and my cousin has his bank card, grandad never has money for food"
+            " any more, can his rent be paid another way?",
+            "safeguarding",
+        ),
+        ("me and the kids are not safe", "safeguarding"),
+        ("giving up on life tbh", "safeguarding"),
+        ("the fuse board in the cupboard smells like melting plastic", "emergency"),
+        ("my kettle plug has gone black round the pins", "emergency"),
+        ("lads torched a car in the car park right under the flats", "emergency"),
+        ("the steel beam over the back door has dropped an inch", "emergency"),
+        ("chunks of render keep falling off the front of the block", "emergency"),
+        ("he's hidden my bank card and my keys so I can't leave", "safeguarding"),
+        ("I have to hand him the change and account for every penny", "safeguarding"),
+        ("would it matter if I disappeared? honestly", "safeguarding"),
+        ("my family would be happier without me", "safeguarding"),
+        ("a man in his forties keeps picking the girls from year 9 up in his car", "safeguarding"),
+        (
+            "my gran is 86 and her grandson took over her finances, now her bills aren't being"
+            " paid",
+            "safeguarding",
+        ),
+    ],
+)
+def test_cues_added_in_the_seventh_pass_catch_danger(text: str, label: str) -> None:
+    """Electrics, batteries, fires and structures told by their effect, a broken lock held
+    by furniture, a stopped lift, cold for the very old; quiet self-harm, control told as
+    daily life, grooming told as a nuisance, an old person's money kept by a relative
+    (issue 13, kinds missed on challenge 7; the wording is new)."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.matches(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many paracetamol can I take in a day for toothache",
+        "how many tablets does it take for the antibiotics to kick in",
+        "I'm sat at the top of the car park waiting for my wife to finish shopping",
+        "it would be easier if I didn't wake up at 5am for the bin men",
+        "sorry if I did something stupid with the online form",
+        "what happens if I do something stupid like lose my keys",
+        "giving my old sofa away on marketplace if anyone wants it",
+        "we're giving away the kids' old toys, they don't need them now",
+        "my wife decides what we have for tea",
+        "my partner tells me what I should wear to the wedding",
+        "my husband checks my emails for me because I'm not good with computers",
+        "the man from the council gave the kids sweets at the fun day",
+        "my dad gives the kids lifts to school",
+        "my nan is 90 and my son does her shopping with her bank card, she's fine",
+        "the socket is loose and wobbles when I plug in the hoover",
+        "charging my e-bike in the shed, it takes ages",
+        "burning garden waste next door again, the smoke comes in my window",
+        "the bay window needs new seals, it's draughty",
+        "the window has dropped and won't close properly",
+        "heard a loud bang outside, think it was fireworks",
+        "the rail up the communal steps has come off the wall at the bottom",
+        "I'm stuck in the lift queue at the hospital lol",
+        "my nan is 92 and says thanks for fixing her boiler, it's lovely and warm in this cold",
+        "it's not safe here for kids to play with all the glass on the grass",
+        "I sat on the edge of the bath and the panel cracked",
+        "the summer sun is killing me today",
+        "can't wait, dying to try the new cafe on the estate",
+        "share price collapse at my old work, glad I left",
+        "URGENT delivery for flat 3, can someone let the courier in",
+        "the kids will cope fine without me for the weekend",
+        "would it matter if I stopped my direct debit and paid by card",
+        "my son looks after my pension and pays everything on time",
+        "the dog's lead melted in the sun on the car seat",
+        "our tutor said the answers were our little secret until the quiz",
+    ],
+)
+def test_cues_added_in_the_seventh_pass_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "need to put gas in the car before work",
+        "my car's a real gas guzzler",
+        "the vape smoke from next door's balcony drifts into my bedroom",
+        "fire sale at the furniture place this weekend",
+        "I'm stuck in the lift queue at the hospital lol",
+    ],
+)
+def test_seventh_pass_petrol_vapes_and_sales_are_no_sign_of_danger(text: str) -> None:
+    """Not even for the safety net: petrol called gas, vape smoke, a fire sale."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert "emergency" not in cues.risks(normalise(text)), text

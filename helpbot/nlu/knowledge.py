@@ -108,7 +108,10 @@ SYNONYMS: dict[str, str] = {
     "published": "public",
     "publicly": "public",
     "blocked": "ban",
+    "block": "ban",
+    "blocking": "ban",
     "banned": "ban",
+    "banning": "ban",
     "kicked": "ban",
     "removed": "ban",
     "declined": "decline",
@@ -237,6 +240,14 @@ PHRASES: dict[str, str] = {
     # is for ("is the group just for tenants?"): stop words would make them one.
     # "online" means the website on its own, not in "an online group".
     "online group": "group",
+    # Seventh pass: "the online community" is the group too, and being thrown out of it
+    # is a ban, however it is said.
+    "online community": "group",
+    "community online": "group",
+    "chucked out": "banned",
+    "thrown out": "banned",
+    "kicked out": "banned",
+    "booted out": "banned",
     "group online": "group",
     "online groups": "group",
     "online space": "group",
