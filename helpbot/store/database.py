@@ -9,6 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -21,6 +22,17 @@ def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE changed: a conditional update that changed one row won."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
+
+
+# PostgreSQL's codes for a transaction it failed to break a cycle of waits (deadlock) or
+# could not serialise: nothing of it was done, and doing it again is the remedy.
+RETRYABLE = frozenset({"40P01", "40001"})
+
+
+def deadlocked(error: BaseException) -> bool:
+    """Whether the database failed this transaction to break a deadlock (or a
+    serialisation failure): nothing of it was written, so it may simply be run again."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in RETRYABLE
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
