@@ -73,11 +73,13 @@ _BATCH_TENANT_CASES = (
 # PostgreSQL: the same rows, locked until the unit commits (a window cannot be locked, so
 # the rows it picks are selected again by id). Another worker's change to one of these
 # cases (a colleague's /close) then waits for the batch instead of going unseen by it.
+# FOR NO KEY UPDATE: a change to the case waits, a row that only points at it (a history
+# entry, a message) does not.
 _BATCH_TENANT_CASES_LOCKED = (
     select(_CASES)
     .where(_CASES.c.id.in_(select(_LATEST.c.id).where(_LATEST.c.latest <= TENANT_CASES_KEPT)))
     .order_by(_CASES.c.tenant_id, _CASES.c.id.desc())
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 
 

@@ -36,8 +36,9 @@ _CURRENT_REQUESTS = (
     )
     .order_by(_REQUESTS.c.id.desc())
     # Locked until the unit commits on PostgreSQL (SQLite has no row locks and needs
-    # none): a colleague's decision on one of them waits for the batch that read it.
-    .with_for_update()
+    # none): a colleague's decision on one of them waits for the batch that read it
+    # (FOR NO KEY UPDATE: rows that only point at it do not wait).
+    .with_for_update(key_share=True)
 )
 
 
