@@ -68,6 +68,7 @@ Split = Literal[
     "challenge5",
     "challenge6",
     "challenge7",
+    "challenge8",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -81,6 +82,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge5",
     "challenge6",
     "challenge7",
+    "challenge8",
 )
 
 
