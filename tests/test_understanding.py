@@ -883,3 +883,51 @@ def test_seventh_pass_petrol_vapes_and_sales_are_no_sign_of_danger(text: str) ->
     """Not even for the safety net: petrol called gas, vape smoke, a fire sale."""
     cues = SafetyCues.load(INTENTS_DIR)
     assert "emergency" not in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I've cleared the last of my rent so no one has to deal with my debts", "safeguarding"),
+        ("paid everything off so nobody's left with my bills after", "safeguarding"),
+        ("I'm not planning on being around much longer so please don't chase me", "safeguarding"),
+        ("I don't plan on being here after the new year", "safeguarding"),
+        ("I've been sitting with a handful of pills tonight", "safeguarding"),
+        ("the razor's been in my hand for an hour", "safeguarding"),
+        ("can someone ring me when he's at the gym, I can't talk when he's home", "safeguarding"),
+        ("Can I speak to someone without my husband knowing?", "safeguarding"),
+        ("Thanks so much for all your help, I've decided today's the day. Bye x", "safeguarding"),
+        ("when my neighbour flushes, brown water comes up through my bath plug", "emergency"),
+        ("the lock on the back door snapped off and I've wedged a chair under it", "emergency"),
+        ("a chunk of brickwork fell off the block onto the footpath the kids use", "emergency"),
+    ],
+)
+def test_eighth_pass_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
+    """Kinds challenge 8 showed slipping past even the safety net, in other words: debts
+    settled so nobody is left with them, not planning to be around, pills or a blade in
+    hand, wanting to talk while a partner is out, sewage told without the word, a door
+    tied shut, the building falling onto a path."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert label in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so no one has to pay for the parking, we split it",
+        "I don't plan on being here at Christmas, we're off to my sister's in Leeds",
+        "not expecting to be around for the inspection on Friday, I'm away visiting my son",
+        "I keep my tablets in my handbag",
+        "sat with the pills organiser sorting my week",
+        "Can the engineer call when he's back from work?",
+        "can you talk to my husband when he's home, he sorts the bills",
+        "I decided to go with the direct debit",
+        "I've decided to pay by direct debit from now on",
+        "the bath water takes ages to drain and keeps coming back up a bit",
+        "the lock on my shed is missing",
+        "some tiles came off the shed roof in the wind",
+    ],
+)
+def test_eighth_pass_risk_cues_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.risks(normalise(text)) == [], text
