@@ -23,6 +23,7 @@ from helpbot.desk.records import (
     GroupThread,
     Hazard,
     HazardStep,
+    InboundRecord,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -125,6 +126,9 @@ class FakePeople:
         }
         self.m.messages.append(row)
         return StoredMessage(row["id"], chat_id, person_id, inbound.text, intent)
+
+    async def record_inbound_ahead(self, batch: Sequence[InboundRecord]) -> None:
+        """The fake has no batches: each message is recorded when it is handled."""
 
     async def link_message(self, message_id: int, case_id: int) -> None:
         for row in self.m.messages:

@@ -24,6 +24,7 @@ from helpbot.desk.records import (
     GroupThread,
     Hazard,
     HazardStep,
+    InboundRecord,
     JoinRequest,
     ModerationEntry,
     NewCase,
@@ -88,6 +89,12 @@ class People(Protocol):
     async def record_inbound(
         self, inbound: events.Inbound, intent: str | None, *, chat_id: int, person_id: int
     ) -> StoredMessage: ...
+
+    async def record_inbound_ahead(self, batch: Sequence[InboundRecord]) -> None:
+        """A batch's messages recorded in one write before they are handled one by one;
+        ``record_inbound`` then hands back each one's row instead of writing it again
+        (only within the same unit of work: a batch rolled back records nothing)."""
+        ...
 
     async def link_message(self, message_id: int, case_id: int) -> None: ...
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from helpbot.desk import events
+
 # The association and its colleagues, as one participant in a discussion (3.10).
 SHAL = 0
 
@@ -46,6 +48,16 @@ class StoredMessage:
     text: str = ""
     intent: str | None = None  # on a message we sent: what it was (e.g. a tenant relay)
     case_id: int | None = None  # the case it is filed on, if any
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    """What ``record_inbound`` is given for one message, for a batch recorded ahead."""
+
+    inbound: events.Inbound
+    intent: str | None
+    chat_id: int
+    person_id: int
 
 
 @dataclass(frozen=True, slots=True)

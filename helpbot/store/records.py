@@ -51,6 +51,12 @@ _UNIT_CONNECTION: contextvars.ContextVar[AsyncConnection | None] = contextvars.C
 _LOOKED_AHEAD: contextvars.ContextVar[dict[tuple[str, int], Any] | None] = contextvars.ContextVar(
     "helpbot_looked_ahead", default=None
 )
+# A batch's inbound history rows, written ahead in one statement for the unit in
+# progress: id(inbound) -> (the inbound, its row). Reset with the unit, so a batch that
+# rolled back hands nothing out.
+_RECORDED_AHEAD: contextvars.ContextVar[dict[int, tuple[Any, models.Message]] | None] = (
+    contextvars.ContextVar("helpbot_recorded_ahead", default=None)
+)
 # The tables whose rows are read ahead for a batch of private messages.
 LOOKED_AHEAD_TABLES = ("cases", "join_requests")
 
@@ -81,6 +87,24 @@ def _drop_looked_ahead(
             if table in statement:
                 for key in [key for key in memo if key[0] == table]:
                     del memo[key]
+
+
+def _inbound_row(
+    inbound: events.Inbound, intent: str | None, chat_id: int, person_id: int, case_id: int | None
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "chat_id": chat_id,
+        "person_id": person_id,
+        "direction": "in",
+        "content": inbound.content.value,
+        "text": inbound.text,
+        "intent": intent,
+        "channel_message_id": inbound.message_id,
+        "thread_id": inbound.chat.thread_id,
+        "status": "stored",
+        "created_at": inbound.received_at,
+    }
 
 
 def _username(who: events.Person) -> str | None:
@@ -151,6 +175,7 @@ class Store:
             token = _AMBIENT.set(session)
             connection_token = _UNIT_CONNECTION.set(None)
             looked_ahead_token = _LOOKED_AHEAD.set(None)
+            recorded_token = _RECORDED_AHEAD.set(None)
             try:
                 async with session.begin():
                     yield session
@@ -160,6 +185,7 @@ class Store:
                 self._chats.clear()
                 raise
             finally:
+                _RECORDED_AHEAD.reset(recorded_token)
                 _LOOKED_AHEAD.reset(looked_ahead_token)
                 _UNIT_CONNECTION.reset(connection_token)
                 _AMBIENT.reset(token)
@@ -360,19 +386,36 @@ class Store:
         person_id: int,
         case_id: int | None = None,
     ) -> models.Message:
-        return await self._add_message(
-            case_id=case_id,
-            chat_id=chat_id,
-            person_id=person_id,
-            direction="in",
-            content=inbound.content.value,
-            text=inbound.text,
-            intent=intent,
-            channel_message_id=inbound.message_id,
-            thread_id=inbound.chat.thread_id,
-            status="stored",
-            created_at=inbound.received_at,
-        )
+        recorded = _RECORDED_AHEAD.get()
+        if recorded is not None and case_id is None:
+            ahead = recorded.pop(id(inbound), None)
+            # The very object recorded (held in the memo, so its id is not reused), with
+            # what this call would have written.
+            if ahead is not None and ahead[0] is inbound:
+                row = ahead[1]
+                if (row.intent, row.chat_id, row.person_id) == (intent, chat_id, person_id):
+                    return row
+        return await self._add_message(**_inbound_row(inbound, intent, chat_id, person_id, case_id))
+
+    async def record_inbound_ahead(
+        self, batch: Sequence[tuple[events.Inbound, str | None, int, int]]
+    ) -> None:
+        """A batch's inbound messages (inbound, intent, chat id, person id) written in one
+        statement inside the unit of work, instead of one each as they are handled;
+        ``record_inbound`` hands each row back. Outside a unit, nothing is done."""
+        if _AMBIENT.get() is None or not batch:
+            return
+        rows = [
+            _inbound_row(inbound, intent, chat, person, None)
+            for inbound, intent, chat, person in batch
+        ]
+        ids = await self.add_messages(rows)
+        recorded = _RECORDED_AHEAD.get()
+        if recorded is None:
+            recorded = {}
+            _RECORDED_AHEAD.set(recorded)
+        for (inbound, *_), row, new_id in zip(batch, rows, ids, strict=True):
+            recorded[id(inbound)] = (inbound, models.Message(id=new_id, **row))
 
     async def outbound_row(
         self,
