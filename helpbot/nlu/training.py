@@ -69,6 +69,7 @@ Split = Literal[
     "challenge6",
     "challenge7",
     "challenge8",
+    "challenge9",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -83,6 +84,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge6",
     "challenge7",
     "challenge8",
+    "challenge9",
 )
 
 
