@@ -312,3 +312,19 @@ async def test_asking_what_else_to_do_after_a_gas_smell_gets_the_gas_advice_agai
     assert "not sure" not in told
     assert "what else should I do?" in " ".join(await filed_on(bot, gas))
     assert len(await cases(bot)) == 1
+
+
+async def test_a_drip_getting_worse_on_the_cold_tap_is_the_same_repair_not_an_emergency(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the bot by hand after the eighth pass: Ann's follow-up about her
+    dripping tap ("it's the cold tap, and it's getting worse") was read as an emergency
+    and got the 999 and gas advice. It is the same repair, filed on its case."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "my kitchen tap has been dripping for a week"))
+    (repair,) = await cases(bot)
+    await bot.send(bot.tg.private_message(ann, "it's the cold tap, and it's getting worse"))
+    assert len(await cases(bot)) == 1
+    told = bot.replies_to(ann.id)[-1]
+    assert "999" not in told and f"your case {repair.ref}" in told
+    assert any("getting worse" in t for t in await filed_on(bot, repair))

@@ -70,6 +70,7 @@ Split = Literal[
     "challenge7",
     "challenge8",
     "challenge9",
+    "challenge10",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -85,6 +86,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge7",
     "challenge8",
     "challenge9",
+    "challenge10",
 )
 
 
