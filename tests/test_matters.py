@@ -128,11 +128,12 @@ async def test_a_gas_smell_while_a_repair_is_open_starts_a_new_urgent_case(
     assert "URGENT" in (await topic_of(bot, gas))[0]
     assert not any(GAS in t for t in await topic_of(bot, repair))
 
-    # The emergency is now the matter in hand: its follow-up joins it, still with advice.
+    # The emergency is now the matter in hand: its follow-up joins it (the advice was
+    # given with the report; it comes again only for a follow-up read as urgent itself).
     await bot.send(bot.tg.private_message(ann, "the gas man is here now"))
     assert len(await cases(bot)) == 2
     told = bot.replies_to(ann.id)[-1]
-    assert f"your case {gas.ref} (emergency)" in told and "0800 111 999" in told
+    assert f"your case {gas.ref} (emergency)" in told
 
 
 async def test_saying_new_issue_starts_a_new_matter(bot: BotUnderTest) -> None:
@@ -318,13 +319,16 @@ async def test_a_drip_getting_worse_on_the_cold_tap_is_the_same_repair_not_an_em
     bot: BotUnderTest,
 ) -> None:
     """Found walking the bot by hand after the eighth pass: Ann's follow-up about her
-    dripping tap ("it's the cold tap, and it's getting worse") was read as an emergency
-    and got the 999 and gas advice. It is the same repair, filed on its case."""
+    dripping tap ("it's the cold tap, and it's getting worse") was read as an emergency,
+    opened an urgent case and got the emergency advice. It is the same repair, filed on
+    its case. (The safety net may still add its "just in case" line: "cold" and
+    "worse" are faint signs of risk, and the net is set to miss nothing.)"""
     ann = tenant(bot.tg)
     await bot.send(bot.tg.private_message(ann, "my kitchen tap has been dripping for a week"))
     (repair,) = await cases(bot)
+    heard = len(bot.replies_to(ann.id))
     await bot.send(bot.tg.private_message(ann, "it's the cold tap, and it's getting worse"))
     assert len(await cases(bot)) == 1
-    told = bot.replies_to(ann.id)[-1]
-    assert "999" not in told and f"your case {repair.ref}" in told
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert "This sounds like an emergency" not in told and f"your case {repair.ref}" in told
     assert any("getting worse" in t for t in await filed_on(bot, repair))

@@ -60,6 +60,13 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
             return await new_matter(office, visit)
         actions += await new_matter_follows(office, visit)
     covered: tuple[str, ...] = ()
+    current = in_hand.case if in_hand is not None else None
+    if current is not None and current.urgent and not urgent:
+        # Not urgent itself, it joins the urgent matter in hand (matters.py, rule 2):
+        # that matter's safety advice was given and colleagues know. (Found walking the
+        # bot: "about a metre wide, since October" after a gas smell got the gas line
+        # again once the model read more of everyday talk as a faint risk.)
+        covered = (current.kind,)
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit, in_hand)) is not None:
