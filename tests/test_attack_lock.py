@@ -7,20 +7,18 @@ Bot API and the real stores, asserting what tenants, colleagues and the admin se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
 
-from helpbot.desk.actions import Action
-from helpbot.postroom.inbox import Event
 from helpbot.postroom.worker import Worker
 from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.store.privacy import Privacy
 from helpbot.testing.fake_telegram_objects import FakeUser
 from helpbot.testing.harness import BotUnderTest, tenant
+from tests.batches import held_on_first
 
 REPAIRS = {
     "Eve": "the kitchen tap is dripping all the time",
@@ -102,14 +100,7 @@ async def test_the_retention_sweep_is_not_failed_by_a_batch_that_only_read_close
     await bot.tg.deliver(bot.tg.private_message(ann, "hello again"))
     await bot.tg.deliver(bot.tg.private_message(bob, "what's your phone number?"))
     await bot.tg.deliver(bot.tg.topic_message(bot.staff_room, people["Eve"][1], priya, "/reopen"))
-    on_first, go_on = asyncio.Event(), asyncio.Event()
-
-    async def slow_first(event: Event) -> tuple[Sequence[Action], str]:
-        """The batch's first message takes a moment (the model, a slow round trip)."""
-        if not on_first.is_set():
-            on_first.set()
-            await go_on.wait()
-        return await reception(event)
+    slow_first, on_first, go_on = held_on_first(reception)
 
     worker = Worker(
         bot.store, room.inbox, room.outbox, slow_first, batch=3, prepare=reception.prepare

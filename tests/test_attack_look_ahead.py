@@ -20,6 +20,7 @@ from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.testing.fake_telegram_objects import FakeUser
 from helpbot.testing.harness import BotUnderTest, tenant
+from tests.batches import held_on_first
 
 REPAIR = "the window in my bedroom won't close"
 AGAIN = "the bedroom window won't close again"
@@ -67,14 +68,7 @@ async def test_a_colleagues_close_waits_for_the_batch_that_read_the_case(
     await bot.tg.deliver(bot.tg.private_message(ann, AGAIN))
     await bot.tg.deliver(bot.tg.topic_message(bot.staff_room, thread, priya, "/close"))
 
-    on_first, go_on = asyncio.Event(), asyncio.Event()
-
-    async def slow_first(event: Event) -> tuple[Sequence[Action], str]:
-        """The batch's first message takes a while (the model, a slow round trip)."""
-        if not on_first.is_set():
-            on_first.set()
-            await go_on.wait()
-        return await reception(event)
+    slow_first, on_first, go_on = held_on_first(reception)
 
     first = Worker(
         bot.store, room.inbox, room.outbox, slow_first, batch=2, prepare=reception.prepare

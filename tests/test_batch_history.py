@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from helpbot.desk.actions import Action
 from helpbot.postroom.inbox import Event
 from helpbot.postroom.worker import Worker
 from helpbot.store import models
 from helpbot.testing.harness import BotUnderTest, tenant
+from tests.batches import one_batch_counting
 
 WORDS = {
     5001: "my kitchen tap is dripping all the time",
@@ -46,18 +47,7 @@ async def test_three_tenants_at_once_are_written_into_the_history_in_one_stateme
     await room.worker.stop(5)
     for who in people:
         await bot.tg.deliver(bot.tg.private_message(who, WORDS[who.id]))
-    inserts: list[str] = []
-
-    def counted(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
-        if statement.startswith("INSERT INTO messages"):
-            inserts.append(statement)
-
-    event.listen(bot.store.engine.sync_engine, "before_cursor_execute", counted)
-    one = Worker(
-        bot.store, room.inbox, room.outbox, room.worker.handle, prepare=room.worker.prepare
-    )
-    assert await one.step()
-    event.remove(bot.store.engine.sync_engine, "before_cursor_execute", counted)
+    inserts = await one_batch_counting(bot, lambda sql: sql.startswith("INSERT INTO messages"))
     await bot.settle()
 
     stored = await history_in(bot)

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event
-
 from helpbot.desk.joining.register_matching import match_register
 from helpbot.desk.records import Tenancy
-from helpbot.postroom.worker import Worker
 from helpbot.store import models
 from helpbot.store.membership import Membership
 from helpbot.store.tenancy_register import TenancyRegister
 from helpbot.testing.fake_telegram_objects import FakeUser
 from helpbot.testing.harness import BotUnderTest, running_bot, tenant
+from tests.batches import one_batch_counting
 
 REGISTER = """tenancy_ref,postcode,tenants,occupants,start_date,end_date
 SH-000123,TA6 4SY,Ann Smith,Jo Smith,2019-04-01,
@@ -283,18 +281,9 @@ async def test_applicants_answering_at_the_same_moment_are_each_asked_their_own_
     await bot.tg.deliver(bot.tg.private_message(dan, "what's your phone number?"))
     await bot.tg.deliver(bot.tg.private_message(ann, "Ann Smith"))
     await bot.tg.deliver(bot.tg.private_message(bob, "Bob Jones"))
-    looked_up: list[str] = []
-
-    def counted(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
-        if statement.startswith("SELECT") and "FROM join_requests" in statement:
-            looked_up.append(statement)
-
-    event.listen(bot.store.engine.sync_engine, "before_cursor_execute", counted)
-    one = Worker(
-        bot.store, room.inbox, room.outbox, room.worker.handle, prepare=room.worker.prepare
+    looked_up = await one_batch_counting(
+        bot, lambda sql: sql.startswith("SELECT") and "FROM join_requests" in sql
     )
-    assert await one.step()
-    event.remove(bot.store.engine.sync_engine, "before_cursor_execute", counted)
     await bot.settle()
 
     assert "Question 2 of 3" in bot.replies_to(ann.id)[-1]
