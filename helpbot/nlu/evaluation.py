@@ -29,6 +29,7 @@ from helpbot.nlu.intents import INTENTS, LABELS, UNCLEAR
 from helpbot.nlu.knowledge import load_heldout, outside_policy
 from helpbot.nlu.memory import resident_mb
 from helpbot.nlu.training import (
+    KNOWLEDGE_ONLY_SPLITS,
     METADATA_FILE,
     MODEL_DIR,
     LabelledMessage,
@@ -451,7 +452,7 @@ def evaluate(
 
     knowledge = [
         score_knowledge(understanding, intents_dir / split / "knowledge.toml")
-        for split in splits
+        for split in [*splits, *KNOWLEDGE_ONLY_SPLITS]
         if (intents_dir / split / "knowledge.toml").exists()
     ]
     for kb in knowledge:

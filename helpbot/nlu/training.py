@@ -90,6 +90,11 @@ EVALUATION_SPLITS: tuple[str, ...] = (
 )
 
 
+# Knowledge-base-only evaluation folders (a `knowledge.toml`, no intent files): scored by
+# `helpbot evaluate` with the knowledge base, never trained or tuned on.
+KNOWLEDGE_ONLY_SPLITS: tuple[str, ...] = ("challenge11",)
+
+
 @dataclass(frozen=True, slots=True)
 class LabelledMessage:
     text: str
