@@ -74,27 +74,30 @@ class Desk:
 
     async def read_ahead(self, inbounds: Sequence[Inbound]) -> None:
         """A batch about to be handled one by one: the words ``handle`` will classify are
-        read in one pass of the model, and the senders' join requests and cases (looked
-        up on every private message) in one statement each instead of one per message."""
-        self.office.understanding.read_ahead([i.text for i in inbounds if _read(i)])
-        if len(inbounds) > 1:
-            # What ``handle`` records first for each, written in one statement now.
-            register = self.office.people
-            ahead = []
-            for i in inbounds:
-                person = await register.person(i.sender)
-                chat = await register.chat(i.chat)
-                intent = self.office.understanding.classify(i.text).intent if _read(i) else None
-                ahead.append(InboundRecord(i, intent, chat.id, person.id))
-            await register.record_inbound_ahead(ahead)
-        private = [
-            i
-            for i in inbounds
-            if i.chat.kind is ChatKind.PRIVATE and not i.edited and not i.sender.is_bot
-        ]
-        if len(private) < 2:
+        read in one pass of the model, the history rows ``handle`` records first are
+        written in one statement, and the senders' join requests and cases (looked up on
+        every private message) are read in one statement each instead of one per message."""
+        understanding = self.office.understanding
+        understanding.read_ahead([i.text for i in inbounds if _read(i)])
+        if len(inbounds) < 2:
             return
-        people = [(await self.office.people.person(i.sender)).id for i in private]
+        register = self.office.people
+        ahead = []
+        for i in inbounds:
+            person = await register.person(i.sender)
+            chat = await register.chat(i.chat)
+            intent = understanding.classify(i.text).intent if _read(i) else None
+            ahead.append(InboundRecord(i, intent, chat.id, person.id))
+        await register.record_inbound_ahead(ahead)
+        people = [
+            r.person_id
+            for r in ahead
+            if r.inbound.chat.kind is ChatKind.PRIVATE
+            and not r.inbound.edited
+            and not r.inbound.sender.is_bot
+        ]
+        if len(people) < 2:
+            return
         await self.office.members.look_ahead(people)
         await self.office.cases.look_ahead(people)
 

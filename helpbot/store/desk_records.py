@@ -187,9 +187,7 @@ class StoredPeople:
         return records.StoredMessage(row.id, row.chat_id, row.person_id, row.text, row.intent)
 
     async def record_inbound_ahead(self, batch: Sequence[records.InboundRecord]) -> None:
-        await self.store.record_inbound_ahead(
-            [(r.inbound, r.intent, r.chat_id, r.person_id) for r in batch]
-        )
+        await self.store.record_inbound_ahead(batch)
 
     async def link_message(self, message_id: int, case_id: int) -> None:
         await self.store.link_message(message_id, case_id)

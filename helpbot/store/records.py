@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpbot.desk import events
+from helpbot.desk import records as desk_records
 from helpbot.store import models
 from helpbot.store.database import create_engine, rows_changed, sessionmaker
 
@@ -397,25 +398,20 @@ class Store:
                     return row
         return await self._add_message(**_inbound_row(inbound, intent, chat_id, person_id, case_id))
 
-    async def record_inbound_ahead(
-        self, batch: Sequence[tuple[events.Inbound, str | None, int, int]]
-    ) -> None:
-        """A batch's inbound messages (inbound, intent, chat id, person id) written in one
-        statement inside the unit of work, instead of one each as they are handled;
-        ``record_inbound`` hands each row back. Outside a unit, nothing is done."""
+    async def record_inbound_ahead(self, batch: Sequence[desk_records.InboundRecord]) -> None:
+        """A batch's inbound messages written in one statement inside the unit of work,
+        instead of one each as they are handled; ``record_inbound`` hands each row back.
+        Outside a unit, nothing is done."""
         if _AMBIENT.get() is None or not batch:
             return
-        rows = [
-            _inbound_row(inbound, intent, chat, person, None)
-            for inbound, intent, chat, person in batch
-        ]
+        rows = [_inbound_row(r.inbound, r.intent, r.chat_id, r.person_id, None) for r in batch]
         ids = await self.add_messages(rows)
         recorded = _RECORDED_AHEAD.get()
         if recorded is None:
             recorded = {}
             _RECORDED_AHEAD.set(recorded)
-        for (inbound, *_), row, new_id in zip(batch, rows, ids, strict=True):
-            recorded[id(inbound)] = (inbound, models.Message(id=new_id, **row))
+        for each, row, new_id in zip(batch, rows, ids, strict=True):
+            recorded[id(each.inbound)] = (each.inbound, models.Message(id=new_id, **row))
 
     async def outbound_row(
         self,
