@@ -91,3 +91,34 @@ async def test_a_batch_that_fails_leaves_each_message_stored_once(bot: BotUnderT
     assert sorted(m.text for m in stored) == sorted(WORDS.values())
     for who in people:
         assert len(bot.replies_to(who.id)) == 1
+
+
+async def test_a_message_read_one_way_ahead_and_another_when_handled_is_one_row(
+    bot: BotUnderTest,
+) -> None:
+    """The desk wrote Dee's words into the history ahead as a question, then, handling
+    them, read them as a complaint filed on her case: the row written ahead is corrected,
+    and the history still holds her message once."""
+    from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
+    from helpbot.desk.records import InboundRecord
+    from helpbot.store.casebook import Casebook
+
+    dee = Person("telegram", "5004", "Dee")
+    inbound = Inbound(
+        ChatRef("telegram", "5004", ChatKind.PRIVATE), dee, Content.TEXT, "still no answer?"
+    )
+    store = bot.store
+    async with store.unit():
+        person = await store.person(dee)
+        chat = await store.chat(inbound.chat)
+        case = await Casebook(store).open_case(
+            kind="complaint", tenant_id=person.id, chat_id=chat.id, summary="", urgent=False
+        )
+        await store.record_inbound_ahead([InboundRecord(inbound, "question", chat.id, person.id)])
+        row = await store.record_inbound(
+            inbound, "complaint", chat_id=chat.id, person_id=person.id, case_id=case.id
+        )
+    stored = await history_in(bot)
+    assert [(m.id, m.text, m.intent, m.case_id) for m in stored] == [
+        (row.id, "still no answer?", "complaint", case.id)
+    ]

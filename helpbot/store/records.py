@@ -388,14 +388,24 @@ class Store:
         case_id: int | None = None,
     ) -> models.Message:
         recorded = _RECORDED_AHEAD.get()
-        if recorded is not None and case_id is None:
-            ahead = recorded.pop(id(inbound), None)
-            # The very object recorded (held in the memo, so its id is not reused), with
-            # what this call would have written.
-            if ahead is not None and ahead[0] is inbound:
-                row = ahead[1]
-                if (row.intent, row.chat_id, row.person_id) == (intent, chat_id, person_id):
-                    return row
+        ahead = recorded.pop(id(inbound), None) if recorded is not None else None
+        # The very object recorded (held in the memo, so its id is not reused).
+        if ahead is not None and ahead[0] is inbound:
+            row = ahead[1]
+            wanted = (intent, chat_id, person_id, case_id)
+            if (row.intent, row.chat_id, row.person_id, row.case_id) != wanted:
+                # Written ahead with other values: corrected, never written a second time
+                # (a history row per message, whatever the desk decides meanwhile).
+                async with self.connection() as connection:
+                    await connection.execute(
+                        update(_MESSAGES)
+                        .where(_MESSAGES.c.id == row.id)
+                        .values(
+                            intent=intent, chat_id=chat_id, person_id=person_id, case_id=case_id
+                        )
+                    )
+                row.intent, row.chat_id, row.person_id, row.case_id = wanted
+            return row
         return await self._add_message(**_inbound_row(inbound, intent, chat_id, person_id, case_id))
 
     async def record_inbound_ahead(self, batch: Sequence[desk_records.InboundRecord]) -> None:
