@@ -71,6 +71,7 @@ Split = Literal[
     "challenge8",
     "challenge9",
     "challenge10",
+    "challenge12",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -87,6 +88,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge8",
     "challenge9",
     "challenge10",
+    "challenge12",
 )
 
 
