@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format train evaluate benchmark benchmark-console machine clean
+.PHONY: run test lint format train evaluate conversations benchmark benchmark-console machine clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ train: $(INSTALLED)
 
 evaluate: $(INSTALLED)
 	$(BIN)/helpbot evaluate --speed --plot build/confusion.png
+
+## conversations: replay the blind tenant conversations (intents/conversations*/) through the
+## whole bot and count split matters, missing or repeated safety advice (intents/README.md)
+conversations: $(INSTALLED)
+	$(BIN)/python -m helpbot.testing.conversation_check $(CONVERSATION_ARGS)
 
 ## benchmark: helpbot beside a bare PTB echo bot, each in its own process (README "Speed");
 ## BENCH_ARGS="--quick" for a short run, or --messages/--chats/--rate/--only sqlite|postgresql
