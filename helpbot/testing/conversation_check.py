@@ -186,9 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("sets", nargs="*", type=Path, help="conversations.jsonl files")
     parser.add_argument("--show", action="store_true", help="list what went wrong")
+    parser.add_argument(
+        "--pipeline", type=Path, help="a trained pipeline to use as it is (default: build/)"
+    )
     args = parser.parse_args(argv)
     sets = args.sets or sorted((REPO_ROOT / "intents").glob("conversations*/conversations.jsonl"))
-    pipeline = ensure_trained(REPO_ROOT / "intents", REPO_ROOT / "build" / "intent-pipeline")
+    pipeline = args.pipeline or ensure_trained(
+        REPO_ROOT / "intents", REPO_ROOT / "build" / "intent-pipeline"
+    )
     understanding = Understanding.load(pipeline, REPO_ROOT / "intents")
     for path in sets:
         tally = asyncio.run(check(load(path), understanding))
