@@ -332,3 +332,41 @@ async def test_a_drip_getting_worse_on_the_cold_tap_is_the_same_repair_not_an_em
     told = "\n".join(bot.replies_to(ann.id)[heard:])
     assert "This sounds like an emergency" not in told and f"your case {repair.ref}" in told
     assert any("getting worse" in t for t in await filed_on(bot, repair))
+
+
+async def test_abuse_told_in_a_few_words_after_a_repair_is_its_own_safeguarding_case(
+    bot: BotUnderTest,
+) -> None:
+    """Ann reports a window, then says in five words that her partner hits her. Read
+    together with the window the words came out as more of the repair (tried while
+    looking at matters split by short follow-ups, and dropped for this): a disclosure
+    is never filed inside a repair. It opens its own safeguarding case with its advice."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, REPAIR))
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "my partner has been hitting me"))
+    window, concern = await cases(bot)
+    assert (window.kind, concern.kind, concern.urgent) == ("repair", "safeguarding", True)
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert concern.ref in told and "999" in told
+    assert "my partner has been hitting me" not in await filed_on(bot, window)
+
+
+async def test_despair_after_reporting_a_nan_in_the_cold_is_not_filed_as_the_cold(
+    bot: BotUnderTest,
+) -> None:
+    """After reporting her nan with no heating, Ann writes "I cant do this anymore".
+    Read with the cold it came out as more of the emergency; alone it is a
+    safeguarding concern, and that is how it is handled: its own case, the helplines."""
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.private_message(
+            ann, "my nan is 91, her boiler packed up last night and its freezing in there"
+        )
+    )
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "I cant do this anymore"))
+    cold, concern = await cases(bot)
+    assert (cold.kind, concern.kind) == ("emergency", "safeguarding")
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert concern.ref in told and "Samaritans" in told and "116 123" in told
