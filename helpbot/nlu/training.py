@@ -72,6 +72,7 @@ Split = Literal[
     "challenge9",
     "challenge10",
     "challenge12",
+    "challenge13",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -89,6 +90,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge9",
     "challenge10",
     "challenge12",
+    "challenge13",
 )
 
 
@@ -592,6 +594,20 @@ def _check_no_leak(intents_dir: Path, messages: Sequence[LabelledMessage]) -> No
         leaked = sorted(text for norm, text in trained.items() if norm in held)
         if leaked:
             raise ValueError(f"{split} messages also in examples/: {leaked[:5]}")
+    # The conversation sets (make conversations) are evaluation only as well.
+    for path in sorted(Path(intents_dir).glob("conversations*/conversations.jsonl")):
+        held = {
+            normalise(text)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+            for text in json.loads(line)["messages"]
+            # "thx", "ok thanks": a conversation cannot do without its one- and two-word
+            # messages, and they teach nothing the examples do not already say.
+            if len(text.split()) > 2
+        }
+        leaked = sorted(text for norm, text in trained.items() if norm in held)
+        if leaked:
+            raise ValueError(f"{path.parent.name} messages also in examples/: {leaked[:5]}")
 
 
 def out_of_fold_raw(
