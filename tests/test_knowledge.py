@@ -13,6 +13,7 @@ from helpbot.nlu.knowledge import (
     load_heldout,
     outside_policy,
     score_heldout,
+    words,
 )
 from helpbot.nlu.understanding import Understanding
 from tests.nlu_fixtures import INTENTS_DIR
@@ -222,17 +223,21 @@ def test_whether_a_group_exists_is_not_who_may_join() -> None:
 
 
 def test_a_bot_that_might_argue_is_about_how_we_communicate() -> None:
+    """Ranked first by TF-IDF; since the ninth pass (margin 0.15, chosen by cross-
+    validation) it is no longer answered by the old semantic fallback, but it never
+    drifts to the bot's own entry."""
     base = KnowledgeBase.load(INTENTS_DIR)
-    found = base.match("if I disagree with your bot is it going to argue back?")
-    assert found is not None and found.entry_id == "how-we-communicate"
+    question = "if I disagree with your bot is it going to argue back?"
+    assert base.ranked(question)[0][0] == "how-we-communicate"
+    found = base.match(question)
+    assert found is None or found.entry_id == "how-we-communicate"
 
 
-def test_the_semantic_fallback_only_answers_what_tfidf_abstained_on() -> None:
-    """The WordLlama similarity is a fallback: with it switched off, every answer the
-    TF-IDF matcher gives is the same; with it on, a paraphrase sharing few words with
-    any phrasing can still be answered, and nonsense is still not."""
+def test_the_classifier_only_answers_what_tfidf_abstained_on() -> None:
+    """The trained classifier is a second reading: with it switched off, every answer the
+    TF-IDF rule gives is the same; with it on, nonsense is still not answered."""
     with_it = KnowledgeBase.load(INTENTS_DIR)
-    without = KnowledgeBase(with_it.entries, semantic_weight=0.0)
+    without = KnowledgeBase(with_it.entries, use_classifier=False)
     questions = [q for e in with_it.entries for q in e.questions[:3]]
     for question in questions:
         plain = without.match(question)
@@ -241,3 +246,60 @@ def test_the_semantic_fallback_only_answers_what_tfidf_abstained_on() -> None:
             assert mixed is not None and mixed.entry_id == plain.entry_id, question
     assert with_it.match("purple monkey dishwasher forty two") is None
     assert with_it.match("what do you think of the new iphone camera") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("is the thing I'm chatting to a computer programme", "what-is-bot"),
+        (
+            "are staff allowed to add tenants as friends on their own facebook",
+            "staff-personal-profiles",
+        ),
+        ("what happens to people who keep breaking the group rules", "rule-breaking"),
+    ],
+)
+def test_a_question_in_new_words_is_answered_when_both_readings_agree(
+    question: str, entry: str
+) -> None:
+    """Ninth pass: a question sharing too few words with any phrasing for the TF-IDF rule
+    is answered when the classifier's first choice is the TF-IDF ranking's first too."""
+    base = KnowledgeBase.load(INTENTS_DIR)
+    assert KnowledgeBase(base.entries, use_classifier=False).match(question) is None
+    found = base.match(question)
+    assert found is not None and found.entry_id == entry, question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is the office open on christmas eve",
+        "can I pay my rent with a card over the phone",
+        "how many days does a stage two complaint take",
+        "what's the weather like in Bridgwater",
+    ],
+)
+def test_a_question_the_policy_does_not_answer_stays_unanswered_in_new_words(
+    question: str,
+) -> None:
+    assert KnowledgeBase.load(INTENTS_DIR).match(question) is None
+
+
+def test_every_phrasing_still_answers_its_own_entry() -> None:
+    """An exact phrasing answers its entry (or abstains for one outside the policy),
+    unless it is only filler words or word for word another entry's phrasing too."""
+    base = KnowledgeBase.load(INTENTS_DIR)
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for entry in base.entries:
+        for question in entry.questions:
+            owners.setdefault(tuple(words(question)), set()).add(entry.id)
+    for entry in base.entries:
+        for question in entry.questions:
+            key = tuple(words(question))
+            if not key or len(owners[key]) > 1:
+                continue
+            found = base.match(question)
+            if entry.in_policy:
+                assert found is not None and found.entry_id == entry.id, question
+            else:
+                assert found is None, question
