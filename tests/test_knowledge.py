@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -303,3 +304,25 @@ def test_every_phrasing_still_answers_its_own_entry() -> None:
                 assert found is not None and found.entry_id == entry.id, question
             else:
                 assert found is None, question
+
+
+def test_the_bot_loads_the_classifier_helpbot_train_wrote(
+    understanding: Understanding, tmp_path: Path
+) -> None:
+    """`helpbot train` trains the knowledge base's classifier and writes it beside the
+    intent pipeline; the bot loads it, so no tenant's first question waits while it
+    is trained. A file written for other entries is not used."""
+    from tests.nlu_fixtures import PIPELINE_DIR
+
+    assert (PIPELINE_DIR / "knowledge_classifier.npz").exists()
+    assert isinstance(understanding.knowledge._classifier, tuple)
+
+    fewer = KnowledgeBase(load_entries(INTENTS_DIR / "knowledge")[:5])
+    fewer_file = tmp_path / "fewer.npz"
+    assert fewer.save_classifier(fewer_file)
+    again = KnowledgeBase.load(INTENTS_DIR)
+    assert not again.load_classifier(fewer_file)
+    assert again._classifier is None
+    assert again.load_classifier(PIPELINE_DIR / "knowledge_classifier.npz")
+    question = "who is in charge of the facebook page"
+    assert again.match(question) == understanding.knowledge.match(question)

@@ -325,7 +325,8 @@ class KnowledgeBase:
         # Messages that are not questions for the knowledge base: the abstain class.
         self.negatives = list(negatives)
         self.use_classifier = use_classifier
-        # (weights, bias), trained on first use (None: not yet; False: unavailable).
+        # (weights, bias): loaded from the pipeline `helpbot train` wrote, else trained on
+        # first use (None: not yet; False: the embeddings are not installed).
         self._classifier: tuple[Any, Any] | Literal[False] | None = None
         self.threshold = threshold
         self.margin = margin
@@ -493,6 +494,35 @@ class KnowledgeBase:
         if best != top_id or probabilities[best] < AGREE_PROBABILITY:
             return None
         return best, probabilities[best]
+
+    def save_classifier(self, path: Path) -> bool:
+        """Trains the classifier and writes it beside the intent pipeline (``helpbot
+        train``), so the bot loads it instead of training at its first question. False
+        if the embeddings are not installed."""
+        import numpy as np
+
+        if self._classifier is None:
+            self._classifier = self._train_classifier()
+        if self._classifier is False:
+            return False
+        weights, bias = self._classifier
+        ids = np.array([entry.id for entry in self.entries])
+        with Path(path).open("wb") as file:
+            np.savez(file, weights=weights, bias=bias, ids=ids)
+        return True
+
+    def load_classifier(self, path: Path) -> bool:
+        """The classifier ``save_classifier`` wrote, if it was trained on these entries
+        (else it is trained at first use, as without a file)."""
+        import numpy as np
+
+        if not Path(path).exists():
+            return False
+        with np.load(path) as saved:
+            if [str(i) for i in saved["ids"]] != [entry.id for entry in self.entries]:
+                return False
+            self._classifier = (saved["weights"], saved["bias"])
+        return True
 
     def _probabilities(self, text: str) -> dict[str, float]:
         """P(entry | question, it is about some entry) from the classifier; empty if the

@@ -44,8 +44,9 @@ if TYPE_CHECKING:
     from helpbot.nlu.representation import IntentHead
 
 # Bump when the way the pipeline is built changes, so ensure_trained rebuilds.
-TRAINING_VERSION = "7"
+TRAINING_VERSION = "8"
 METADATA_FILE = "thresholds.json"
+KNOWLEDGE_CLASSIFIER = "knowledge_classifier.npz"
 MODEL_DIR = "model"
 # Emergencies and safeguarding must not be missed: their thresholds are tuned for F2
 # (recall weighted four times precision).
@@ -856,6 +857,10 @@ def train(
         "training_cpu_seconds": round(time.process_time() - cpu_started, 1),
     }
     (output_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+    # The knowledge base's classifier too: trained here, loaded by the bot (knowledge.py).
+    from helpbot.nlu.knowledge import KnowledgeBase
+
+    KnowledgeBase.load(intents_dir).save_classifier(output_dir / KNOWLEDGE_CLASSIFIER)
     _log(
         f"saved to {output_dir} in {time.perf_counter() - started:.1f}s"
         f" ({time.process_time() - cpu_started:.1f}s of CPU)"

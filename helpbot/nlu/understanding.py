@@ -47,6 +47,7 @@ from helpbot.nlu.intents import (
 from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
 from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
 from helpbot.nlu.training import (
+    KNOWLEDGE_CLASSIFIER,
     METADATA_FILE,
     MODEL_DIR,
     OFF,
@@ -162,10 +163,12 @@ class Understanding:
         metadata = json.loads((pipeline_dir / METADATA_FILE).read_text())
         nlp = spacy.load(pipeline_dir / MODEL_DIR)
         cues = SafetyCues.load(intents_dir).with_scores(metadata.get("cue_scores", {}))
+        knowledge = KnowledgeBase.load(intents_dir)
+        knowledge.load_classifier(pipeline_dir / KNOWLEDGE_CLASSIFIER)
         return cls(
             nlp,
             metadata["thresholds"],
-            KnowledgeBase.load(intents_dir),
+            knowledge,
             cues,
             float(metadata.get("risk_threshold", RISK_THRESHOLD)),
         )
