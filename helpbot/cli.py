@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
         "--reliability", type=Path, help="where to save the reliability diagram (PNG)"
     )
     evaluate.add_argument(
+        "--splits",
+        help="only these evaluation folders, comma-separated (e.g. heldout,challenge13)",
+    )
+    evaluate.add_argument(
         "--compare",
         action="store_true",
         help="first retrain every representation side by side (minutes) and record the table",
@@ -265,6 +269,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             plot=args.plot,
             speed=args.speed,
             reliability=args.reliability,
+            splits=[s.strip() for s in args.splits.split(",") if s.strip()]
+            if args.splits
+            else None,
         )
     if args.command == "cases":
         from helpbot.printouts.casefile import list_cases, show_case

@@ -550,6 +550,23 @@ def test_evaluate_reports_calibration_and_draws_a_reliability_diagram(
     assert diagram.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_evaluate_scores_only_the_folders_asked_for(
+    understanding: Understanding, tmp_path: Path
+) -> None:
+    """`helpbot evaluate --splits`: the knowledge-only set alone is scored as such, and a
+    folder that does not exist is a clear refusal, not a traceback."""
+    out = io.StringIO()
+    diagram = tmp_path / "reliability.png"
+    code = evaluate(PIPELINE_DIR, INTENTS_DIR, out=out, reliability=diagram, splits=["challenge11"])
+    report = out.getvalue()
+    assert code == 0, report
+    assert "knowledge base (challenge11)" in report and "== challenge11" not in report
+    assert "knowledge base (challenge10)" not in report
+    out = io.StringIO()
+    assert evaluate(PIPELINE_DIR, INTENTS_DIR, out=out, splits=["challenge99"]) == 2
+    assert "no such evaluation folder under intents/: challenge99" in out.getvalue()
+
+
 def test_the_challenge3_off_topic_posts_are_scored(understanding: Understanding) -> None:
     out = io.StringIO()
     evaluate(PIPELINE_DIR, INTENTS_DIR, out=out, splits=["challenge3"])

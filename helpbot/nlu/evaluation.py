@@ -435,12 +435,21 @@ def evaluate(
     diagram (``reliability``, default next to the pipeline).
     """
     pipeline_dir, intents_dir = Path(pipeline_dir), Path(intents_dir)
+    knowledge_only = list(KNOWLEDGE_ONLY_SPLITS)
+    if splits is None:
+        splits = available_evaluation_splits(intents_dir)
+    else:
+        unknown = [s for s in splits if not (intents_dir / s).is_dir()]
+        if unknown:
+            print(f"no such evaluation folder under intents/: {', '.join(unknown)}", file=out)
+            return 2
+        knowledge_only = [s for s in splits if s in KNOWLEDGE_ONLY_SPLITS]
+        splits = [s for s in splits if s not in KNOWLEDGE_ONLY_SPLITS]
+
     started = time.perf_counter()
     understanding = Understanding.load(pipeline_dir, intents_dir)
     load_seconds = time.perf_counter() - started
     metadata = json.loads((pipeline_dir / METADATA_FILE).read_text())
-    splits = list(splits) if splits is not None else available_evaluation_splits(intents_dir)
-
     results = [score_split(understanding, intents_dir, split) for split in splits]
     for result in results:
         _print_split(result, out)
@@ -452,7 +461,7 @@ def evaluate(
 
     knowledge = [
         score_knowledge(understanding, intents_dir / split / "knowledge.toml")
-        for split in [*splits, *KNOWLEDGE_ONLY_SPLITS]
+        for split in [*splits, *knowledge_only]
         if (intents_dir / split / "knowledge.toml").exists()
     ]
     for kb in knowledge:
