@@ -135,6 +135,14 @@ class FakePeople:
             if row["id"] == message_id:
                 row["case_id"] = case_id
 
+    async def move_case_messages(self, from_case_id: int, to_case_id: int) -> int:
+        moved = 0
+        for row in self.m.messages:
+            if row["case_id"] == from_case_id:
+                row["case_id"] = to_case_id
+                moved += 1
+        return moved
+
     async def message(self, message_id: int) -> StoredMessage | None:
         for row in self.m.messages:
             if row["id"] == message_id:

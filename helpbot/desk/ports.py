@@ -98,6 +98,10 @@ class People(Protocol):
 
     async def link_message(self, message_id: int, case_id: int) -> None: ...
 
+    async def move_case_messages(self, from_case_id: int, to_case_id: int) -> int:
+        """Every message filed on one case filed on another instead; how many moved."""
+        ...
+
     async def message(self, message_id: int) -> StoredMessage | None: ...
 
     async def sent_message(self, chat_id: int, channel_message_id: str) -> StoredMessage | None:

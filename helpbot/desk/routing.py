@@ -257,6 +257,7 @@ COMMANDS: Mapping[str, Mapping[ChatKind, Route]] = {
     "resolve": _case(staff_commands.resolve),
     "close": _case(staff_commands.close),
     "reopen": _case(staff_commands.reopen),
+    "merge": _case(staff_commands.merge),
     "escalate": _case(escalation.by_colleague),
     "extend": _case(extension.extend),
     "publish": _case(staff_commands.publish),

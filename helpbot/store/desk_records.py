@@ -192,6 +192,9 @@ class StoredPeople:
     async def link_message(self, message_id: int, case_id: int) -> None:
         await self.store.link_message(message_id, case_id)
 
+    async def move_case_messages(self, from_case_id: int, to_case_id: int) -> int:
+        return await self.store.move_case_messages(from_case_id, to_case_id)
+
     async def message(self, message_id: int) -> records.StoredMessage | None:
         row = await self.membership.message(message_id)
         if row is None:

@@ -494,6 +494,15 @@ class Store:
                 .values(case_id=case_id)
             )
 
+    async def move_case_messages(self, from_case_id: int, to_case_id: int) -> int:
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(models.Message)
+                .where(models.Message.case_id == from_case_id)
+                .values(case_id=to_case_id)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def case_messages(self, case_id: int) -> list[models.Message]:
         async with self.sessions() as session:
             rows = await session.scalars(

@@ -1,14 +1,18 @@
 """Colleagues' commands in a case's topic (docs/staff-guide.md): take and hand back the
-case, send a reply, notes, the timeline, resolve, close and reopen, and publishing a
-resolution with the complainant's consent (3.13). The router has checked who may use
+case, send a reply, notes, the timeline, resolve, close and reopen, fold a duplicate into
+the tenant's other case, and publishing a resolution with the complainant's consent
+(3.13). The router has checked who may use
 them and found the case; each command is recorded in the audit log there."""
 
 from __future__ import annotations
+
+import re
 
 from helpbot.desk.actions import Action, Button, SendText, SetTopicOpen, split_long_text
 from helpbot.desk.buttons import PublishConsent, Satisfied
 from helpbot.desk.cases.relay import relay_to_tenant
 from helpbot.desk.cases.tenant_chat import tell_tenant, tenant_chat
+from helpbot.desk.cases.topics import to_topic
 from helpbot.desk.complaints_clock import LONDON, local_day
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
@@ -159,3 +163,59 @@ async def publish(office: Office, visit: Visit, case: Case) -> list[Action]:
         reply(visit.inbound, say("staff", "consent_asked")),
         SendText(chat=tenant, text=question, buttons=buttons, case_id=case.id),
     ]
+
+
+# A case reference as colleagues type it: "SHAL-00016", "shal-16".
+_REF = re.compile(r"\b([a-z]+)-0*(\d+)\b", re.IGNORECASE)
+FINISHED = frozenset({"resolved", "closed"})
+
+
+def _same_ref(typed: re.Match[str], ref: str) -> bool:
+    mine = _REF.fullmatch(ref)
+    return mine is not None and (mine[1].lower(), int(mine[2])) == (
+        typed[1].lower(),
+        int(typed[2]),
+    )
+
+
+async def merge(office: Office, visit: Visit, case: Case) -> list[Action]:
+    """/merge REF: this case is the same matter as the tenant's case REF (the tenant told
+    it twice, or a follow-up read alone as urgent opened a second case: intents/README.md,
+    ninth pass). Its messages are filed on REF, it is closed, and the tenant and both
+    topics are told. REF keeps its kind and clocks, so an urgent case or a complaint is
+    never folded into one that is neither: the other way round keeps what matters."""
+    say = office.say
+    inbound = visit.inbound
+    typed = _REF.search(inbound.command_args)
+    if typed is None:
+        return [reply(inbound, say("staff", "merge_needs_ref"))]
+    if case.status in FINISHED:
+        return [reply(inbound, say("staff", "merge_finished", ref=case.ref))]
+    target = next(
+        (c for c in await office.cases.tenant_cases(case.tenant_id) if _same_ref(typed, c.ref)),
+        None,
+    )
+    if target is None or target.id == case.id:
+        return [reply(inbound, say("staff", "merge_unknown", ref=typed[0].upper()))]
+    if target.status in FINISHED:
+        return [reply(inbound, say("staff", "merge_target_finished", ref=target.ref))]
+    if (case.urgent and not target.urgent) or (
+        case.kind == "complaint" and target.kind != "complaint"
+    ):
+        return [reply(inbound, say("staff", "merge_other_way", ref=case.ref, into=target.ref))]
+    moved = await office.people.move_case_messages(case.id, target.id)
+    await office.cases.change(case.id, status="closed", closed_at=office.clock.now())
+    name = colleague_name(inbound)
+    await _log(office, visit, case, "merged_into", text=target.ref, detail={"messages": moved})
+    await _log(office, visit, target, "merged_from", text=case.ref, detail={"messages": moved})
+    actions: list[Action] = [
+        reply(inbound, say("staff", "merged", ref=case.ref, into=target.ref, count=moved))
+    ]
+    actions += to_topic(
+        office, target, say("staff", "merged_here", ref=case.ref, name=name, count=moved)
+    )
+    told = say("cases", "merged", ref=case.ref, into=target.ref)
+    actions += await tell_tenant(office, case, told)
+    if inbound.chat.thread_id and inbound.chat.thread_id == case.staff_topic_id:
+        actions.append(SetTopicOpen(case.id, inbound.chat.thread_id, open=False))
+    return actions

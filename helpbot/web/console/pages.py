@@ -46,13 +46,14 @@ CASE_ACTIONS: dict[str, str] = {
     "resolve": "resolve",
     "close": "close",
     "reopen": "reopen",
+    "merge": "merge",
     "escalate": "escalate",
     "extend": "extend",
     "publish": "publish",
     "assign": "assign",
     "takeover": "takeover",
 }
-NEEDS_TEXT = {"reply", "note", "resolve", "publish", "extend"}
+NEEDS_TEXT = {"reply", "note", "resolve", "publish", "extend", "merge"}
 # The hazard clock's actions (Awaab's Law): the same commands as in the staff topic.
 CASE_ACTIONS |= hazard_pages.HAZARD_ACTIONS
 NEEDS_TEXT |= hazard_pages.HAZARD_NEEDS_TEXT

@@ -40,6 +40,7 @@ COMMANDS = frozenset(
         "resolve",
         "close",
         "reopen",
+        "merge",
         "escalate",
         "extend",
         "publish",
