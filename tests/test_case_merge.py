@@ -14,20 +14,12 @@ from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant
 from tests.console_fixtures import PRIYA, add_colleague, chromium, sign_in
+from tests.test_matters import cases
+from tests.test_matters import topic_of as topic
 
 WINDOW = "the window in my bedroom won't close"
 AGAIN = "new issue: the bedroom window again, the catch has snapped off"
 GAS = "I smell gas in the kitchen"
-
-
-async def cases(bot: BotUnderTest) -> list[models.Case]:
-    return await Casebook(bot.store).all_cases()
-
-
-async def topic(bot: BotUnderTest, case: models.Case) -> list[str]:
-    fresh = await Casebook(bot.store).by_id(case.id)
-    assert fresh is not None and fresh.staff_topic_id is not None
-    return bot.replies_to(bot.staff_room.id, fresh.staff_topic_id)
 
 
 async def in_topic(bot: BotUnderTest, case: models.Case, text: str) -> None:

@@ -241,6 +241,17 @@ def test_the_bot_acts_in_a_group_only_on_a_reading_it_is_sure_of() -> None:
     assert not sure(None)
 
 
+def test_a_complaint_naming_a_hazard_is_acted_on_from_the_lower_bar() -> None:
+    """Under Awaab's Law the clock starts when a tenant tells us, in a group too: a
+    complaint about mould left for months is acted on at 0.89, as a repair naming a
+    hazard is; a complaint naming none still needs the group's full certainty."""
+    mould = "I've had damp and mould in the bedroom for 2 months and nobody has come"
+    assert sure(Said("complaint", {"complaint": 0.89}), mould)
+    assert sure(Said("repair", {"repair": 0.7}), "black mould on the bedroom ceiling")
+    assert not sure(Said("complaint", {"complaint": 0.89}), "the bins were missed again")
+    assert not sure(Said("asb", {"asb": 0.89}), mould)
+
+
 async def test_a_group_thread_hears_from_the_bot_once_an_hour_unless_urgent() -> None:
     office = Office()
     first = await office.send(ANN, GROUP, text="I want to complain about the lift")
