@@ -501,7 +501,7 @@ class Store:
                 .where(models.Message.case_id == from_case_id)
                 .values(case_id=to_case_id)
             )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return rows_changed(result)
 
     async def case_messages(self, case_id: int) -> list[models.Message]:
         async with self.sessions() as session:

@@ -139,10 +139,14 @@ async def replay(
     if any(len(ids) > 1 for ids in case_of.values()):
         tally.split.append(tag)
     owners: dict[int, int] = {}
-    for matter, ids in case_of.items():
-        for case_id in ids:
-            if owners.setdefault(case_id, matter) != matter:
-                tally.merged.append(tag)
+    shared = [
+        case_id
+        for matter, ids in case_of.items()
+        for case_id in ids
+        if owners.setdefault(case_id, matter) != matter
+    ]
+    if shared:  # counted once per conversation, like a split
+        tally.merged.append(tag)
     urgent_matters: set[int] = set()
     for index, (text, matter, urgent, reply) in enumerate(
         zip(conversation.messages, conversation.matter, conversation.urgent, said, strict=False)

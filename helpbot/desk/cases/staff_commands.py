@@ -10,6 +10,7 @@ import re
 
 from helpbot.desk.actions import Action, Button, SendText, SetTopicOpen, split_long_text
 from helpbot.desk.buttons import PublishConsent, Satisfied
+from helpbot.desk.cases.matters import FINISHED_STATUSES
 from helpbot.desk.cases.relay import relay_to_tenant
 from helpbot.desk.cases.tenant_chat import tell_tenant, tenant_chat
 from helpbot.desk.cases.topics import to_topic
@@ -167,7 +168,6 @@ async def publish(office: Office, visit: Visit, case: Case) -> list[Action]:
 
 # A case reference as colleagues type it: "SHAL-00016", "shal-16".
 _REF = re.compile(r"\b([a-z]+)-0*(\d+)\b", re.IGNORECASE)
-FINISHED = frozenset({"resolved", "closed"})
 
 
 def _same_ref(typed: re.Match[str], ref: str) -> bool:
@@ -189,7 +189,7 @@ async def merge(office: Office, visit: Visit, case: Case) -> list[Action]:
     typed = _REF.search(inbound.command_args)
     if typed is None:
         return [reply(inbound, say("staff", "merge_needs_ref"))]
-    if case.status in FINISHED:
+    if case.status in FINISHED_STATUSES:
         return [reply(inbound, say("staff", "merge_finished", ref=case.ref))]
     target = next(
         (c for c in await office.cases.tenant_cases(case.tenant_id) if _same_ref(typed, c.ref)),
@@ -197,7 +197,7 @@ async def merge(office: Office, visit: Visit, case: Case) -> list[Action]:
     )
     if target is None or target.id == case.id:
         return [reply(inbound, say("staff", "merge_unknown", ref=typed[0].upper()))]
-    if target.status in FINISHED:
+    if target.status in FINISHED_STATUSES:
         return [reply(inbound, say("staff", "merge_target_finished", ref=target.ref))]
     if (case.urgent and not target.urgent) or (
         case.kind == "complaint" and target.kind != "complaint"
