@@ -6,6 +6,7 @@ PostgreSQL, asserting what the tenant and the staff room see."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from helpbot.store import models
@@ -370,3 +371,65 @@ async def test_despair_after_reporting_a_nan_in_the_cold_is_not_filed_as_the_col
     assert (cold.kind, concern.kind) == ("emergency", "safeguarding")
     told = "\n".join(bot.replies_to(ann.id)[heard:])
     assert concern.ref in told and "Samaritans" in told and "116 123" in told
+
+
+STILL_GAS = "the gas smell is still really strong in the kitchen"
+FULL_GAS_ADVICE = "Turn the gas off at the meter"
+
+
+async def test_more_of_a_gas_smell_gets_one_line_of_the_advice_not_all_of_it_again(
+    bot: BotUnderTest,
+) -> None:
+    """make conversations: the address, "between the 4th and 5th floor", "police are
+    there now", each read as urgent again, got the whole advice a second and third time.
+    More of the urgent matter in hand is filed on its case with one line of the advice
+    (999 and the gas line) instead, so what is new is not buried."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    assert FULL_GAS_ADVICE in bot.replies_to(ann.id)[0]
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, STILL_GAS))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert gas.ref in told and "0800 111 999" in told and "999" in told
+    assert FULL_GAS_ADVICE not in told
+    assert STILL_GAS in await filed_on(bot, gas)
+    assert len(await cases(bot)) == 1
+    # Colleagues see it in the case's topic, as every follow-up.
+    assert any(STILL_GAS in said for said in await topic_of(bot, gas))
+
+
+async def test_a_gas_smell_told_again_hours_later_gets_the_whole_advice_again(
+    bot: BotUnderTest,
+) -> None:
+    """The one line is only for a matter whose advice was given lately: the same smell
+    reported again after the case has been quiet for three hours gets all of it."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    quiet = models.utcnow() - timedelta(hours=3)
+    await Casebook(bot.store).change(gas.id, updated_at=quiet)
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, STILL_GAS))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert FULL_GAS_ADVICE in told and gas.ref in told
+    assert len(await cases(bot)) == 1
+
+
+async def test_an_address_after_an_emergency_gets_no_safeguarding_line(
+    bot: BotUnderTest,
+) -> None:
+    """make conversations: "22 Harrow Lane" and "he's 4 months old" after an emergency
+    read as a faint safeguarding risk (0.06-0.31) and were given the Samaritans line and
+    flagged for a Safety check. More of an urgent matter whose case colleagues already
+    have needs a cue or a real reading for the other line."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, GAS))
+    (gas,) = await cases(bot)
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "22 Harrow Lane"))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert gas.ref in told
+    assert "116 123" not in told and "might not be safe" not in told
+    assert await bot.store.audit_trail("safety_net") == []
+    assert "22 Harrow Lane" in await filed_on(bot, gas)

@@ -74,6 +74,7 @@ Split = Literal[
     "challenge10",
     "challenge12",
     "challenge13",
+    "challenge14",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -92,6 +93,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge10",
     "challenge12",
     "challenge13",
+    "challenge14",
 )
 
 

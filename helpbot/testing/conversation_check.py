@@ -8,7 +8,8 @@ and counts what a tenant or a housing officer would notice:
 
 - a matter split over several cases, or a new matter filed on an old one;
 - a message revealing a danger that got no safety advice;
-- an ordinary follow-up to an urgent matter given a safety line again;
+- an ordinary follow-up to an urgent matter given the safety advice again (the one-line
+  reminder the desk gives instead is counted apart);
 - "Sorry, I didn't understand" to a follow-up of a matter the bot already has.
 
 An evaluation, never a test threshold: the sets under ``intents/conversations*/`` are
@@ -30,6 +31,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from helpbot.config import REPO_ROOT
+from helpbot.desk.visit import URGENT_INTENTS
+from helpbot.desk.wording import Wording
 from helpbot.nlu.training import ensure_trained
 from helpbot.nlu.understanding import Understanding
 from helpbot.store import models
@@ -41,6 +44,16 @@ from helpbot.testing.harness import BotUnderTest, running_bot
 # line); the "didn't understand" reply also says 999, so it is told apart first.
 SAFETY_MARKERS = ("0800 111 999", "116 123", "999")
 NOT_UNDERSTOOD = "didn't understand"
+
+
+def reminders() -> tuple[str, ...]:
+    """The desk's one-line reminders for more of an urgent matter (tenant_thread.py):
+    safety advice, but not the advice given again."""
+    say = Wording.load(REPO_ROOT / "intents")
+    return tuple(say("cases", f"urgent_reminder_{label}") for label in sorted(URGENT_INTENTS))
+
+
+REMINDERS = reminders()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,8 @@ class Tally:
     merged: list[str] = field(default_factory=list)  # a new matter filed on an old case
     unsafe: list[str] = field(default_factory=list)  # a new danger without safety advice
     urgent_messages: int = 0
-    repeated: list[str] = field(default_factory=list)  # a safety line again, nothing new
+    repeated: list[str] = field(default_factory=list)  # the safety advice again, nothing new
+    reminded: list[str] = field(default_factory=list)  # only the one-line reminder
     quiet_follow_ups: int = 0  # follow-ups to an urgent matter revealing nothing new
     not_understood: list[str] = field(default_factory=list)
     cases: Counter[str] = field(default_factory=Counter)
@@ -79,8 +93,10 @@ class Tally:
             f"new matters filed on an old case: {share(self.merged, self.conversations)}",
             f"messages revealing a danger with no safety advice: "
             f"{share(self.unsafe, self.urgent_messages)}",
-            f"ordinary follow-ups to an urgent matter given a safety line again: "
+            f"ordinary follow-ups to an urgent matter given the safety advice again: "
             f"{share(self.repeated, self.quiet_follow_ups)}",
+            f"ordinary follow-ups to an urgent matter given only the one-line reminder: "
+            f"{share(self.reminded, self.quiet_follow_ups)}",
             f"follow-ups answered 'didn't understand': "
             f"{share(self.not_understood, self.follow_ups)}",
         ]
@@ -153,14 +169,20 @@ async def replay(
     ):
         understood = NOT_UNDERSTOOD not in reply
         safety = understood and any(marker in reply for marker in SAFETY_MARKERS)
+        advice = reply
+        for line in REMINDERS:
+            advice = advice.replace(line, "")
+        advised = safety and any(marker in advice for marker in SAFETY_MARKERS)
         if urgent:
             tally.urgent_messages += 1
             if not safety:
                 tally.unsafe.append(f"{tag}: {text!r}")
         elif matter in urgent_matters:
             tally.quiet_follow_ups += 1
-            if safety:
+            if advised:
                 tally.repeated.append(f"{tag}: {text!r}")
+            elif safety:
+                tally.reminded.append(f"{tag}: {text!r}")
         if index and not understood:
             tally.not_understood.append(f"{tag}: {text!r}")
         if urgent:
@@ -205,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in tally.lines():
             print(line)
         if args.show:
-            for name in ("split", "merged", "unsafe", "repeated", "not_understood"):
+            for name in ("split", "merged", "unsafe", "repeated", "reminded", "not_understood"):
                 for item in getattr(tally, name):
                     print(f"  {name}: {item}")
     return 0

@@ -41,7 +41,7 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         case = in_hand.case if in_hand is not None else None
         given = (case.kind,) if case is not None and case.urgent else ()
         caught = await safety_net.catch(
-            office, visit, where="private chat", answering=True, covered=given
+            office, visit, where="private chat", in_context=True, covered=given
         )
         return answered + caught
     if inbound.content is not Content.TEXT:
@@ -60,13 +60,17 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
             return await new_matter(office, visit)
         actions += await new_matter_follows(office, visit)
     covered: tuple[str, ...] = ()
+    in_context = False
     current = in_hand.case if in_hand is not None else None
-    if current is not None and current.urgent and not urgent:
-        # Not urgent itself, it joins the urgent matter in hand (matters.py, rule 2):
-        # that matter's safety advice was given and colleagues know. (Found walking the
+    if current is not None and current.urgent and (not urgent or visit.intent == current.kind):
+        # Not urgent itself, or urgent of the same kind, it joins the urgent matter in
+        # hand (matters.py, rules 2 and 3): that matter's safety advice was given and
+        # colleagues know. (Found walking the
         # bot: "about a metre wide, since October" after a gas smell got the gas line
-        # again once the model read more of everyday talk as a faint risk.)
+        # again once the model read more of everyday talk as a faint risk.) The other
+        # urgent line still comes for a cue or a real reading, not a faint one.
         covered = (current.kind,)
+        in_context = True
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit, in_hand)) is not None:
@@ -77,7 +81,9 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
     # colleague's look (issue 13).
-    actions += await safety_net.catch(office, visit, where="private chat", covered=covered)
+    actions += await safety_net.catch(
+        office, visit, where="private chat", covered=covered, in_context=in_context
+    )
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
     return actions

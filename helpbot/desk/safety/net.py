@@ -22,9 +22,10 @@ from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
 # The model's own urgency (the urgent detector, or P(emergency) + P(safeguarding)) at
-# which an answer to the desk's question still gets the safety line. The net's
-# threshold is set low so that open messages miss nothing (>= 98 % of urgent messages
-# out of fold); a short answer in a known context needs more than that.
+# which a message in a known context (an answer to the desk's question, more of an
+# urgent matter in hand) still gets the safety line. The net's threshold is set low so
+# that open messages miss nothing (>= 98 % of urgent messages out of fold); a short
+# answer in a known context needs more than that.
 ANSWER_URGENCY = 0.5
 
 
@@ -50,7 +51,7 @@ async def catch(
     *,
     where: str,
     public: bool = False,
-    answering: bool = False,
+    in_context: bool = False,
     covered: tuple[str, ...] = (),
 ) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
@@ -59,22 +60,27 @@ async def catch(
     and a group lectured on guesses ("scared of spiders", "the bins are on fire lol")
     learns to ignore the bot. A colleague is asked to look instead; a message the bot
     is sure is urgent gets the group's emergency reply from community/ (3.12).
-    ``answering``: the message answers the desk's own question (see below).
+    ``in_context``: the message answers the desk's own question, or carries on an
+    urgent matter whose case colleagues already have (see below).
     ``covered``: labels the matter in hand already is (its advice was given)."""
     labels = tuple(label for label in risks(visit) if label not in covered)
     if not labels:
         return []
     inbound = visit.inbound
+    source = getattr(visit.classification, "risk_source", "") or ""
     if visit.intent in URGENT_INTENTS:
         # An urgent case is open and colleagues are already alerted; the tenant gets the
-        # other urgent line too, in private only.
-        if public:
+        # other urgent line too, in private only. More of an urgent matter ("between the
+        # 4th and 5th floor" in a lift) needs a cue or a real reading of the other label.
+        if public or (in_context and "cue" not in source and not _likely(visit, labels)):
             return []
         return [reply(inbound, safety_line(office, visit, labels, public=False))]
-    source = getattr(visit.classification, "risk_source", "") or ""
-    if answering and "cue" not in source and _urgency(visit) < ANSWER_URGENCY:
-        # An answer to the desk's own question ("just me, I live on my own") reads as a
-        # faint risk out of context; only a cue or a real reading counts there.
+    if in_context and "cue" not in source and _urgency(visit) < ANSWER_URGENCY:
+        # An answer to the desk's own question ("just me, I live on my own"), or a detail
+        # of an urgent matter ("22 Harrow Lane" after a sagging ceiling, read 0.10
+        # urgent), reads as a faint risk out of context; only a cue or a real reading
+        # counts there. (make conversations, set 1: bare addresses and ages after an
+        # emergency were given the Samaritans line.)
         return []
     actions: list[Action] = []
     if not public:
@@ -120,6 +126,15 @@ def safety_line(office: Office, visit: Visit, labels: Sequence[str], *, public: 
                 line = f"{line}\n{say('next', 'safety_look')}"
         parts.append(line)
     return "\n\n".join(parts)
+
+
+def _likely(visit: Visit, labels: Sequence[str]) -> bool:
+    """The model gives one of ``labels`` at least the in-context bar on its own."""
+    classification = visit.classification
+    if classification is None:
+        return False
+    scores = classification.scores
+    return any(float(scores.get(label, 0.0)) >= ANSWER_URGENCY for label in labels)
 
 
 def _urgency(visit: Visit) -> float:
