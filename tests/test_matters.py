@@ -128,6 +128,9 @@ async def test_a_gas_smell_while_a_repair_is_open_starts_a_new_urgent_case(
     assert topics_made(bot) == 2
     assert "URGENT" in (await topic_of(bot, gas))[0]
     assert not any(GAS in t for t in await topic_of(bot, repair))
+    # They are shown the repair that was in hand, and how to fold it in if a colleague
+    # finds it is one matter (a leak that has reached the socket).
+    assert any(repair.ref in t and f"/merge {gas.ref}" in t for t in await topic_of(bot, gas))
 
     # The emergency is now the matter in hand: its follow-up joins it (the advice was
     # given with the report; it comes again only for a follow-up read as urgent itself).

@@ -81,6 +81,13 @@ async def case_message(
             told = replace(told, text=f"{told.text}\n\n{talk.tenant}")
         actions.append(told)
     notes = await staff_notes(office, visit, case, intent, new=new)
+    if new and current is not None and current.id != case.id:
+        # Rule 3 split an urgent message from the matter in hand; the author of the
+        # conversation may mean one matter (a leak that has reached the socket), so
+        # colleagues are shown the other case and how to fold it in (make conversations:
+        # most splits left are such escalations).
+        kind = KIND_NAMES.get(current.kind, current.kind)
+        notes.append(say("staff", "beside", kind=kind, ref=current.ref, here=case.ref))
     return actions + to_staff(office, case, visit, new=new, notes=notes) + list(talk.staff)
 
 
