@@ -436,3 +436,25 @@ async def test_an_address_after_an_emergency_gets_no_safeguarding_line(
     assert "116 123" not in told and "might not be safe" not in told
     assert await bot.store.audit_trail("safety_net") == []
     assert "22 Harrow Lane" in await filed_on(bot, gas)
+
+
+async def test_more_of_a_safeguarding_concern_still_gets_the_helpline_its_words_call_for(
+    bot: BotUnderTest,
+) -> None:
+    """The one line of advice for more of a safeguarding matter must not drop help the
+    new message needs: children left alone next door, then "my husband hits me if I try
+    to help them" gets the domestic abuse helpline as well as 999 and Samaritans."""
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.private_message(
+            ann, "the kids next door have been left on their own for two days, they're only 4 and 6"
+        )
+    )
+    (concern,) = await cases(bot)
+    assert concern.kind == "safeguarding"
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "and my husband hits me if I try to help them"))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert concern.ref in told and "999" in told and "116 123" in told
+    assert "0808 2000 247" in told  # the National Domestic Abuse Helpline
+    assert told.count("116 123") == 1
