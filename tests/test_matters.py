@@ -458,3 +458,30 @@ async def test_more_of_a_safeguarding_concern_still_gets_the_helpline_its_words_
     assert concern.ref in told and "999" in told and "116 123" in told
     assert "0808 2000 247" in told  # the National Domestic Abuse Helpline
     assert told.count("116 123") == 1
+
+
+async def test_more_of_a_nan_in_the_cold_gets_the_cold_line_not_the_gas_line(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the fake Bot API: "she is shivering and a bit confused" after a
+    nan with no heating got "If you smell gas, call 0800 111 999" as its one line. The
+    line follows the hazard, as the whole advice does."""
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.private_message(
+            ann, "my nan is 88 and her heating has stopped working, it is freezing in her flat"
+        )
+    )
+    (cold,) = await cases(bot)
+    assert cold.kind == "emergency"
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(
+        bot.tg.private_message(
+            ann, "she is wrapped in blankets but she is shivering and a bit confused"
+        )
+    )
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert cold.ref in told and len(await cases(bot)) == 1
+    if "999" in told:  # read as urgent again (or the net saw the risk): the cold line
+        assert "0800 111 999" not in told
+        assert "very cold, unwell or confused, call 999" in told

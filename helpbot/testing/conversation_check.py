@@ -31,7 +31,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from helpbot.config import REPO_ROOT
-from helpbot.desk.visit import URGENT_INTENTS
 from helpbot.desk.wording import Wording
 from helpbot.nlu.training import ensure_trained
 from helpbot.nlu.understanding import Understanding
@@ -50,7 +49,8 @@ def reminders() -> tuple[str, ...]:
     """The desk's one-line reminders for more of an urgent matter (tenant_thread.py):
     safety advice, but not the advice given again."""
     say = Wording.load(REPO_ROOT / "intents")
-    return tuple(say("cases", f"urgent_reminder_{label}") for label in sorted(URGENT_INTENTS))
+    keys = ("emergency", "emergency_damp", "emergency_cold", "safeguarding")
+    return tuple(say("cases", f"urgent_reminder_{key}") for key in keys)
 
 
 REMINDERS = reminders()

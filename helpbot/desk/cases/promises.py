@@ -79,6 +79,20 @@ def advice(office: Office, intent: str, text: str) -> str:
     return said
 
 
+def reminder(office: Office, intent: str, text: str, hazard: str | None = None) -> str:
+    """One line of the advice, for more of an urgent matter whose advice was given lately
+    (cases/tenant_thread.py): the line for the hazards ``text`` names and the case's own
+    ``hazard`` kind, as ``advice`` chooses (a nan in the cold is not told about gas)."""
+    key = f"urgent_reminder_{intent}"
+    if intent == "emergency":
+        kinds = set(hazard_kinds(text)) | ({hazard} if hazard and hazard != "other" else set())
+        if kinds == {"damp_mould"}:
+            key = "urgent_reminder_emergency_damp"
+        elif "excess_cold" in kinds and kinds <= COLD_ONLY:
+            key = "urgent_reminder_emergency_cold"
+    return office.say("cases", key)
+
+
 def first_reply(
     office: Office, intent: str, text: str, at: datetime, *, verified: bool = False
 ) -> str:

@@ -16,7 +16,7 @@ from helpbot.desk.cases.matters import (
     recently_finished,
     starts_new_matter,
 )
-from helpbot.desk.cases.promises import advice, first_reply, next_step
+from helpbot.desk.cases.promises import advice, first_reply, next_step, reminder
 from helpbot.desk.cases.topics import (
     KIND_NAMES,
     case_summary,
@@ -124,7 +124,8 @@ async def tenant_reply(
         # 75 details of an urgent matter in set 1 got it again). Still never held back:
         # the line that matters most stays, and colleagues see the message in the case's
         # topic. Without a staff room, the honest "call us now" is said again too.
-        line = say("cases", f"urgent_reminder_{intent}")
+        hazard = await office.records.hazards.hazard(case.id)
+        line = reminder(office, intent, inbound.text, hazard.kind if hazard else None)
         if intent == "safeguarding":
             # The help this message's own words call for is new, not a repeat (a child
             # at risk, then "my partner hits me": the domestic abuse helpline). The

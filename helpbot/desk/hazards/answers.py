@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from helpbot.desk.actions import Action
 from helpbot.desk.cases.matters import InHand, current_matter
+from helpbot.desk.cases.promises import reminder
 from helpbot.desk.cases.tenant_thread import advised_lately, file_message, new_problem, to_staff
 from helpbot.desk.cases.topics import KIND_NAMES, to_topic
 from helpbot.desk.events import Content
@@ -148,7 +149,8 @@ async def reply_to_question(
             parts.append(talk.tenant)
         if model_urgent and advised_lately(case, visit.intent or "", inbound.received_at):
             # The urgent matter's advice was given lately: one line of it (tenant_thread).
-            parts.append(office.say("cases", f"urgent_reminder_{visit.intent}"))
+            case_hazard = hazard.kind if hazard is not None else None
+            parts.append(reminder(office, visit.intent or "", text, case_hazard))
         elif model_urgent and visit.intent and office.say.has("safety_net", visit.intent):
             parts.append(office.say("safety_net", visit.intent))
         # As with any follow-up (cases/matters.py): one tap if it was a new problem.
