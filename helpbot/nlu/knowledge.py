@@ -10,7 +10,8 @@ Matching is TF-IDF cosine over stemmed words, word pairs and character trigrams
 centroid (all its phrasings pooled), so a question that shares a few words with
 several phrasings of one entry beats one that matches a single phrasing of a
 neighbouring entry by luck. When that rule abstains, a softmax classifier over
-WordLlama embeddings may answer if it agrees with the TF-IDF ranking's first entry.
+WordLlama embeddings may answer if it agrees with the TF-IDF ranking's first entry
+(or, more sure, its second) and does not read the message as a non-question.
 The settings were chosen by cross-validation (before that, a leave-one-out sweep)
 over the phrasings plus non-question training messages as negatives (see
 intents/README.md); the held-out and challenge
@@ -488,10 +489,11 @@ class KnowledgeBase:
     def _agreeing(
         self, text: str, scores: dict[str, tuple[float, float]]
     ) -> tuple[str, float] | None:
-        """The entry the trained classifier and the TF-IDF ranking both put first, for a
-        question the TF-IDF rule abstained on: two different readings of the words (a
-        learned one over WordLlama embeddings, a nearest-phrasing one over TF-IDF) rarely
-        agree by accident, so paraphrases in new words are answered without guessing."""
+        """The entry the trained classifier puts first and the TF-IDF ranking first (or,
+        with a surer classifier, second), for a question the TF-IDF rule abstained on:
+        two different readings of the words (a learned one over WordLlama embeddings, a
+        nearest-phrasing one over TF-IDF) rarely agree by accident, so paraphrases in new
+        words are answered without guessing."""
         if not self.use_classifier or not scores:
             return None
         ranked = sorted(((m, e) for e, (_, m) in scores.items()), key=lambda x: (-x[0], x[1]))
