@@ -380,6 +380,17 @@ STILL_GAS = "the gas smell is still really strong in the kitchen"
 FULL_GAS_ADVICE = "Turn the gas off at the meter"
 
 
+async def told_after(bot: BotUnderTest, first: str, then: str) -> tuple[models.Case, str]:
+    """Ann reports ``first`` (one case opens), then says ``then``: the case, and what
+    she was told in answer to ``then``."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, first))
+    (case,) = await cases(bot)
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, then))
+    return case, "\n".join(bot.replies_to(ann.id)[heard:])
+
+
 async def test_more_of_a_gas_smell_gets_one_line_of_the_advice_not_all_of_it_again(
     bot: BotUnderTest,
 ) -> None:
@@ -426,12 +437,7 @@ async def test_an_address_after_an_emergency_gets_no_safeguarding_line(
     read as a faint safeguarding risk (0.06-0.31) and were given the Samaritans line and
     flagged for a Safety check. More of an urgent matter whose case colleagues already
     have needs a cue or a real reading for the other line."""
-    ann = tenant(bot.tg)
-    await bot.send(bot.tg.private_message(ann, GAS))
-    (gas,) = await cases(bot)
-    heard = len(bot.replies_to(ann.id))
-    await bot.send(bot.tg.private_message(ann, "22 Harrow Lane"))
-    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    gas, told = await told_after(bot, GAS, "22 Harrow Lane")
     assert gas.ref in told
     assert "116 123" not in told and "might not be safe" not in told
     assert await bot.store.audit_trail("safety_net") == []
@@ -444,17 +450,12 @@ async def test_more_of_a_safeguarding_concern_still_gets_the_helpline_its_words_
     """The one line of advice for more of a safeguarding matter must not drop help the
     new message needs: children left alone next door, then "my husband hits me if I try
     to help them" gets the domestic abuse helpline as well as 999 and Samaritans."""
-    ann = tenant(bot.tg)
-    await bot.send(
-        bot.tg.private_message(
-            ann, "the kids next door have been left on their own for two days, they're only 4 and 6"
-        )
+    concern, told = await told_after(
+        bot,
+        "the kids next door have been left on their own for two days, they're only 4 and 6",
+        "and my husband hits me if I try to help them",
     )
-    (concern,) = await cases(bot)
     assert concern.kind == "safeguarding"
-    heard = len(bot.replies_to(ann.id))
-    await bot.send(bot.tg.private_message(ann, "and my husband hits me if I try to help them"))
-    told = "\n".join(bot.replies_to(ann.id)[heard:])
     assert concern.ref in told and "999" in told and "116 123" in told
     assert "0808 2000 247" in told  # the National Domestic Abuse Helpline
     assert told.count("116 123") == 1
@@ -466,21 +467,12 @@ async def test_more_of_a_nan_in_the_cold_gets_the_cold_line_not_the_gas_line(
     """Found walking the fake Bot API: "she is shivering and a bit confused" after a
     nan with no heating got "If you smell gas, call 0800 111 999" as its one line. The
     line follows the hazard, as the whole advice does."""
-    ann = tenant(bot.tg)
-    await bot.send(
-        bot.tg.private_message(
-            ann, "my nan is 88 and her heating has stopped working, it is freezing in her flat"
-        )
+    cold, told = await told_after(
+        bot,
+        "my nan is 88 and her heating has stopped working, it is freezing in her flat",
+        "she is wrapped in blankets but she is shivering and a bit confused",
     )
-    (cold,) = await cases(bot)
     assert cold.kind == "emergency"
-    heard = len(bot.replies_to(ann.id))
-    await bot.send(
-        bot.tg.private_message(
-            ann, "she is wrapped in blankets but she is shivering and a bit confused"
-        )
-    )
-    told = "\n".join(bot.replies_to(ann.id)[heard:])
     assert cold.ref in told and len(await cases(bot)) == 1
     if "999" in told:  # read as urgent again (or the net saw the risk): the cold line
         assert "0800 111 999" not in told
