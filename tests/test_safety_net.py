@@ -151,3 +151,18 @@ async def test_an_urgent_message_with_signs_of_the_other_kind_gets_both_lines(
     assert case.urgent
     # Colleagues were alerted by the urgent case itself; no extra "Safety check" flag.
     assert await bot.store.audit_trail("safety_net") == []
+
+
+async def test_hello_and_ok_get_no_safety_line_and_no_flag(bot: BotUnderTest) -> None:
+    """Found by the fresh-clone run after the tenth pass's retraining: "hi" read 0.06
+    urgent against the net's 0.05 and got "If you, or someone you know, might not be
+    safe..." and a Safety check for a colleague ("hey", "hiya" and "ok" already did).
+    Greetings and acknowledgements alone say nothing about risk."""
+    for number, words in enumerate(("hi", "hey", "hiya", "ok", "morning all", "hi there")):
+        someone = tenant(bot.tg, 6100 + number, f"T{number}")
+        await bot.send(bot.tg.private_message(someone, words))
+        told = "\n".join(bot.replies_to(someone.id))
+        assert "999" not in told and "might not be safe" not in told, (words, told)
+    assert await bot.store.audit_trail("safety_net") == []
+    understanding = bot.desk.office.understanding
+    assert understanding.classify("hi, i'm scared").risk  # a word of risk still counts

@@ -86,6 +86,17 @@ _PLACEHOLDER = re.compile(
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+# A message of nothing but greetings and acknowledgements says nothing about risk: the
+# model's faint reading of "hi" (P(urgent) 0.06 against a net threshold of 0.05) or
+# "hey" (0.17) is noise, and gave a tenant saying hello the Samaritans line and a
+# colleague a Safety check. "Bye" is left out: alone, after despair, it may not be.
+_COURTESY_ONLY = re.compile(
+    r"^\W*((hi|hii+|hey|heya|hiya|hello|helo|hallo|morning|evening|afternoon|good (morning"
+    r"|afternoon|evening)|ok|okay|okey|k|kk|yes|yeah|yep|yup|no|nope|nah|thanks|thank you"
+    r"|thank u|thx|ty|ta|cheers|sure|right|alright|cool|great|fine|lovely|there|all|again"
+    r"|everyone|team|shal)\b\W*)+$",
+    re.IGNORECASE,
+)
 
 
 def has_words(text: str) -> bool:
@@ -329,7 +340,7 @@ class Understanding:
             return ((other,), "+".join(sources)) if sources else ((), "")
         signs = set(self.cues.risks(normalise(text)))
         sources = ["cue"] if signs else []
-        if urgency >= self.risk_threshold:
+        if urgency >= self.risk_threshold and not _COURTESY_ONLY.match(text.strip()):
             signs.add(max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0)))
             sources.insert(0, "model")
         labels = tuple(label for label in SAFETY_LABELS if label in signs)
