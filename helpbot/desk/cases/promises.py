@@ -18,7 +18,7 @@ from datetime import datetime
 
 from helpbot.desk.hazards.kinds import hazard_kinds
 from helpbot.desk.office import Office
-from helpbot.desk.safety.signposts import signposts
+from helpbot.desk.safety.signposts import kinds_of, signposts
 from helpbot.desk.settings import DeskSettings
 from helpbot.desk.visit import URGENT_INTENTS
 from helpbot.working_days import LONDON, is_working_day
@@ -62,17 +62,25 @@ def next_step(office: Office, intent: str, at: datetime, *, verified: bool = Fal
 COLD_ONLY = frozenset({"excess_cold", "sanitation"})
 
 
+def emergency_variant(kinds: set[str]) -> str:
+    """ "_damp" for an emergency naming only damp and mould, "_cold" for one naming only
+    the cold, "" otherwise: the advice (and its one-line reminder) is then about that
+    rather than gas, fire and electrics."""
+    if kinds == {"damp_mould"}:
+        return "_damp"
+    if "excess_cold" in kinds and kinds <= COLD_ONLY:
+        return "_cold"
+    return ""
+
+
 def advice(office: Office, intent: str, text: str) -> str:
     """The intent's own words; for safeguarding, the helplines this message needs; for
     an emergency that names only damp and mould, or only the cold, advice about that
     rather than gas, fire and electrics (Awaab's Law: each may still be an emergency
     hazard; found walking the web chat: an 89-year-old with no heating got the gas
     advice)."""
-    kinds = set(hazard_kinds(text)) if intent == "emergency" else set()
-    if kinds == {"damp_mould"}:
-        return office.say("intents", "emergency_damp")
-    if "excess_cold" in kinds and kinds <= COLD_ONLY:
-        return office.say("intents", "emergency_cold")
+    if intent == "emergency":
+        return office.say("intents", f"emergency{emergency_variant(set(hazard_kinds(text)))}")
     said = office.say("intents", intent)
     if intent == "safeguarding":
         said = "\n".join((said, signposts(office.say, text), office.say("next", "private")))
@@ -81,16 +89,21 @@ def advice(office: Office, intent: str, text: str) -> str:
 
 def reminder(office: Office, intent: str, text: str, hazard: str | None = None) -> str:
     """One line of the advice, for more of an urgent matter whose advice was given lately
-    (cases/tenant_thread.py): the line for the hazards ``text`` names and the case's own
-    ``hazard`` kind, as ``advice`` chooses (a nan in the cold is not told about gas)."""
-    key = f"urgent_reminder_{intent}"
+    (cases/tenant_thread.py): for an emergency, the line for the hazards ``text`` names
+    and the case's own ``hazard`` kind (a nan in the cold is not told about gas); for
+    safeguarding, 999 and Samaritans plus the helplines this message's own words call
+    for, which are new, not a repeat (a child at risk, then "my partner hits me": the
+    domestic abuse helpline)."""
+    say = office.say
     if intent == "emergency":
         kinds = set(hazard_kinds(text)) | ({hazard} if hazard and hazard != "other" else set())
-        if kinds == {"damp_mould"}:
-            key = "urgent_reminder_emergency_damp"
-        elif "excess_cold" in kinds and kinds <= COLD_ONLY:
-            key = "urgent_reminder_emergency_cold"
-    return office.say("cases", key)
+        return say("cases", f"urgent_reminder_emergency{emergency_variant(kinds)}")
+    line = say("cases", f"urgent_reminder_{intent}")
+    if intent == "safeguarding":
+        # The reminder already gives Samaritans.
+        kinds_named = [kind for kind in kinds_of(text) if kind != "suicide"]
+        line = "\n".join((line, *(say("safeguarding", kind) for kind in kinds_named)))
+    return line
 
 
 def first_reply(

@@ -29,7 +29,7 @@ from helpbot.desk.events import Content, Inbound
 from helpbot.desk.hazards.dialogue import on_case_message
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, NewCase
-from helpbot.desk.safety.signposts import for_colleagues, kinds_of
+from helpbot.desk.safety.signposts import for_colleagues
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 RELAYED = frozenset({Content.PHOTO, Content.DOCUMENT, Content.VOICE, Content.VIDEO})
@@ -125,14 +125,7 @@ async def tenant_reply(
         # the line that matters most stays, and colleagues see the message in the case's
         # topic. Without a staff room, the honest "call us now" is said again too.
         hazard = await office.records.hazards.hazard(case.id)
-        line = reminder(office, intent, inbound.text, hazard.kind if hazard else None)
-        if intent == "safeguarding":
-            # The help this message's own words call for is new, not a repeat (a child
-            # at risk, then "my partner hits me": the domestic abuse helpline). The
-            # reminder already gives Samaritans.
-            kinds = [kind for kind in kinds_of(inbound.text) if kind != "suicide"]
-            line = "\n".join((line, *(say("safeguarding", kind) for kind in kinds)))
-        parts.append(line)
+        parts.append(reminder(office, intent, inbound.text, hazard.kind if hazard else None))
         if not office.settings.staff_room:
             parts.append(next_step(office, intent, inbound.received_at))
     elif intent in URGENT_INTENTS or intent == "human":
