@@ -60,17 +60,14 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
             return await new_matter(office, visit)
         actions += await new_matter_follows(office, visit)
     covered: tuple[str, ...] = ()
-    in_context = False
     current = in_hand.case if in_hand is not None else None
     if current is not None and current.urgent and (not urgent or visit.intent == current.kind):
         # Not urgent itself, or urgent of the same kind, it joins the urgent matter in
         # hand (matters.py, rules 2 and 3): that matter's safety advice was given and
-        # colleagues know. (Found walking the
-        # bot: "about a metre wide, since October" after a gas smell got the gas line
-        # again once the model read more of everyday talk as a faint risk.) The other
-        # urgent line still comes for a cue or a real reading, not a faint one.
+        # colleagues know. (Found walking the bot: "about a metre wide, since October"
+        # after a gas smell got the gas line again once the model read more of everyday
+        # talk as a faint risk.)
         covered = (current.kind,)
-        in_context = True
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit, in_hand)) is not None:
@@ -80,9 +77,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     else:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
-    # colleague's look (issue 13).
+    # colleague's look (issue 13). Carrying on an urgent matter (something covered),
+    # the other urgent line comes only for a cue or a real reading, not a faint one.
     actions += await safety_net.catch(
-        office, visit, where="private chat", covered=covered, in_context=in_context
+        office, visit, where="private chat", covered=covered, in_context=bool(covered)
     )
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
