@@ -54,8 +54,6 @@ SECOND_PROBABILITY = 0.5
 # share >= ABSTAIN_SHARE) among the non-questions: "what's the weather like in
 # Bridgwater" shares a word with the office's address, but it is not a question for us.
 ABSTAIN_SHARE = 0.65
-# The key under which ``_probabilities`` gives the abstain class's raw share.
-ABSTAIN = ""
 # Classifier training: this many non-question messages (a fixed sample, so every load
 # trains the same model), Adam for ITERATIONS full-batch steps, L2 penalty.
 NEGATIVES = 800
@@ -499,10 +497,9 @@ class KnowledgeBase:
         ranked = sorted(((m, e) for e, (_, m) in scores.items()), key=lambda x: (-x[0], x[1]))
         if ranked[0][0] < AGREE_FLOOR:
             return None
-        probabilities = self._probabilities(text)
-        if not probabilities or probabilities.get(ABSTAIN, 0.0) >= ABSTAIN_SHARE:
+        probabilities, abstain = self._probabilities(text)
+        if not probabilities or abstain >= ABSTAIN_SHARE:
             return None
-        probabilities.pop(ABSTAIN, None)
         best = max(probabilities, key=lambda entry_id: probabilities[entry_id])
         if best == ranked[0][1] and probabilities[best] >= AGREE_PROBABILITY:
             return best, probabilities[best]
@@ -541,29 +538,27 @@ class KnowledgeBase:
             self._classifier = (saved["weights"], saved["bias"])
         return True
 
-    def _probabilities(self, text: str) -> dict[str, float]:
-        """P(entry | question, it is about some entry) from the classifier, plus the
-        abstain class's raw share under ``ABSTAIN``; empty if the embeddings are not
-        installed."""
+    def _probabilities(self, text: str) -> tuple[dict[str, float], float]:
+        """P(entry | question, it is about some entry) from the classifier, and the
+        abstain class's raw share; no entries if the embeddings are not installed."""
         if self._classifier is None:
             self._classifier = self._train_classifier()
         if self._classifier is False:
-            return {}
+            return {}, 0.0
         from helpbot.nlu.representation import WordLlamaEmbedder
         from helpbot.nlu.spelling import normalise
 
         weights, bias = self._classifier
         vector = WordLlamaEmbedder.shared().embed([normalise(text)])[0]
         if not vector.any():
-            return {}
+            return {}, 0.0
         # Renormalised over the entries: the abstain class shapes the weights in
         # training, and the TF-IDF score already keeps unrelated messages out (cross-
         # validation: more answers at the same precision than with its mass kept).
         raw = _softmax(vector[None, :] @ weights + bias)[0]
         probabilities = raw[: len(self.entries)] / raw[: len(self.entries)].sum()
-        out = {entry.id: float(probabilities[i]) for i, entry in enumerate(self.entries)}
-        out[ABSTAIN] = float(raw[len(self.entries)])
-        return out
+        by_entry = {entry.id: float(probabilities[i]) for i, entry in enumerate(self.entries)}
+        return by_entry, float(raw[len(self.entries)])
 
     def _train_classifier(self) -> tuple[Any, Any] | Literal[False]:
         """Softmax regression over the entries plus an abstain class (the non-question
