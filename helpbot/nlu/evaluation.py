@@ -491,7 +491,7 @@ def evaluate(
         embedder = _embedding_bytes(understanding)
         print(
             f"pipeline size on disk: {size / 1e6:.1f} MB (+ {embedder / 1e6:.1f} MB of"
-            f" WordLlama embeddings shipped in the wordllama package),"
+            f" sentence-encoder weights shipped in a package),"
             f" load time {load_seconds:.2f} s,"
             f" resident memory of this process {resident_mb():.0f} MB",
             file=out,
@@ -534,10 +534,10 @@ def evaluate(
 
 
 def _embedding_bytes(understanding: Understanding) -> int:
-    from helpbot.nlu.representation import WordLlamaEmbedder
+    from helpbot.nlu.representation import embedder
     from helpbot.nlu.training import intent_head
 
     head = intent_head(understanding.nlp)
     if head is None or not head.uses_embeddings:
         return 0
-    return WordLlamaEmbedder.shared().size_bytes
+    return embedder(head.embedding).size_bytes

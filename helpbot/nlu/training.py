@@ -53,7 +53,10 @@ MODEL_DIR = "model"
 SAFETY_BETA = 2.0
 # The safety net's threshold is set so that at least this share of urgent examples
 # (out of fold) get urgent help or at least the safety line and a colleague's look.
-URGENT_RECALL_TARGET = 0.98
+# 0.98 until the eleventh pass; with the sentence encoder the net flags a quarter fewer
+# ordinary messages at the same threshold, so it can afford to catch more (chosen on the
+# development sets, intents/README.md).
+URGENT_RECALL_TARGET = 0.99
 FOLDS = 5  # cross-validation folds for choosing thresholds; fold 0 is the dev split
 DEV_SHARE = FOLDS  # one message in five goes to dev
 
@@ -75,6 +78,7 @@ Split = Literal[
     "challenge12",
     "challenge13",
     "challenge14",
+    "challenge15",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -94,6 +98,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge12",
     "challenge13",
     "challenge14",
+    "challenge15",
 )
 
 
@@ -362,7 +367,7 @@ def fit(
     """Fits a fresh pipeline on ``messages``; same messages and seed give the same weights.
 
     The bag-of-words textcat is trained by spaCy; the intent head's regression on
-    WordLlama embeddings is then fitted on the same messages. ``bow_weight`` overrides
+    the sentence encoder's vectors is then fitted on the same messages. ``bow_weight`` overrides
     the config's mix (1.0: bag of words only; 0.0: embeddings only), for comparisons.
     """
     fix_random_seed(seed)
@@ -797,7 +802,7 @@ def train(
     """Trains the intent pipeline into ``output_dir`` and returns that directory.
 
     Writes ``output_dir/model`` (the spaCy pipeline: bag-of-words textcat, then the
-    WordLlama intent head with its temperature) and ``output_dir/thresholds.json``
+    intent head, its encoder reading and its temperature) and ``output_dir/thresholds.json``
     (per-label thresholds, cue scores, data hash, cross-validation figures).
     """
     global _VERBOSE

