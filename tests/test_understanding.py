@@ -948,3 +948,56 @@ def test_eighth_pass_signs_of_risk_reach_the_safety_net(text: str, label: str) -
 def test_eighth_pass_risk_cues_leave_everyday_phrases_alone(text: str) -> None:
     cues = SafetyCues.load(INTENTS_DIR)
     assert cues.risks(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could you send me the samaritans number please, it's for a friend",
+        "is there a crisis line I can ring tonight",
+        "my boyfriend locked me in the flat again when he went out",
+        "he keeps locking me out at night when he's been drinking",
+        "the young girls from upstairs keep getting into his car late at night",
+        "a man in a silver van picks up the kids from the estate and they go off with him",
+    ],
+)
+def test_eleventh_pass_signs_of_risk_reach_the_safety_net(text: str) -> None:
+    """Kinds challenges 14 and 15 let past even the safety net, in other words: a crisis
+    line asked for "for a friend", being locked in or out by a partner, children going
+    off in a man's car."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert "safeguarding" in cues.risks(normalise(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son locked me out by accident, can you send a spare key",
+        "the bathroom door locked me in, the handle is broken",
+        "the kids get in the car at 8 for school",
+        "the cost of living crisis is hitting everyone",
+        "my daughter locked her keys in her car",
+    ],
+)
+def test_eleventh_pass_risk_cues_leave_everyday_phrases_alone(text: str) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.risks(normalise(text)) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I cant do this anymore", ["safeguarding"]),
+        ("i just can't go on", ["safeguarding"]),
+        ("I cannot take it any more.", ["safeguarding"]),
+        ("I can't cope with this damp anymore", []),
+        ("I can't do this anymore, the noise every night", []),
+        ("can't make it on tuesday", []),
+    ],
+)
+def test_eleventh_pass_despair_said_alone_is_safeguarding(text: str, label: list[str]) -> None:
+    """ "I cant do this anymore" after reporting a nan in the cold was read as more of the
+    repair. Said alone, as the whole message, it is a safeguarding concern; with more
+    words about the damp or the noise, only the safety net hears it."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == label, text

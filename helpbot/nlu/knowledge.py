@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
@@ -63,6 +64,7 @@ ITERATIONS = 150
 # token embeddings until the eleventh pass; the sentence encoder answered more questions
 # at the same settings and precision (intents/README.md, "Knowledge base").
 EMBEDDING = "minilm"
+_DIMENSIONS = {"minilm": 384, "wordllama": 256}
 LEARNING_RATE = 0.1
 L2 = 1e-4
 # A question that is one of an entry's own phrasings (word for word, after
@@ -342,6 +344,7 @@ class KnowledgeBase:
         # (weights, bias): loaded from the pipeline `helpbot train` wrote, else trained on
         # first use (None: not yet; False: the embeddings are not installed).
         self._classifier: tuple[Any, Any] | Literal[False] | None = None
+        self._training = threading.Lock()
         self.threshold = threshold
         self.margin = margin
         self.centroid_weight = centroid_weight
@@ -514,14 +517,21 @@ class KnowledgeBase:
             return best, probabilities[best]
         return None
 
+    def prepare(self) -> None:
+        """Trains the classifier now if no file gave it (``Understanding.load`` calls
+        this off the event loop): at a tenant's first question it would take a minute of
+        CPU. Once, however many threads ask."""
+        with self._training:
+            if self._classifier is None:
+                self._classifier = self._train_classifier()
+
     def save_classifier(self, path: Path) -> bool:
         """Trains the classifier and writes it beside the intent pipeline (``helpbot
         train``), so the bot loads it instead of training at its first question. False
         if the embeddings are not installed."""
         import numpy as np
 
-        if self._classifier is None:
-            self._classifier = self._train_classifier()
+        self.prepare()
         if self._classifier is False:
             return False
         weights, bias = self._classifier
@@ -542,14 +552,18 @@ class KnowledgeBase:
                 return False
             if "embedding" not in saved or str(saved["embedding"]) != EMBEDDING:
                 return False  # trained on another reader's vectors
+            classes = len(self.entries) + 1
+            if saved["weights"].shape != (_DIMENSIONS[EMBEDDING], classes):
+                return False
+            if saved["bias"].shape != (classes,):
+                return False
             self._classifier = (saved["weights"], saved["bias"])
         return True
 
     def _probabilities(self, text: str) -> tuple[dict[str, float], float]:
         """P(entry | question, it is about some entry) from the classifier, and the
         abstain class's raw share; no entries if the embeddings are not installed."""
-        if self._classifier is None:
-            self._classifier = self._train_classifier()
+        self.prepare()
         if self._classifier is False:
             return {}, 0.0
         from helpbot.nlu.representation import embedder
@@ -615,7 +629,7 @@ def _softmax(logits: Any) -> Any:
 
 def _fit_softmax(features: Any, labels: Any, classes: int) -> tuple[Any, Any]:
     """L2-penalised softmax regression by full-batch Adam: convex, deterministic (zero
-    start), and small enough (384 x 48 weights) to train in seconds in numpy."""
+    start), and small enough (384 x 44 weights) to train in numpy."""
     import numpy as np
 
     targets = np.eye(classes, dtype=np.float32)[labels]

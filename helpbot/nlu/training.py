@@ -291,9 +291,11 @@ def data_hash(intents_dir: Path) -> str:
     """Fingerprint of everything the trained model depends on. Of the knowledge base
     only the questions count (they are trained on as ``question``): rewording an
     answer does not cost a retrain."""
-    from helpbot.nlu.knowledge import load_entries
+    from helpbot.nlu.knowledge import EMBEDDING, load_entries
 
-    digest = hashlib.sha256(TRAINING_VERSION.encode())
+    # The knowledge base's reader too: its classifier is trained here, and one trained
+    # on another reader's vectors would be trained again in the serving process.
+    digest = hashlib.sha256(f"{TRAINING_VERSION} knowledge:{EMBEDDING}".encode())
     paths = [intents_dir / "config.cfg", *sorted((intents_dir / "examples").glob("*.txt"))]
     paths += [p for p in [intents_dir / "safety_cues.toml"] if p.exists()]
     for path in paths:
@@ -872,7 +874,17 @@ def train(
         f"saved to {output_dir} in {time.perf_counter() - started:.1f}s"
         f" ({time.process_time() - cpu_started:.1f}s of CPU)"
     )
+    _forget_training_vectors()
     return output_dir
+
+
+def _forget_training_vectors() -> None:
+    """The examples' sentence vectors are kept while training (every fold reads them);
+    a process that goes on to serve (the first ``make run``) lets them go."""
+    from helpbot.nlu.sentence_encoder import MiniLMEncoder
+
+    if MiniLMEncoder._shared is not None:
+        MiniLMEncoder._shared.forget()
 
 
 def is_current(intents_dir: Path, output_dir: Path) -> bool:

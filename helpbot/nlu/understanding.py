@@ -175,7 +175,8 @@ class Understanding:
         nlp = spacy.load(pipeline_dir / MODEL_DIR)
         cues = SafetyCues.load(intents_dir).with_scores(metadata.get("cue_scores", {}))
         knowledge = KnowledgeBase.load(intents_dir)
-        knowledge.load_classifier(pipeline_dir / KNOWLEDGE_CLASSIFIER)
+        if not knowledge.load_classifier(pipeline_dir / KNOWLEDGE_CLASSIFIER):
+            knowledge.prepare()
         return cls(
             nlp,
             metadata["thresholds"],

@@ -9,8 +9,8 @@ from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
 from helpbot.desk.cases.matters import InHand, current_matter
-from helpbot.desk.cases.promises import advice
-from helpbot.desk.cases.tenant_thread import file_message, to_staff
+from helpbot.desk.cases.promises import advice, reminder
+from helpbot.desk.cases.tenant_thread import advised_lately, file_message, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
 from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, reply
@@ -24,6 +24,14 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
     """Questions, small talk and the rest. If a colleague has the tenant's case, the
     message goes to them and the bot stays out of it."""
     current = await current_matter(office, visit.person.id, visit.chat, in_hand)
+    # Before filing: filing makes the matter active now.
+    advised = current is not None and advised_lately(
+        current, current.kind, visit.inbound.received_at
+    )
+    hazard = None
+    if advised and current is not None and current.kind == "emergency":
+        found = await office.records.hazards.hazard(current.id)
+        hazard = found.kind if found else None
     actions: list[Action] = []
     if current is not None:
         await file_message(office, current.id, visit, intent=visit.intent)
@@ -34,12 +42,21 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
     if visit.intent == "hostile":
         # Not argued with; ended once if it keeps coming (3.10).
         return await private_message(office, visit, case_id) + actions
-    return answer(office, visit, case_id=case_id, matter=current) + actions
+    told = answer(office, visit, case_id=case_id, matter=current, advised=advised, hazard=hazard)
+    return told + actions
 
 
 def answer(
-    office: Office, visit: Visit, case_id: int | None = None, matter: Case | None = None
+    office: Office,
+    visit: Visit,
+    case_id: int | None = None,
+    matter: Case | None = None,
+    *,
+    advised: bool = False,
+    hazard: str | None = None,
 ) -> list[Action]:
+    """``advised``: the urgent ``matter``'s whole advice was given lately
+    (tenant_thread.advised_lately), so a question about it gets one line of it."""
     inbound = visit.inbound
     say = office.say
     intent = visit.intent or "smalltalk"
@@ -49,14 +66,16 @@ def answer(
             # A question about an urgent matter in hand that the knowledge base cannot
             # answer ("I've opened the windows, what else should I do?" after a gas
             # smell) gets that matter's safety advice again, never "I'm not sure"
-            # (found walking the fake Bot API).
+            # (found walking the fake Bot API): one line of it if the whole advice was
+            # given lately ("when will someone come out?" ten minutes after the gas
+            # smell), as for any other follow-up of an urgent matter.
             said = f"{matter.summary} {inbound.text}"
-            text = "\n\n".join(
-                (
-                    advice(office, matter.kind, said),
-                    say("matters", "urgent_question", ref=matter.ref),
-                )
+            again = (
+                reminder(office, matter.kind, said, hazard)
+                if advised
+                else advice(office, matter.kind, said)
             )
+            text = "\n\n".join((again, say("matters", "urgent_question", ref=matter.ref)))
             return [reply(inbound, text, intent=intent, case_id=case_id)]
         if found is None:
             person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
