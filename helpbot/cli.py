@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -331,8 +332,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
+# A serving process reads many messages at once, each a few small matrix products in the
+# sentence encoder: one BLAS thread per process. Two threads per process on two cores
+# spent a third more CPU per message, and with `serve --workers 2` four threads fought
+# over two cores, so two workers were slower than one (README, Speed). Set before numpy
+# is first imported; an operator's own setting wins.
+SERVING = ("serve", "work")
+
+
+def one_blas_thread() -> None:
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in SERVING:
+        one_blas_thread()
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpbot.nlu.intents import LABELS
 
 
@@ -72,3 +74,18 @@ def test_ask_offers_a_person_when_it_does_not_understand(tmp_path: Path) -> None
     row = json.loads(_helpbot("ask", "--jsonl", stdin="asdfghjkl qwerty\n", env=env))
     assert row["intent"] == "unclear"
     assert "didn't understand" in row["reply"]
+
+
+def test_a_serving_process_uses_one_blas_thread_unless_the_operator_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two BLAS threads per process on two cores made `serve --workers 2` slower than
+    one worker (README, Speed); an operator's own setting is kept."""
+    from helpbot import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    cli.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "2"
+    assert set(cli.SERVING) == {"serve", "work"}

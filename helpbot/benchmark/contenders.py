@@ -200,6 +200,8 @@ class EchoBot(Contender):
                 *self.args,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=handle,
+                # As helpbot's serving processes (cli.one_blas_thread): a fair baseline.
+                env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", **os.environ},
             )
         assert self.process.stdout is not None
         async with asyncio.timeout(60):
