@@ -186,3 +186,20 @@ async def test_without_a_staff_room_a_hazard_gets_the_legal_timescale_and_a_call
     said = "\n".join(bot.replies_to(ann.id))
     assert "We will come" not in said and "We will treat this" not in said
     assert "please call us" in said and "01278 444344" in said
+
+
+async def test_without_a_staff_room_a_question_after_a_gas_smell_still_says_call_now(
+    no_staff_room: BotUnderTest,
+) -> None:
+    """Found walking the fake Bot API: "How long will the engineer take to get here?"
+    minutes after a gas smell got one line of the advice and "I've added your message to
+    your case", but no longer "call us now", though nobody may read the case soon."""
+    bot = no_staff_room
+    ann = tenant(bot.tg, 7100, "Ann")
+    await bot.send(bot.tg.private_message(ann, "I can smell gas in my kitchen"))
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "How long will the engineer take to get here?"))
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert "0800 111 999" in told and "Please call us now on 01278 444344" in told
+    assert "Turn the gas off at the meter" not in told
+    assert promised(told) == []

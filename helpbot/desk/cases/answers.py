@@ -9,7 +9,7 @@ from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
 from helpbot.desk.cases.matters import InHand, current_matter
-from helpbot.desk.cases.promises import advice, reminder
+from helpbot.desk.cases.promises import advice, next_step, reminder
 from helpbot.desk.cases.tenant_thread import advised_lately, file_message, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
@@ -75,7 +75,13 @@ def answer(
                 if advised
                 else advice(office, matter.kind, said)
             )
-            text = "\n\n".join((again, say("matters", "urgent_question", ref=matter.ref)))
+            parts = [again, say("matters", "urgent_question", ref=matter.ref)]
+            if advised and not office.settings.staff_room:
+                # The whole advice said "call us now"; without a staff room nobody may
+                # read the case soon, so the one line does not drop that (found walking
+                # the fake Bot API).
+                parts.append(next_step(office, matter.kind, inbound.received_at))
+            text = "\n\n".join(parts)
             return [reply(inbound, text, intent=intent, case_id=case_id)]
         if found is None:
             person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
