@@ -9,8 +9,8 @@ from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
 from helpbot.desk.cases.matters import InHand, current_matter
-from helpbot.desk.cases.promises import advice, next_step, reminder
-from helpbot.desk.cases.tenant_thread import advised_lately, file_message, to_staff
+from helpbot.desk.cases.promises import advice
+from helpbot.desk.cases.tenant_thread import advised_lately, file_message, one_line, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
 from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, reply
@@ -28,10 +28,6 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
     advised = current is not None and advised_lately(
         current, current.kind, visit.inbound.received_at
     )
-    hazard = None
-    if advised and current is not None and current.kind == "emergency":
-        found = await office.records.hazards.hazard(current.id)
-        hazard = found.kind if found else None
     actions: list[Action] = []
     if current is not None:
         await file_message(office, current.id, visit, intent=visit.intent)
@@ -42,18 +38,16 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
     if visit.intent == "hostile":
         # Not argued with; ended once if it keeps coming (3.10).
         return await private_message(office, visit, case_id) + actions
-    told = answer(office, visit, case_id=case_id, matter=current, advised=advised, hazard=hazard)
-    return told + actions
+    return await answer(office, visit, case_id=case_id, matter=current, advised=advised) + actions
 
 
-def answer(
+async def answer(
     office: Office,
     visit: Visit,
     case_id: int | None = None,
     matter: Case | None = None,
     *,
     advised: bool = False,
-    hazard: str | None = None,
 ) -> list[Action]:
     """``advised``: the urgent ``matter``'s whole advice was given lately
     (tenant_thread.advised_lately), so a question about it gets one line of it."""
@@ -71,17 +65,12 @@ def answer(
             # smell), as for any other follow-up of an urgent matter.
             said = f"{matter.summary} {inbound.text}"
             again = (
-                reminder(office, matter.kind, said, hazard)
+                await one_line(office, matter, matter.kind, said, inbound.received_at)
                 if advised
-                else advice(office, matter.kind, said)
+                else [advice(office, matter.kind, said)]
             )
-            parts = [again, say("matters", "urgent_question", ref=matter.ref)]
-            if advised and not office.settings.staff_room:
-                # The whole advice said "call us now"; without a staff room nobody may
-                # read the case soon, so the one line does not drop that (found walking
-                # the fake Bot API).
-                parts.append(next_step(office, matter.kind, inbound.received_at))
-            text = "\n\n".join(parts)
+            added = say("matters", "urgent_question", ref=matter.ref)
+            text = "\n\n".join((again[0], added, *again[1:]))
             return [reply(inbound, text, intent=intent, case_id=case_id)]
         if found is None:
             person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)

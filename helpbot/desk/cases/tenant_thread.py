@@ -99,6 +99,17 @@ def advised_lately(current: Case | None, intent: str, at: datetime) -> bool:
     return current.updated_at is not None and at - current.updated_at <= ADVICE_FRESH
 
 
+async def one_line(office: Office, case: Case, intent: str, text: str, at: datetime) -> list[str]:
+    """For more of an urgent matter whose whole advice was given lately: one line of it
+    for the hazards ``text`` names and the case's own, and, without a staff room, the
+    honest "call us now" again (nobody may read the case soon)."""
+    hazard = await office.records.hazards.hazard(case.id)
+    lines = [reminder(office, intent, text, hazard.kind if hazard else None)]
+    if not office.settings.staff_room:
+        lines.append(next_step(office, intent, at))
+    return lines
+
+
 async def tenant_reply(
     office: Office,
     visit: Visit,
@@ -124,10 +135,7 @@ async def tenant_reply(
         # 75 details of an urgent matter in set 1 got it again). Still never held back:
         # the line that matters most stays, and colleagues see the message in the case's
         # topic. Without a staff room, the honest "call us now" is said again too.
-        hazard = await office.records.hazards.hazard(case.id)
-        parts.append(reminder(office, intent, inbound.text, hazard.kind if hazard else None))
-        if not office.settings.staff_room:
-            parts.append(next_step(office, intent, inbound.received_at))
+        parts += await one_line(office, case, intent, inbound.text, inbound.received_at)
     elif intent in URGENT_INTENTS or intent == "human":
         # Safety advice is never held back; a request for a person is passed on.
         then = next_step(office, intent, inbound.received_at)
