@@ -56,6 +56,16 @@ def reminders() -> tuple[str, ...]:
 REMINDERS = reminders()
 
 
+def net_lines() -> tuple[str, ...]:
+    """The safety net's lines (safety/net.py): for a sign of risk the intent did not
+    cover."""
+    say = Wording.load(REPO_ROOT / "intents")
+    return tuple(say("safety_net", label) for label in ("emergency", "safeguarding"))
+
+
+NET_LINES = net_lines()
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     id: str
@@ -80,6 +90,10 @@ class Tally:
     reminded: list[str] = field(default_factory=list)  # only the one-line reminder
     quiet_follow_ups: int = 0  # follow-ups to an urgent matter revealing nothing new
     not_understood: list[str] = field(default_factory=list)
+    # A message revealing no danger, outside an urgent matter, given a safety-net line
+    # ("Just in case: if you smell gas..." to "it's been getting worse since October").
+    netted: list[str] = field(default_factory=list)
+    ordinary: int = 0
     cases: Counter[str] = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
@@ -99,6 +113,8 @@ class Tally:
             f"{share(self.reminded, self.quiet_follow_ups)}",
             f"follow-ups answered 'didn't understand': "
             f"{share(self.not_understood, self.follow_ups)}",
+            f"messages revealing no danger, outside an urgent matter, given a safety-net "
+            f"line: {share(self.netted, self.ordinary)}",
         ]
 
 
@@ -177,6 +193,10 @@ async def replay(
             tally.urgent_messages += 1
             if not safety:
                 tally.unsafe.append(f"{tag}: {text!r}")
+        elif matter not in urgent_matters:
+            tally.ordinary += 1
+            if any(line in reply for line in NET_LINES):
+                tally.netted.append(f"{tag}: {text!r}")
         elif matter in urgent_matters:
             tally.quiet_follow_ups += 1
             if advised:
@@ -227,7 +247,15 @@ def main(argv: list[str] | None = None) -> int:
         for line in tally.lines():
             print(line)
         if args.show:
-            for name in ("split", "merged", "unsafe", "repeated", "reminded", "not_understood"):
+            for name in (
+                "split",
+                "merged",
+                "unsafe",
+                "repeated",
+                "reminded",
+                "not_understood",
+                "netted",
+            ):
                 for item in getattr(tally, name):
                     print(f"  {name}: {item}")
     return 0
