@@ -333,3 +333,64 @@ async def test_a_question_asked_before_a_restart_is_answered_after_it(store, und
         case = await only_case(bot)
         details = await HazardBook(bot.store).details(case.id)
         assert details is not None and details.household_known and details.at_risk == ()
+
+
+async def test_a_baby_made_ill_by_the_mould_makes_it_an_emergency_with_advice_meanwhile(
+    bot: BotUnderTest,
+) -> None:
+    """Conversations 3 and 4: mould behind a cot, then "she's been in hospital twice with
+    her chest" was filed with the next question and no advice. The government's guidance
+    on Awaab's Law gives damp and mould that is a significant risk to someone with a
+    breathing condition as an emergency hazard; harm already done is that risk."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 2, 10, 9, 0)
+    await bot.send(
+        bot.tg.private_message(ann, "there's black mould all round the window in the back bedroom")
+    )
+    case = await only_case(bot)
+    hazard = await HazardBook(bot.store).hazard(case.id)
+    assert hazard is not None and (hazard.kind, hazard.proposed) == ("damp_mould", "significant")
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(
+        bot.tg.private_message(
+            ann,
+            "my son is 9 months and he's been in hospital with his chest, "
+            "the GP said it's the damp",
+        )
+    )
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert "We will treat this as an emergency" in told
+    assert "make your home safe by 09:00 on Wednesday 11 February" in told
+    assert "If anyone finds it hard to breathe, call 999" in told
+    hazard = await HazardBook(bot.store).hazard(case.id)
+    assert hazard is not None and (hazard.proposed, hazard.clock) == ("emergency", "emergency")
+    assert "already making someone ill" in hazard.reason
+    assert len(await Casebook(bot.store).all_cases()) == 1
+    topic = "\n".join(bot.replies_to(bot.staff_room.id, case.staff_topic_id))
+    assert "already making someone ill" in topic
+
+
+async def test_an_age_told_as_an_aside_counts_when_the_heating_then_fails_in_winter(
+    bot: BotUnderTest,
+) -> None:
+    """Conversation set 3: "my nan's heating is a bit weak", "she's 89" (read as
+    personal, so never read for the household), then "minus 4 tonight and now it's
+    stopped working altogether" (no hazard named alone) got the access question and no
+    advice. The facts are read from any message on the repair, and the kind from the
+    case's first words with the new ones."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 1, 20, 16, 0)
+    await bot.send(bot.tg.private_message(ann, "my nan's heating is a bit weak but it's been mild"))
+    case = await only_case(bot)
+    await bot.send(bot.tg.private_message(ann, "she's 89"))
+    heard = len(bot.replies_to(ann.id))
+    await bot.send(
+        bot.tg.private_message(ann, "forecast says minus 4 tonight and now it's stopped working")
+    )
+    told = "\n".join(bot.replies_to(ann.id)[heard:])
+    assert "We will treat this as an emergency" in told
+    assert "If anyone is very cold, unwell or confused, call 999" in told
+    hazard = await HazardBook(bot.store).hazard(case.id)
+    assert hazard is not None and (hazard.kind, hazard.clock) == ("excess_cold", "emergency")
+    assert "over 65" in hazard.reason
+    assert len(await Casebook(bot.store).all_cases()) == 1

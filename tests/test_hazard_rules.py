@@ -47,6 +47,16 @@ SUMMER = date(2026, 7, 14)
         ("there are mice in the kitchen", "hygiene_pests"),
         ("the smoke alarm is not working", "fire"),
         ("I can smell gas", "gas_fuel"),
+        # Conversation set 3: the heating named early, the failure at the end.
+        (
+            "my nan's heating is a bit weak but... now it's stopped working altogether",
+            "excess_cold",
+        ),
+        ("it's minus 4 tonight", "excess_cold"),
+        ("I can see my breath in the lounge", "excess_cold"),
+        ("the bedroom is 12 degrees inside", "excess_cold"),
+        ("my nan's heating is a bit weak", None),
+        ("our heating bill went up", None),
     ],
 )
 def test_the_kind_of_hazard_is_read_from_the_tenants_words(text: str, kind: str | None) -> None:
@@ -70,6 +80,19 @@ def test_the_kind_of_hazard_is_read_from_the_tenants_words(text: str, kind: str 
         ("the mould is 2 metres wide", (), False),  # a size, not an age
         ("it's been there 2 years", (), False),
         ("me and my son", (), False),  # says nothing either way
+        ("she's 89", ("over_65",), True),
+        ("my nan's 91 and lives alone", ("over_65",), True),
+        ("it's 2 rooms", (), False),
+        ("it's 4 Harbour Mews", (), False),
+        # Harm already done (Awaab's Law's emergency example for damp and mould).
+        ("the GP said it's the damp", ("made_ill",), True),
+        (
+            "she's 7 months and has been in hospital twice with her chest",
+            ("baby", "made_ill"),
+            True,
+        ),
+        ("his asthma attacks are worse since the mould", ("health", "made_ill"), True),
+        ("we are all coughing from the mould", ("made_ill",), True),
     ],
 )
 def test_who_lives_there_is_read_without_mistaking_sizes_for_ages(
@@ -92,6 +115,20 @@ def test_mould_with_a_baby_is_significant() -> None:
     proposal = propose("damp_mould", False, details("my baby is 4 months old"), SUMMER)
     assert proposal.category == "significant"
     assert "a baby or young child at home" in proposal.reason
+
+
+def test_mould_already_making_someone_ill_is_an_emergency() -> None:
+    proposal = propose(
+        "damp_mould", False, details("my baby has been in hospital with her chest"), SUMMER
+    )
+    assert proposal.category == "emergency"
+    assert proposal.reason == (
+        "damp and mould already making someone ill, with a baby or young child at home"
+    )
+    # At risk but not (yet) harmed: significant, as before.
+    assert propose("damp_mould", False, details("my son has asthma"), SUMMER).category == (
+        "significant"
+    )
 
 
 def test_a_small_recent_patch_with_nobody_at_risk_is_routine_but_runs_the_stricter_clock() -> None:

@@ -507,3 +507,47 @@ async def test_more_of_a_nan_in_the_cold_gets_the_cold_line_not_the_gas_line(
     if "999" in told:  # read as urgent again (or the net saw the risk): the cold line
         assert "0800 111 999" not in told
         assert "very cold, unwell or confused, call 999" in told
+
+
+async def test_words_the_bot_cannot_place_after_an_urgent_concern_join_it_not_a_shrug(
+    bot: BotUnderTest,
+) -> None:
+    """Conversation set 4: "it's 4 Harbour Mews, Watchet" after a welfare concern and
+    "phones on 8%" from someone stuck in a lift were answered "Sorry, I didn't
+    understand", however sure the model was that it could not place them. Soon after a
+    matter was raised, such a message is more of it."""
+    concern, told = await told_after(
+        bot,
+        "I'm worried about the old man next door, I can hear him calling for help but he "
+        "won't answer the door",
+        "on 5% battery",
+    )
+    assert concern.kind == "safeguarding"
+    assert concern.ref in told
+    assert "didn't understand" not in told
+    assert "on 5% battery" in await filed_on(bot, concern)
+    assert len(await cases(bot)) == 1
+
+
+async def test_words_the_bot_cannot_place_with_no_matter_in_hand_still_get_an_honest_reply(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "on 5% battery"))
+    assert "didn't understand" in bot.replies_to(ann.id)[-1]
+    assert await cases(bot) == []
+
+
+async def test_a_detail_of_a_noise_report_gets_no_safety_line_for_a_faint_risk(
+    bot: BotUnderTest,
+) -> None:
+    """make conversations: a quarter of the ordinary messages in the blind sets got the
+    gas or Samaritans line ("its mostly fri and sat" after a noise report reads 0.17
+    urgent out of context). A detail of a matter raised lately needs a cue or a real
+    reading of danger, as answers to the desk's questions already did."""
+    noise, told = await told_after(
+        bot, "the people upstairs play loud music till 3am every weekend", "its mostly fri and sat"
+    )
+    assert noise.kind == "asb"
+    assert "116 123" not in told and "0800 111 999" not in told
+    assert await bot.store.audit_trail("safety_net") == []

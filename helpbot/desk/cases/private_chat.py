@@ -3,7 +3,7 @@ an answer, or a case (3.12, 3.13)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
 from helpbot.desk.cases import identity_check
@@ -16,7 +16,7 @@ from helpbot.desk.hazards.answers import reply_to_question
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
 from helpbot.desk.safety import net as safety_net
-from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
+from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, reply
 from helpbot.nlu.intents import CASE_INTENTS
 
 NOT_MESSAGES = frozenset({Content.JOIN_REQUEST, Content.MEMBER_JOINED, Content.MEMBER_LEFT})
@@ -77,14 +77,30 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     else:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
-    # colleague's look (issue 13). Carrying on an urgent matter (something covered),
-    # the other urgent line comes only for a cue or a real reading, not a faint one.
+    # colleague's look (issue 13). Carrying on a matter raised lately (something
+    # covered, or any matter in hand), the line comes only for a cue or a real reading,
+    # not a faint one.
     actions += await safety_net.catch(
-        office, visit, where="private chat", covered=covered, in_context=bool(covered)
+        office,
+        visit,
+        where="private chat",
+        covered=covered,
+        in_context=bool(covered) or _carrying_on(current, inbound.received_at),
     )
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
     return actions
+
+
+def _carrying_on(current: Case | None, at: datetime) -> bool:
+    """A matter is in hand and the tenant raised or added to it within the follow-up
+    window: this message is read in that context. A faint risk out of context ("flat 12
+    thanks", "its mostly fri and sat" after a noise report, "14 Ashcott Road") is not a
+    sign of danger there; a quarter of the ordinary messages in the blind conversation
+    sets got the gas or Samaritans line for one (make conversations)."""
+    if current is None or current.updated_at is None:
+        return False
+    return at - current.updated_at <= FOLLOW_UP_WINDOW
 
 
 async def captioned(office: Office, visit: Visit, in_hand: InHand | None = None) -> list[Action]:
@@ -111,16 +127,29 @@ FOLLOW_UP_WINDOW = timedelta(hours=2)
 async def unsure_follow_up(
     office: Office, visit: Visit, in_hand: InHand | None = None
 ) -> Case | None:
-    """The matter in hand, when this message is a faint reading of small talk or of
-    nothing at all and the matter was active within the follow-up window."""
+    """The matter in hand, when this message is a faint reading of small talk, or one the
+    bot cannot read at all, and the matter was active within the follow-up window.
+
+    A message the model cannot place, however sure it is of that, is more of the matter
+    the tenant has just raised: an address ("it's 4 Harbour Mews, Watchet" after a
+    welfare concern), "phones on 8%" from someone stuck in a lift, a flat number. "Sorry,
+    I didn't understand" to those (found by conversation set 4) tells a tenant in the
+    middle of an emergency that the bot lost the thread. Only a question the knowledge
+    base can answer is left to be answered."""
     classification = visit.classification
     if classification is None or visit.intent not in ("smalltalk", "unclear"):
         return None
-    if float(classification.scores.get(visit.intent, 0.0)) >= FAINT_CHAT:
+    if (
+        visit.intent == "smalltalk"
+        and float(classification.scores.get("smalltalk", 0.0)) >= FAINT_CHAT
+    ):
         return None
     matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
     if matter is None or matter.updated_at is None:
         return None
     if visit.inbound.received_at - matter.updated_at > FOLLOW_UP_WINDOW:
+        return None
+    text = visit.inbound.text
+    if visit.intent == "unclear" and office.understanding.answer(text[:CLASSIFY_LIMIT]) is not None:
         return None
     return matter

@@ -17,7 +17,7 @@ from helpbot.desk.actions import Action
 from helpbot.desk.cases.topics import to_topic
 from helpbot.desk.hazards.hazard_file import open_file, rewrite
 from helpbot.desk.hazards.kinds import hazard_kind
-from helpbot.desk.hazards.notes import plan_of, plan_text, proposed_note
+from helpbot.desk.hazards.notes import plan_of, plan_text, proposed_note, until_we_come
 from helpbot.desk.hazards.questions import has_answer, next_question, read_words
 from helpbot.desk.hazards.triage import propose, settled
 from helpbot.desk.office import Office
@@ -37,25 +37,34 @@ class Talk:
 
 
 async def on_case_message(office: Office, visit: Visit, case: Case, intent: str) -> Talk:
-    """A repair or emergency message filed on ``case``: read it, triage, ask or tell."""
-    if intent not in DIALOGUE_INTENTS or case.kind not in DIALOGUE_INTENTS:
+    """A message filed on a repair or emergency ``case``: read it, triage, ask or tell.
+
+    A message the classifier reads as another intent is still read for the facts
+    ("she's 89" reads as personal; a grandchild's "the doctor says it's the damp"), and
+    a plan that changes with them is told; only the next question waits for a message
+    about the repair itself."""
+    if case.kind not in DIALOGUE_INTENTS:
         return Talk()
     details = await office.records.hazards.details(case.id) or CaseDetails(case.id)
     details = read_words(details, visit.inbound.text)
     if details.pending and has_answer(details, details.pending):
         details = replace(details, pending=None)
-    return await carry_on(office, visit, case, details)
+    return await carry_on(office, visit, case, details, ask=intent in DIALOGUE_INTENTS)
 
 
-async def carry_on(office: Office, visit: Visit, case: Case, details: CaseDetails) -> Talk:
+async def carry_on(
+    office: Office, visit: Visit, case: Case, details: CaseDetails, *, ask: bool = True
+) -> Talk:
     """After the case learnt something: the hazard triaged again, then the plan when no
-    answer to come could change it, and the next question."""
+    answer to come could change it, and the next question (``ask``)."""
     inbound = visit.inbound
     now = inbound.received_at
     emergency = case.kind == "emergency"
     staff: list[Action] = []
     hazard = await office.records.hazards.hazard(case.id)
-    kind = hazard.kind if hazard is not None else hazard_kind(inbound.text)
+    # Read with the words the case opened with: "it's stopped working altogether" names
+    # no hazard alone, after "my nan's heating is a bit weak" it is no heating.
+    kind = hazard.kind if hazard is not None else hazard_kind(f"{case.summary} {inbound.text}")
     if hazard is None and (kind is not None or emergency):
         # Becoming aware: the moment the tenant's first message about it reached us;
         # for a case opened from a group post, that post.
@@ -68,12 +77,15 @@ async def carry_on(office: Office, visit: Visit, case: Case, details: CaseDetail
         staff += notes
     quiet = case.assignee_id is not None and not emergency
     parts: list[str] = []
-    question = None if case.assignee_id is not None else next_question(details, kind, emergency)
+    upcoming = None if case.assignee_id is not None else next_question(details, kind, emergency)
     plan = plan_of(hazard)
     aware_on = local_day(hazard.aware_at) if hazard is not None else local_day(now)
-    ready = question is None or settled(kind, emergency, details, aware_on)
+    ready = upcoming is None or settled(kind, emergency, details, aware_on)
+    question = upcoming if ask else None
     if not quiet and details.told != plan and ready:
         parts.append(plan_text(office, hazard))
+        if not emergency and (meanwhile := until_we_come(office, hazard)):
+            parts.append(meanwhile)
         details = replace(details, told=plan)
     if question is not None:
         parts.append(office.say("hazards", f"q_{question}"))

@@ -52,7 +52,16 @@ _SIGNS: dict[str, str] = {
         r"no heat|heating.{0,30}(not|n't|broken|off|stopped|fail|gone)|"
         r"boiler.{0,30}(not|n't|broken|off|stopped|fail|gone|packed)|"
         r"radiators?.{0,30}(cold|not|n't)|(freezing|so cold).{0,30}(flat|house|home)|"
-        r"(broken|no|dead) boiler"
+        r"(broken|no|dead) boiler|"
+        # Said loosely, or with the heating named early in a long sentence ("my nan's
+        # heating is a bit weak ... now it's stopped working altogether"), or only the
+        # cold itself ("minus 4 tonight", "I can see my breath", "12 degrees inside").
+        r"(heating|boiler|radiators?)\b.{0,80}\b(stopped|not working|packed|conked|died|"
+        r"cut(s|ting)? out|gone off|broken|not (coming|come) on|"
+        r"doesn'?t (seem to )?(come|work))|"
+        r"\bminus ?\d+\b.{0,20}(tonight|outside|overnight|degrees)|"
+        r"can see (my|her|his|our|their) breath|"
+        r"\b([0-9]|1[0-5]) ?(degrees|°c?)\b.{0,12}\b(in|inside|indoors)\b"
     ),
     "sanitation": (
         r"no hot water|hot water.{0,30}(not|n't|off|stopped|gone)|"

@@ -151,6 +151,17 @@ def plan_text(office: Office, hazard: Hazard | None) -> str:
     return say("hazards", "plan_repair")
 
 
+def until_we_come(office: Office, hazard: Hazard | None) -> str:
+    """What to do meanwhile, for a repair the triage found to be an emergency (no heating
+    for someone at risk in the cold months, mould already making someone ill): the
+    tenant reported a repair and was given no safety advice then."""
+    if hazard is None or plan_of(hazard) != EMERGENCY:
+        return ""
+    if hazard.kind in ("excess_cold", "damp_mould"):
+        return office.say("hazards", f"until_{hazard.kind}")
+    return ""
+
+
 def tenant_due(step: HazardStep | None) -> str:
     """A due as a tenant reads it: "10:00 on Wednesday 10 December", or "Tuesday 13
     January"."""

@@ -18,6 +18,7 @@ AT_RISK: dict[str, str] = {
     "pregnant": "someone who is pregnant",
     "health": "someone with a health condition",
     "disability": "someone with a disability",
+    "made_ill": "someone it is already making ill",
 }
 
 _AT_RISK_WORDS: dict[str, re.Pattern[str]] = {
@@ -41,8 +42,24 @@ _AT_RISK_WORDS: dict[str, re.Pattern[str]] = {
         r"\b(disab\w*|wheelchair|mobility|blind|deaf|carer|bed ?bound|housebound)\b", re.I
     ),
 }
+# Harm already done, in the household's words: a hospital stay, a doctor linking it to
+# the home, breathing trouble. Awaab's Law's guidance gives damp and mould that is a
+# significant risk to the health of someone with a respiratory condition as an example of
+# an emergency hazard (triage.py); a baby in hospital with her chest is that.
+_MADE_ILL = re.compile(
+    r"\b(hospital\w*|a ?& ?e|admitted|ambulance|chest infections?|bronchiolitis|"
+    r"pneumonia|wheez\w*|asthma attacks?|inhalers?|nebuli[sz]er|struggl\w* to breathe|"
+    r"can'?t breathe|(breathing|chest) (problems?|trouble|issues?|is bad|worse|got worse)|"
+    r"(doctor|gp|health visitor|nurse|consultant)s? (said|says|asked|thinks?|told|blames?|"
+    r"reckons?|wrote|letter)|(making|made|make) (him|her|them|us|me|my \w+|the \w+) "
+    r"(ill|sick|poorly|bad)|(ill|sick|poorly|coughing|cough) (from|because of|with) "
+    r"(it|the (mould|mold|damp)))\b",
+    re.I,
+)
 _AGE = re.compile(
-    r"\b(?:is|are|am|i'?m|aged?|age of)\s+(\d{1,3})(?=\s*(?:$|[.,;!?)]|and\b|now\b|"
+    r"\b(?:is|are|am|i'?m|aged?|age of|(?:she|he|mum|dad|nan|nana|nanna|gran|granny|"
+    r"grandma|grandad|granddad|grandpa|mother|father|husband|wife|son|daughter)['’]?s)"
+    r"\s+(\d{1,3})(?=\s*(?:$|[.,;!?)]|and\b|now\b|"
     r"next\b|years?\b|yrs?\b|yo\b|months?\b|mths?\b))|"
     r"\b(\d{1,3})[\s-]*(?:years?|yrs?|months?|mths?|weeks?)[\s-]*old\b|"
     r"\b(\d{1,3}) ?(?:yo|y/o)\b",
@@ -130,6 +147,8 @@ def household(text: str) -> Household:
             found.append("child")
         elif 65 <= age <= 120:
             found.append("over_65")
+    if _MADE_ILL.search(text):
+        found.append("made_ill")
     at_risk = tuple(key for key in AT_RISK if key in found)
     if at_risk:
         return Household(at_risk, known=True)

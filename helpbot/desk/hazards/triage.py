@@ -67,6 +67,14 @@ def propose(kind: str | None, emergency: bool, details: CaseDetails, on: date) -
             return Proposal(SIGNIFICANT, f"no heating {season}, and {not_known}")
         return Proposal(ROUTINE, f"no heating {season}, nobody at higher risk")
     if kind == "damp_mould":
+        if "made_ill" in at_risk:
+            # The government's guidance on the regulations: damp and mould that is a
+            # significant risk to the health of someone with a respiratory condition is
+            # an emergency hazard. Harm already done (a hospital stay, a doctor's word)
+            # is that risk, and the reason Awaab's Law exists.
+            others = who(tuple(k for k in at_risk if k != "made_ill"))
+            home = f", with {others} at home" if others else ""
+            return Proposal(EMERGENCY, f"damp and mould already making someone ill{home}")
         found = []
         if at_risk:
             found.append(with_whom)
