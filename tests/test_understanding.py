@@ -1001,3 +1001,24 @@ def test_eleventh_pass_despair_said_alone_is_safeguarding(text: str, label: list
     words about the damp or the noise, only the safety net hears it."""
     cues = SafetyCues.load(INTENTS_DIR)
     assert cues.matches(normalise(text)) == label, text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        (
+            "I'm 93 you know, and it's chilly in the bedroom, I can see my breath in the mornings",
+            ["emergency"],
+        ),
+        ("the baby is 3 weeks old and we can see our breath in the lounge", ["emergency"]),
+        ("my 90 year old nan loves winter walks, you can see your breath on the hills", []),
+        ("so cold at the bus stop I could see my breath", []),
+    ],
+)
+def test_twelfth_pass_cold_told_by_its_effect_for_the_very_old_is_an_emergency(
+    text: str, label: list[str]
+) -> None:
+    """Conversation set 4: a 93-year-old who can see her breath indoors, with no word
+    about the heating, read 0.38 emergency and joined a case about something else."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == label, text
