@@ -81,6 +81,8 @@ def test_the_kind_of_hazard_is_read_from_the_tenants_words(text: str, kind: str 
         ("it's been there 2 years", (), False),
         ("me and my son", (), False),  # says nothing either way
         ("she's 89", ("over_65",), True),
+        ("black mould behind my daughter's cot", ("baby",), True),
+        ("the mould is by the apricot tree", (), False),
         ("my nan's 91 and lives alone", ("over_65",), True),
         ("it's 2 rooms", (), False),
         ("it's 4 Harbour Mews", (), False),

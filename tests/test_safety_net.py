@@ -4,7 +4,10 @@ the classifier did not call urgent."""
 
 from __future__ import annotations
 
+import pytest
+
 from helpbot.desk.safety.net import SAFETY_TOPIC
+from helpbot.nlu.intents import Classification
 from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant
 
@@ -166,3 +169,25 @@ async def test_hello_and_ok_get_no_safety_line_and_no_flag(bot: BotUnderTest) ->
     assert await bot.store.audit_trail("safety_net") == []
     understanding = bot.desk.office.understanding
     assert understanding.classify("hi, i'm scared").risk  # a word of risk still counts
+
+
+async def test_a_faint_risk_in_a_mould_report_gets_the_breathing_line_not_the_gas_line(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found walking the fake Bot API: "black mould behind my daughter's cot", a repair
+    with a faint emergency reading, got "Just in case: if you smell gas". The net's line
+    follows the hazard the words name, as the emergency advice does."""
+    text = "there's black mould behind my daughter's cot in the back bedroom"
+    read = Classification(
+        "repair", {"repair": 0.8, "emergency": 0.1}, "model", ("emergency",), "model"
+    )
+    understanding = bot.desk.office.understanding
+    real = understanding.classify
+    monkeypatch.setattr(understanding, "classify", lambda t: read if t == text else real(t))
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, text))
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "Just in case: if anyone finds it hard to breathe, call 999" in replies
+    assert "0800 111 999" not in replies
+    (flag,) = await bot.store.audit_trail("safety_net")
+    assert flag.detail["labels"] == ["emergency"]

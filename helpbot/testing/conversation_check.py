@@ -60,7 +60,8 @@ def net_lines() -> tuple[str, ...]:
     """The safety net's lines (safety/net.py): for a sign of risk the intent did not
     cover."""
     say = Wording.load(REPO_ROOT / "intents")
-    return tuple(say("safety_net", label) for label in ("emergency", "safeguarding"))
+    keys = ("emergency", "emergency_damp", "emergency_cold", "safeguarding")
+    return tuple(say("safety_net", key) for key in keys)
 
 
 NET_LINES = net_lines()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from helpbot.desk.hazards.kinds import hazard_kinds
+from helpbot.desk.hazards.kinds import emergency_variant, hazard_kinds
 from helpbot.desk.office import Office
 from helpbot.desk.safety.signposts import kinds_of, signposts
 from helpbot.desk.settings import DeskSettings
@@ -55,22 +55,6 @@ def next_step(office: Office, intent: str, at: datetime, *, verified: bool = Fal
     if intent == "personal":
         key = "account_reply" if verified else "reply_may_check"
     return say("next", f"{key}_closed" if closed else key)
-
-
-# An emergency naming only these is about the cold (no heating, no hot water), not gas,
-# fire or electrics.
-COLD_ONLY = frozenset({"excess_cold", "sanitation"})
-
-
-def emergency_variant(kinds: set[str]) -> str:
-    """ "_damp" for an emergency naming only damp and mould, "_cold" for one naming only
-    the cold, "" otherwise: the advice (and its one-line reminder) is then about that
-    rather than gas, fire and electrics."""
-    if kinds == {"damp_mould"}:
-        return "_damp"
-    if "excess_cold" in kinds and kinds <= COLD_ONLY:
-        return "_cold"
-    return ""
 
 
 def advice(office: Office, intent: str, text: str) -> str:

@@ -100,3 +100,19 @@ def hazard_kind(text: str) -> str | None:
 
 def label(kind: str | None) -> str:
     return KINDS.get(kind or "other", kind or "a hazard")
+
+
+# An emergency naming only these is about the cold (no heating, no hot water), not gas,
+# fire or electrics.
+COLD_ONLY = frozenset({"excess_cold", "sanitation"})
+
+
+def emergency_variant(kinds: set[str]) -> str:
+    """ "_damp" for an emergency naming only damp and mould, "_cold" for one naming only
+    the cold, "" otherwise: the advice (its one-line reminder, and the safety net's
+    line) is then about that rather than gas, fire and electrics."""
+    if kinds == {"damp_mould"}:
+        return "_damp"
+    if "excess_cold" in kinds and kinds <= COLD_ONLY:
+        return "_cold"
+    return ""

@@ -23,7 +23,8 @@ AT_RISK: dict[str, str] = {
 
 _AT_RISK_WORDS: dict[str, re.Pattern[str]] = {
     "baby": re.compile(
-        r"\b(bab(y|ies)|newborn|new born|infant|toddler|\d{1,2} ?(months?|mths?|weeks?) old)\b",
+        r"\b(bab(y|ies)|newborn|new born|infant|toddler|\d{1,2} ?(months?|mths?|weeks?) old|"
+        r"cots?|cot ?beds?|moses baskets?|nappy|nappies)\b",
         re.I,
     ),
     "child": re.compile(r"\b(child|children|kids?|grandchild\w*)\b", re.I),

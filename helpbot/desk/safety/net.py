@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helpbot.desk.actions import Action, StaffNotice
+from helpbot.desk.hazards.kinds import emergency_variant, hazard_kinds
 from helpbot.desk.office import Office
 from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
@@ -119,7 +120,14 @@ def safety_line(office: Office, visit: Visit, labels: Sequence[str], *, public: 
     say = office.say
     parts: list[str] = []
     for label in labels:
-        line = say("safety_net", label)
+        if label == "emergency":
+            # A report of mould, or of the cold, is told what matters for it, not about
+            # gas (found walking the fake Bot API: mould behind a baby's cot got "if
+            # you smell gas").
+            kinds = set(hazard_kinds(visit.inbound.text))
+            line = say("safety_net", f"emergency{emergency_variant(kinds)}")
+        else:
+            line = say("safety_net", label)
         if label == "safeguarding" and not public:
             line = f"{line}\n{signposts(say, visit.inbound.text)}"
             if office.settings.staff_room:
