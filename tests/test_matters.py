@@ -551,3 +551,17 @@ async def test_a_detail_of_a_noise_report_gets_no_safety_line_for_a_faint_risk(
     assert noise.kind == "asb"
     assert "116 123" not in told and "0800 111 999" not in told
     assert await bot.store.audit_trail("safety_net") == []
+
+
+async def test_a_faint_guess_at_a_question_after_a_noise_report_joins_it(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the fake Bot API: "its mostly fri and sat" after a noise report was
+    read 0.49 as a question and answered "I'm not sure about that one, and I don't want
+    to guess". It is a detail of the report."""
+    noise, told = await told_after(
+        bot, "the people upstairs play loud music till 3am every weekend", "its mostly fri and sat"
+    )
+    assert noise.ref in told and "not sure about that one" not in told
+    assert "its mostly fri and sat" in await filed_on(bot, noise)
+    assert len(await cases(bot)) == 1

@@ -134,14 +134,16 @@ async def unsure_follow_up(
     the tenant has just raised: an address ("it's 4 Harbour Mews, Watchet" after a
     welfare concern), "phones on 8%" from someone stuck in a lift, a flat number. "Sorry,
     I didn't understand" to those (found by conversation set 4) tells a tenant in the
-    middle of an emergency that the bot lost the thread. Only a question the knowledge
-    base can answer is left to be answered."""
+    middle of an emergency that the bot lost the thread. So is a faint guess at a
+    question ("its mostly fri and sat" after a noise report, read 0.49 question), which
+    got "I'm not sure about that one" (found walking the fake Bot API). Only a question
+    the knowledge base can answer is left to be answered."""
     classification = visit.classification
-    if classification is None or visit.intent not in ("smalltalk", "unclear"):
+    if classification is None or visit.intent not in ("smalltalk", "unclear", "question"):
         return None
     if (
-        visit.intent == "smalltalk"
-        and float(classification.scores.get("smalltalk", 0.0)) >= FAINT_CHAT
+        visit.intent in ("smalltalk", "question")
+        and float(classification.scores.get(visit.intent, 0.0)) >= FAINT_CHAT
     ):
         return None
     matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
@@ -149,7 +151,14 @@ async def unsure_follow_up(
         return None
     if visit.inbound.received_at - matter.updated_at > FOLLOW_UP_WINDOW:
         return None
+    if visit.intent == "question" and matter.urgent:
+        # Asked about an urgent matter, a question gets its one line of advice with the
+        # answer or "call us" (cases/answers.py), even a faint one.
+        return None
     text = visit.inbound.text
-    if visit.intent == "unclear" and office.understanding.answer(text[:CLASSIFY_LIMIT]) is not None:
+    if (
+        visit.intent != "smalltalk"
+        and office.understanding.answer(text[:CLASSIFY_LIMIT]) is not None
+    ):
         return None
     return matter
