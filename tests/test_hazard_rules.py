@@ -111,6 +111,9 @@ def test_how_large_and_how_long() -> None:
     assert reading.how_long("for months") == "long"
     assert reading.how_long("since yesterday") == "recent"
     assert reading.how_long("my baby is 4 months old") is None  # an age, not a duration
+    assert reading.how_long("he's 8 months and he's been in hospital") is None
+    assert reading.how_long("she is 3 weeks, it's been there 2 months") == "long"
+    assert reading.how_long("it has been 8 months") == "long"
 
 
 def test_mould_with_a_baby_is_significant() -> None:

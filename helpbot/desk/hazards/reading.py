@@ -165,8 +165,19 @@ def size(text: str) -> str | None:
     return None
 
 
+# An age told with its unit ("he's 8 months", "she is 3 weeks"): not how long it has
+# been there (found walking the fake Bot API: a baby's age answered "how long?").
+_AGE_IN_UNITS = re.compile(
+    r"\b(?:is|are|am|i'?m|aged?|age of|(?:she|he|mum|dad|nan|nana|nanna|gran|granny|"
+    r"grandma|grandad|granddad|grandpa|mother|father|husband|wife|son|daughter|baby)['’]?s)"
+    r"\s+\d{1,3}\s*(?:months?|mths?|weeks?|years?|yrs?)\b",
+    re.I,
+)
+
+
 def how_long(text: str) -> str | None:
     """ "long" (weeks or more) or "recent" (days), or None when the words don't say."""
+    text = _AGE_IN_UNITS.sub(" ", text)
     if _LONG.search(text):
         return "long"
     if _RECENT.search(text):
