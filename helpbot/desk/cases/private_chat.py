@@ -77,15 +77,17 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     else:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
-    # colleague's look (issue 13). Carrying on a matter raised lately (something
-    # covered, or any matter in hand), the line comes only for a cue or a real reading,
-    # not a faint one.
+    # colleague's look (issue 13). Carrying on an urgent matter (something covered),
+    # the line comes only for a cue or a real reading, not a faint one; carrying on an
+    # ordinary matter raised lately, for a cue or a reading above the faintest.
+    ordinary = not covered and not urgent and _carrying_on(current, inbound.received_at)
     actions += await safety_net.catch(
         office,
         visit,
         where="private chat",
         covered=covered,
-        in_context=bool(covered) or _carrying_on(current, inbound.received_at),
+        in_context=bool(covered) or ordinary,
+        bar=safety_net.ANSWER_URGENCY if covered else safety_net.FOLLOW_UP_URGENCY,
     )
     if len(inbound.text) > MAX_MESSAGE_LENGTH:
         actions.append(reply(inbound, office.say("content", "too_long")))
@@ -94,10 +96,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
 
 def _carrying_on(current: Case | None, at: datetime) -> bool:
     """A matter is in hand and the tenant raised or added to it within the follow-up
-    window: this message is read in that context. A faint risk out of context ("flat 12
-    thanks", "its mostly fri and sat" after a noise report, "14 Ashcott Road") is not a
-    sign of danger there; a quarter of the ordinary messages in the blind conversation
-    sets got the gas or Samaritans line for one (make conversations)."""
+    window: this message is read in that context. The faintest risk out of context
+    ("flat 12 thanks", "14 Ashcott Road") is not a sign of danger there; a quarter of
+    the ordinary messages in the blind conversation sets got the gas or Samaritans line
+    for one (make conversations)."""
     if current is None or current.updated_at is None:
         return False
     return at - current.updated_at <= FOLLOW_UP_WINDOW

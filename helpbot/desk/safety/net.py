@@ -28,6 +28,13 @@ SAFETY_TOPIC = "Safety check"
 # that open messages miss nothing (>= 98 % of urgent messages out of fold); a short
 # answer in a known context needs more than that.
 ANSWER_URGENCY = 0.5
+# The bar for a message carrying on an ordinary matter raised lately (a detail of a
+# repair or a noise report): lower, because a danger told quietly in a follow-up reads
+# faintly too. Out of context, follow-ups in the five conversation sets with a sign of
+# risk: 6 revealed a danger (urgency 0.06-0.48), 260 did not (131 of them below 0.2).
+# At 0.2 the net keeps "it swings right open now, we're on the 9th floor" (0.24) and
+# drops half the lines given to "flat 12 thanks" and its like.
+FOLLOW_UP_URGENCY = 0.2
 
 
 def risks(visit: Visit) -> tuple[str, ...]:
@@ -54,6 +61,7 @@ async def catch(
     public: bool = False,
     in_context: bool = False,
     covered: tuple[str, ...] = (),
+    bar: float = ANSWER_URGENCY,
 ) -> list[Action]:
     """The safety line for the tenant and a flag for colleagues, or nothing.
 
@@ -63,7 +71,8 @@ async def catch(
     is sure is urgent gets the group's emergency reply from community/ (3.12).
     ``in_context``: the message answers the desk's own question, or carries on an
     urgent matter whose case colleagues already have (see below).
-    ``covered``: labels the matter in hand already is (its advice was given)."""
+    ``covered``: labels the matter in hand already is (its advice was given).
+    ``bar``: the model's urgency a message in context needs without a cue."""
     labels = tuple(label for label in risks(visit) if label not in covered)
     if not labels:
         return []
@@ -76,7 +85,7 @@ async def catch(
         if public or (in_context and "cue" not in source and not _likely(visit, labels)):
             return []
         return [reply(inbound, safety_line(office, visit, labels, public=False))]
-    if in_context and "cue" not in source and _urgency(visit) < ANSWER_URGENCY:
+    if in_context and "cue" not in source and _urgency(visit) < bar:
         # An answer to the desk's own question ("just me, I live on my own"), or a detail
         # of an urgent matter ("22 Harrow Lane" after a sagging ceiling, read 0.10
         # urgent), reads as a faint risk out of context; only a cue or a real reading
