@@ -198,7 +198,7 @@ async def replay(
             tally.ordinary += 1
             if any(line in reply for line in NET_LINES):
                 tally.netted.append(f"{tag}: {text!r}")
-        elif matter in urgent_matters:
+        else:
             tally.quiet_follow_ups += 1
             if advised:
                 tally.repeated.append(f"{tag}: {text!r}")

@@ -96,7 +96,8 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
 
 def _carrying_on(current: Case | None, at: datetime) -> bool:
     """A matter is in hand and the tenant raised or added to it within the follow-up
-    window: this message is read in that context. The faintest risk out of context
+    window: this message is read in that context (the safety net's bar here, and
+    ``unsure_follow_up``). The faintest risk out of context
     ("flat 12 thanks", "14 Ashcott Road") is not a sign of danger there; a quarter of
     the ordinary messages in the blind conversation sets got the gas or Samaritans line
     for one (make conversations)."""
@@ -149,9 +150,7 @@ async def unsure_follow_up(
     ):
         return None
     matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
-    if matter is None or matter.updated_at is None:
-        return None
-    if visit.inbound.received_at - matter.updated_at > FOLLOW_UP_WINDOW:
+    if matter is None or not _carrying_on(matter, visit.inbound.received_at):
         return None
     if visit.intent == "question" and matter.urgent:
         # Asked about an urgent matter, a question gets its one line of advice with the

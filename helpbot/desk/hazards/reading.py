@@ -57,10 +57,13 @@ _MADE_ILL = re.compile(
     r"(it|the (mould|mold|damp)))\b",
     re.I,
 )
+# The words before an age: "is 89", "I'm 70", "she's 89", "my nan's 91".
+_AGE_OF = (
+    r"is|are|am|i'?m|aged?|age of|(?:she|he|mum|dad|nan|nana|nanna|gran|granny|"
+    r"grandma|grandad|granddad|grandpa|mother|father|husband|wife|son|daughter)['’]?s"
+)
 _AGE = re.compile(
-    r"\b(?:is|are|am|i'?m|aged?|age of|(?:she|he|mum|dad|nan|nana|nanna|gran|granny|"
-    r"grandma|grandad|granddad|grandpa|mother|father|husband|wife|son|daughter)['’]?s)"
-    r"\s+(\d{1,3})(?=\s*(?:$|[.,;!?)]|and\b|now\b|"
+    rf"\b(?:{_AGE_OF})\s+(\d{{1,3}})(?=\s*(?:$|[.,;!?)]|and\b|now\b|"
     r"next\b|years?\b|yrs?\b|yo\b|months?\b|mths?\b))|"
     r"\b(\d{1,3})[\s-]*(?:years?|yrs?|months?|mths?|weeks?)[\s-]*old\b|"
     r"\b(\d{1,3}) ?(?:yo|y/o)\b",
@@ -168,9 +171,7 @@ def size(text: str) -> str | None:
 # An age told with its unit ("he's 8 months", "she is 3 weeks"): not how long it has
 # been there (found walking the fake Bot API: a baby's age answered "how long?").
 _AGE_IN_UNITS = re.compile(
-    r"\b(?:is|are|am|i'?m|aged?|age of|(?:she|he|mum|dad|nan|nana|nanna|gran|granny|"
-    r"grandma|grandad|granddad|grandpa|mother|father|husband|wife|son|daughter|baby)['’]?s)"
-    r"\s+\d{1,3}\s*(?:months?|mths?|weeks?|years?|yrs?)\b",
+    rf"\b(?:{_AGE_OF}|baby['’]?s)\s+\d{{1,3}}\s*(?:months?|mths?|weeks?|years?|yrs?)\b",
     re.I,
 )
 
