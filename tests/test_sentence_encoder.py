@@ -1,4 +1,4 @@
-"""The sentence encoder that reads every message (all-MiniLM-L6-v2, run in numpy).
+"""The sentence encoder that reads every message (all-MiniLM-L6-v2, run by ONNX Runtime).
 
 The bot never imports PyTorch, so the forward pass is our own code: these tests pin it
 to vectors PyTorch computed from the same weights (transformers' BertModel, mean pooling,
@@ -9,9 +9,13 @@ only a bounded number of vectors."""
 
 from __future__ import annotations
 
+import os
+import random
+
 import numpy as np
 import pytest
 
+from helpbot.nlu import encoder_graph
 from helpbot.nlu.representation import embedder
 from helpbot.nlu.sentence_encoder import _RECENT, DIMENSION, MAX_TOKENS, MiniLMEncoder
 from helpbot.nlu.weight_files import mapped_tensor
@@ -79,12 +83,81 @@ def test_a_message_longer_than_the_model_reads_is_cut_not_failed(encoder: MiniLM
 
 
 def test_the_weights_stay_in_the_installed_file(encoder: MiniLMEncoder) -> None:
-    """Mapped, read-only, never copied: the pages are shared by every worker process."""
+    """Mapped, read-only, never copied: the runtime is handed the file's own pages."""
     assert isinstance(encoder.words, np.memmap)
-    for layer in encoder.layers:
-        for matrix in (layer.query_w, layer.key_w, layer.value_w, layer.up_w, layer.down_w):
-            assert isinstance(matrix.base, np.memmap) or isinstance(matrix, np.memmap)
-            assert not matrix.flags.writeable
+    mapped, _values = encoder._held
+    assert len(mapped) == 6 * 16
+    for matrix in mapped.values():
+        assert isinstance(matrix, np.memmap)
+        assert not matrix.flags.writeable
+
+
+def test_the_graph_the_runtime_runs_is_valid_onnx(
+    encoder: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph is written in protobuf's wire format by hand (the onnx package would cost
+    every serving process 15 MB); onnx itself reads it back and checks it."""
+    import onnx
+
+    monkeypatch.chdir(MiniLMEncoder.folder())  # where the checker looks for the weights
+    mapped, _values = encoder._held
+    model = onnx.ModelProto.FromString(
+        encoder_graph.build(
+            {name: tuple(t.shape) for name, t in mapped.items()},
+            layers=6,
+            heads=12,
+            width=DIMENSION,
+            epsilon=1e-12,
+        )
+    )
+    onnx.checker.check_model(model)
+    assert model.ir_version == encoder_graph.IR_VERSION
+    assert [(o.domain, o.version) for o in model.opset_import] == [("", encoder_graph.OPSET)]
+    assert [i.name for i in model.graph.input] == list(encoder_graph.INPUTS)
+    assert [o.name for o in model.graph.output] == [encoder_graph.OUTPUT]
+    external = {t.name for t in model.graph.initializer if t.data_location == t.EXTERNAL}
+    assert external == set(mapped)
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("Gemm") == 6 * 6 and ops.count("LayerNormalization") == 6 * 2
+    norm = next(n for n in model.graph.node if n.op_type == "LayerNormalization")
+    assert {a.name: onnx.helper.get_attribute_value(a) for a in norm.attribute} == {
+        "axis": -1,
+        "epsilon": pytest.approx(1e-12),
+    }
+
+
+def _private_dirty_kb() -> int:
+    with open(f"/proc/{os.getpid()}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1])
+    raise AssertionError("no Private_Dirty in smaps_rollup")
+
+
+def test_a_forked_worker_shares_the_encoder_rather_than_copying_it(
+    encoder: MiniLMEncoder,
+) -> None:
+    """``serve --workers 2`` forks after the encoder is loaded. The runtime's packed
+    matrices (about 43 MB) must stay shared pages: a worker that reads messages writes
+    to its own stack and the vectors, not to the weights."""
+    encoder.embed(["warm the runtime up before the fork"])
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker
+        os.close(reader)
+        try:
+            before = _private_dirty_kb()
+            texts = [f"the boiler in flat {i} has stopped working again" for i in range(60)]
+            for text in texts:
+                encoder._forward([encoder.tokenizer.encode(text).ids])
+            os.write(writer, str(_private_dirty_kb() - before).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as report:
+        grown_kb = int(report.read() or "-1")
+    os.waitpid(child, 0)
+    assert 0 <= grown_kb < 20_000, f"the worker copied {grown_kb} kB"
 
 
 def test_a_serving_process_keeps_only_recent_vectors(encoder: MiniLMEncoder) -> None:
@@ -124,3 +197,26 @@ def test_a_lone_surrogate_does_not_sink_the_batch(encoder: MiniLMEncoder) -> Non
     vectors = encoder.embed(["help \ud800 the boiler", "my boiler is broken"])
     assert np.isfinite(vectors).all()
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5
+
+
+def _anonymous_kb() -> int:
+    with open(f"/proc/{os.getpid()}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1])
+    raise AssertionError("no Anonymous in smaps_rollup")
+
+
+def test_reading_mixed_batches_does_not_grow_the_process(encoder: MiniLMEncoder) -> None:
+    """The bot reads ahead whatever events are waiting, short and long together. Padded
+    into one run, their varying buffers once left the C heap ~110 MB bigger after a few
+    hundred batches; runs of equal length keep it flat."""
+    rng = random.Random(7)
+    words = "boiler leak damp mould rent neighbour noise window door heating gas smell".split()
+    texts = [" ".join(rng.choices(words, k=rng.randint(2, 90))) for _ in range(800)]
+    encoder.embed(texts[:40])
+    before = _anonymous_kb()
+    for start in range(40, len(texts), 8):
+        encoder.embed(texts[start : start + 8])
+    grown_mb = (_anonymous_kb() - before) / 1024
+    assert grown_mb < 25, f"the process grew {grown_mb:.0f} MB"

