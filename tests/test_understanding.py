@@ -1022,3 +1022,30 @@ def test_twelfth_pass_cold_told_by_its_effect_for_the_very_old_is_an_emergency(
     about the heating, read 0.38 emergency and joined a case about something else."""
     cues = SafetyCues.load(INTENTS_DIR)
     assert cues.matches(normalise(text)) == label, text
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("knob on the hob wont click off properly either. hissing a bit", ["emergency"]),
+        ("the cooker won't turn off. it's hissing", ["emergency"]),
+        (
+            "ok. also the kichen seeling under the bathrom has gone a brown coler and its hanging"
+            " down lower than it was like a belly, bits fall of wen the bath drains",
+            ["emergency"],
+        ),
+        ("the hob is fine. hissing noise is from the fridge", []),
+        ("the cooker door won't shut. hissing from the kettle", []),
+        ("hob knob is loose. hissing sound from the radiator pipes", []),
+        ("oven light not working. the cat keeps hissing at the dog", []),
+        ("the kitchen ceiling needs a coat of paint, it's gone a bit brown", []),
+    ],
+)
+def test_thirteenth_pass_a_hissing_hob_and_a_sagging_ceiling_told_plainly(
+    text: str, label: list[str]
+) -> None:
+    """Conversation set 5: a hob that won't click off, its hiss told after a full stop,
+    and a kitchen ceiling "hanging down like a belly" spelt as dyslexia spells it, were
+    both read as more of an oven repair and a leak, with no safety advice."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == label, text

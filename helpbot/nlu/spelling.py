@@ -80,6 +80,12 @@ SPELLINGS: dict[str, str] = {
     "trash": "rubbish",
     "garbage": "rubbish",
     "mam": "mum",
+    # Danger words as dyslexia spells them (conversation set 5): none is another word.
+    "seeling": "ceiling",
+    "celing": "ceiling",
+    "cieling": "ceiling",
+    "ceilling": "ceiling",
+    "sieling": "ceiling",
     "mom": "mum",
 }
 # Skin-tone modifiers, emoji variation selector and zero-width joiner: "👍🏽" is "👍".

@@ -155,6 +155,10 @@ class SafetyCues:
     score: float = 0.9
     scores: dict[str, float] = field(default_factory=dict)
     risk: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    # The last message matched and what matched: the reading of one message asks for
+    # its cues, then its risks, and the ~200 patterns are the dearest part of it after
+    # the encoder.
+    _last: list[tuple[str, dict[str, str]]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def load(cls, intents_dir: Path) -> SafetyCues:
@@ -180,15 +184,18 @@ class SafetyCues:
     def matching(self, normalised: str) -> dict[str, str]:
         """Safety labels whose cues appear in an already normalised message, with the
         matched words (for explanations)."""
-        if self.guard is not None and self.guard.search(normalised):
-            return {}
+        last = self._last[0] if self._last else None
+        if last is not None and last[0] == normalised:
+            return dict(last[1])
         found: dict[str, str] = {}
-        for label, patterns in self.patterns.items():
-            for pattern in patterns:
-                match = pattern.search(normalised)
-                if match:
-                    found[label] = match.group(0).strip()[:60]
-                    break
+        if self.guard is None or not self.guard.search(normalised):
+            for label, patterns in self.patterns.items():
+                for pattern in patterns:
+                    match = pattern.search(normalised)
+                    if match:
+                        found[label] = match.group(0).strip()[:60]
+                        break
+        self._last[:] = [(normalised, dict(found))]
         return found
 
     def matches(self, normalised: str) -> list[str]:
@@ -198,7 +205,8 @@ class SafetyCues:
     def risks(self, normalised: str) -> list[str]:
         """Safety labels with a weaker sign of risk (questions included: "what if I
         smell gas" still gets the gas line)."""
-        found = [label for label in SAFETY_LABELS if self.matching(normalised).get(label)]
+        matched = self.matching(normalised)
+        found = [label for label in SAFETY_LABELS if matched.get(label)]
         for label, patterns in self.risk.items():
             if label not in found and any(p.search(normalised) for p in patterns):
                 found.append(label)
