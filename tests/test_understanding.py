@@ -504,6 +504,22 @@ def test_safety_thresholds_favour_recall() -> None:
     assert thresholds["emergency"] <= 0.3
 
 
+def test_an_urgent_threshold_never_rises_above_the_middle() -> None:
+    """Out of fold, a repair scoring 0.45 emergency makes 0.5 the better threshold for
+    the F-score; a doubt between urgent and not is settled towards urgent instead."""
+    nothing = {label: 0.0 for label in INTENTS}
+    scores = [
+        {**nothing, "emergency": 0.45, "repair": 0.4},
+        {**nothing, "emergency": 0.45, "repair": 0.4},
+        {**nothing, "emergency": 0.6, "repair": 0.3},
+        {**nothing, "repair": 0.9},
+    ]
+    gold = ["repair", "repair", "emergency", "repair"]
+    thresholds = choose_thresholds(scores, gold)
+    assert thresholds["emergency"] <= 0.4
+    assert thresholds["safeguarding"] <= 0.4
+
+
 @pytest.mark.parametrize("split", GATED_SPLITS)
 def test_quality_gate_on_unseen_messages(understanding: Understanding, split: str) -> None:
     """The real acceptance check: macro-F1 and safety recall on unseen messages, on the
