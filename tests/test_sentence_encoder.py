@@ -126,12 +126,13 @@ def test_the_graph_the_runtime_runs_is_valid_onnx(
     }
 
 
-def _private_dirty_kb() -> int:
+def _memory_kb(field: str) -> int:
+    """One figure of this process's /proc/self/smaps_rollup, in kB."""
     with open(f"/proc/{os.getpid()}/smaps_rollup") as rollup:
         for line in rollup:
-            if line.startswith("Private_Dirty:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no Private_Dirty in smaps_rollup")
+    raise AssertionError(f"no {field} in smaps_rollup")
 
 
 def test_a_forked_worker_shares_the_encoder_rather_than_copying_it(
@@ -146,11 +147,11 @@ def test_a_forked_worker_shares_the_encoder_rather_than_copying_it(
     if child == 0:  # the worker
         os.close(reader)
         try:
-            before = _private_dirty_kb()
+            before = _memory_kb("Private_Dirty")
             texts = [f"the boiler in flat {i} has stopped working again" for i in range(60)]
             for text in texts:
                 encoder._forward([encoder.tokenizer.encode(text).ids])
-            os.write(writer, str(_private_dirty_kb() - before).encode())
+            os.write(writer, str(_memory_kb("Private_Dirty") - before).encode())
         finally:
             os._exit(0)
     os.close(writer)
@@ -199,14 +200,6 @@ def test_a_lone_surrogate_does_not_sink_the_batch(encoder: MiniLMEncoder) -> Non
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5
 
 
-def _anonymous_kb() -> int:
-    with open(f"/proc/{os.getpid()}/smaps_rollup") as rollup:
-        for line in rollup:
-            if line.startswith("Anonymous:"):
-                return int(line.split()[1])
-    raise AssertionError("no Anonymous in smaps_rollup")
-
-
 def test_reading_mixed_batches_does_not_grow_the_process(encoder: MiniLMEncoder) -> None:
     """The bot reads ahead whatever events are waiting, short and long together. Padded
     into one run, their varying buffers once left the C heap ~110 MB bigger after a few
@@ -215,8 +208,8 @@ def test_reading_mixed_batches_does_not_grow_the_process(encoder: MiniLMEncoder)
     words = "boiler leak damp mould rent neighbour noise window door heating gas smell".split()
     texts = [" ".join(rng.choices(words, k=rng.randint(2, 90))) for _ in range(800)]
     encoder.embed(texts[:40])
-    before = _anonymous_kb()
+    before = _memory_kb("Anonymous")
     for start in range(40, len(texts), 8):
         encoder.embed(texts[start : start + 8])
-    grown_mb = (_anonymous_kb() - before) / 1024
+    grown_mb = (_memory_kb("Anonymous") - before) / 1024
     assert grown_mb < 25, f"the process grew {grown_mb:.0f} MB"
