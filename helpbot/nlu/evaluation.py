@@ -151,8 +151,11 @@ def _speed(understanding: Understanding, messages: Sequence[LabelledMessage], ou
     step = max(1, len(texts) // SPEED_SAMPLE)
     timings = []  # CPU time of this thread per message: unaffected by other work
     for text in texts[::step][:SPEED_SAMPLE]:
+        # Marked, so the reading is a first one: the splits were just read, and the
+        # encoder keeps the vectors of the last few hundred messages.
+        unseen = f"{text} (timed)"
         started = time.thread_time()
-        understanding.classify(text)
+        understanding.classify(unseen)
         timings.append((time.thread_time() - started) * 1000)
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
