@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import logging
 import math
@@ -37,6 +36,7 @@ from helpbot.config import Settings, office_hours
 from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
+from helpbot.nlu.memory import give_back_freed
 from helpbot.nlu.training import ensure_trained, is_current
 from helpbot.nlu.understanding import Understanding
 from helpbot.postroom.inbox import Inbox, RetryPolicy
@@ -254,8 +254,7 @@ def keep_loaded() -> None:
     resident memory per process, measured)."""
     gc.collect()
     gc.freeze()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    give_back_freed()
 
 
 async def serve(
