@@ -174,6 +174,8 @@ class MiniLMEncoder:
             [encoder_graph.OUTPUT],
             {"tokens": x.reshape(batch * length, DIMENSION), "mask_bias": mask_bias},
         )
+        if batch * length >= _GIVE_BACK_TOKENS:
+            give_back_freed()
         x = hidden.reshape(batch, length, DIMENSION)
         pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -196,8 +198,6 @@ class MiniLMEncoder:
             encodings = self.tokenizer.encode_batch(readable)
             for chunk in _runs([len(e.ids) for e in encodings]):
                 vectors = self._forward([encodings[i].ids for i in chunk])
-                if len(chunk) * len(encodings[chunk[0]].ids) >= _GIVE_BACK_TOKENS:
-                    give_back_freed()
                 for i, vector in zip(chunk, vectors, strict=True):
                     known[missing[i]] = vector
             with self._cache_lock:
