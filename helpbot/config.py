@@ -6,6 +6,7 @@ A bad value stops start-up with one line naming the setting, never a traceback.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 from pathlib import Path
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
 
     # The message path (inbox, workers, outbox, sender); helpbot.env.example explains each.
     workers: int | None = Field(default=None, ge=1, le=64)
+    model_threads: int | None = Field(default=None, ge=1, le=16)
     event_attempts: int = Field(default=5, ge=1, le=100)
     deliver_hours: float = Field(default=24.0, gt=0, le=24 * 14)
     send_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
@@ -107,6 +109,17 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    def cores_for_the_model(self, *, forks: bool) -> int:
+        """Cores the language model may use: HELPBOT_MODEL_THREADS, else 2 where there
+        are two (the event loop waits for each reading, so a reading done sooner is a
+        reply sent sooner); always 1 in a process that forks workers (a runtime thread
+        pool does not survive a fork)."""
+        if forks:
+            return 1
+        if self.model_threads is not None:
+            return self.model_threads
+        return min(2, os.cpu_count() or 1)
 
     @field_validator("workers", "staff_group_id", mode="before")
     @classmethod

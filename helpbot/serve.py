@@ -37,6 +37,7 @@ from helpbot.desk.front_desk import CommunitySettings, Desk, DeskSettings
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.wording import Wording
 from helpbot.nlu.memory import give_back_freed
+from helpbot.nlu.sentence_encoder import MiniLMEncoder
 from helpbot.nlu.training import ensure_trained, is_current
 from helpbot.nlu.understanding import Understanding
 from helpbot.postroom.inbox import Inbox, RetryPolicy
@@ -63,9 +64,14 @@ NO_STAFF_ROOM = (
 )
 
 
-def load_understanding(settings: Settings, *, say_so: bool = False) -> Understanding:
+def load_understanding(
+    settings: Settings, *, say_so: bool = False, threads: int = 1
+) -> Understanding:
     """The trained pipeline, built first if intents/ changed. ``say_so``: one line on
-    screen while that happens (the first `make run`), so a quiet wait is not a hang."""
+    screen while that happens (the first `make run`), so a quiet wait is not a hang.
+    ``threads``: cores the model may use (``cores_for_the_model``); 1 in a process that
+    forks."""
+    MiniLMEncoder.threads = threads
     if say_so and not is_current(settings.intents_dir, settings.pipeline_dir):
         print(
             "helpbot: building the language model from intents/ (first run only; a few minutes)...",
@@ -263,7 +269,10 @@ async def serve(
     """The serving process; ``understanding`` if it was loaded before a fork."""
     await upgrade_async(settings.database_url)
     if understanding is None:
-        understanding = await asyncio.to_thread(lambda: load_understanding(settings, say_so=True))
+        threads = settings.cores_for_the_model(forks=False)
+        understanding = await asyncio.to_thread(
+            lambda: load_understanding(settings, say_so=True, threads=threads)
+        )
         keep_loaded()
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)
@@ -315,7 +324,10 @@ async def work(settings: Settings, *, understanding: Understanding | None = None
         )
         return 2
     if understanding is None:
-        understanding = await asyncio.to_thread(load_understanding, settings)
+        threads = settings.cores_for_the_model(forks=False)
+        understanding = await asyncio.to_thread(
+            lambda: load_understanding(settings, threads=threads)
+        )
         keep_loaded()
     store = Store.from_url(settings.database_url)
     bot = await assemble(settings, store, understanding)

@@ -222,3 +222,16 @@ def test_reading_mixed_batches_does_not_grow_the_process(encoder: MiniLMEncoder)
         )
     grown_mb = (_memory_kb("Anonymous") - before) / 1024
     assert grown_mb < 25, f"the process grew {grown_mb:.0f} MB"
+
+
+def test_two_cores_read_the_same_vectors_as_one(
+    encoder: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A serving process lets the model use two cores (HELPBOT_MODEL_THREADS); what it
+    reads must not change with them."""
+    monkeypatch.setattr(MiniLMEncoder, "threads", 2)
+    two = MiniLMEncoder(MiniLMEncoder.folder())
+    assert two.session.get_session_options().intra_op_num_threads == 2
+    assert encoder.session.get_session_options().intra_op_num_threads == 1
+    texts = [*REFERENCE, "my nan is 87 and has had no heating since friday, it's freezing"]
+    assert np.allclose(two.embed(texts), encoder.embed(texts), atol=1e-5)

@@ -1,7 +1,8 @@
 """The baseline: a bare python-telegram-bot echo bot, as thin as a Telegram bot can be.
 
 Webhook mode on aiohttp (as helpbot), the same aiohttp request class for the Bot API,
-one spaCy classify per message with the trained pipeline, one reply per update, no
+one spaCy classify per message with the trained pipeline (on as many cores as helpbot's
+serving process gives it), one reply per update, no
 database. Whatever helpbot costs above this is the price of its inbox, store, desk and
 outbox. PTB runs updates concurrently (``concurrent_updates``) so a slow Bot API does
 not serialise it; it keeps no per-chat order, which helpbot does.
@@ -26,7 +27,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from helpbot.channels.telegram.http import AiohttpRequest
-from helpbot.config import REPO_ROOT
+from helpbot.config import REPO_ROOT, load_settings
+from helpbot.nlu.sentence_encoder import MiniLMEncoder
 from helpbot.nlu.understanding import Understanding
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    # The classifier as helpbot's serving process has it, cores included.
+    MiniLMEncoder.threads = load_settings().cores_for_the_model(forks=False)
     understanding = Understanding.load(args.pipeline_dir, args.intents_dir)
 
     async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
