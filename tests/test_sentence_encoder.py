@@ -17,13 +17,7 @@ import pytest
 
 from helpbot.nlu import encoder_graph
 from helpbot.nlu.representation import embedder
-from helpbot.nlu.sentence_encoder import (
-    _RECENT,
-    DIMENSION,
-    MAX_TOKENS,
-    QUANTISED,
-    MiniLMEncoder,
-)
+from helpbot.nlu.sentence_encoder import _RECENT, DIMENSION, MAX_TOKENS, MiniLMEncoder
 from helpbot.nlu.weight_files import mapped_tensor
 
 # First six components of each text's vector, computed with PyTorch 2.13 and
@@ -48,52 +42,13 @@ def encoder() -> MiniLMEncoder:
     return MiniLMEncoder.shared()
 
 
-@pytest.fixture(scope="module")
-def exact() -> MiniLMEncoder:
-    """Every layer in float32, as sentence-transformers runs it."""
-    return MiniLMEncoder(MiniLMEncoder.folder(), exact=True)
-
-
-def test_the_vectors_are_the_ones_pytorch_computes(exact: MiniLMEncoder) -> None:
+def test_the_vectors_are_the_ones_pytorch_computes(encoder: MiniLMEncoder) -> None:
     texts = list(REFERENCE)
-    vectors = exact.embed(texts)
+    vectors = encoder.embed(texts)
     assert vectors.shape == (len(texts), DIMENSION)
     for text, vector in zip(texts, vectors, strict=True):
         assert np.allclose(vector[:6], REFERENCE[text], atol=2e-5), text
         assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
-
-
-# Messages of every kind a tenant sends, none from the calibration sentences.
-EVERYDAY = [
-    "I can smell gas in my kitchen",
-    "there's a funny smell a bit like eggs by the cooker",
-    "my nan is 87 and has had no heating since friday, it's freezing in there",
-    "he checks my phone every night and I'm not allowed to see my sister",
-    "when is my rent due",
-    "the bathroom extractor fan is making a grinding noise",
-    "thanks, that's sorted now",
-    "😀 {0} {name!r}",
-    "ok",
-    "Three emails and a phone call and still nothing. What exactly is the problem?",
-    "the ceiling came down in the back bedroom, plaster everywhere, nobody hurt",
-    "im stuck in the lift at kingsway court its stopped between 3 and 4",
-]
-
-
-def test_eight_bit_layers_keep_the_vectors_within_reach_of_the_exact_ones(
-    encoder: MiniLMEncoder, exact: MiniLMEncoder
-) -> None:
-    """The serving encoder runs most layers in eight bits (``QUANTISED``), every layer's
-    second feed-forward matrix in float32. Its vectors must stay where the float model
-    puts them: the whole classifier is trained on them, and urgent recall rests on them."""
-    tensors, _values = encoder._held
-    eight_bit = {n for n, t in tensors.items() if t.dtype == np.int8}
-    assert len(eight_bit) == 6 * len(QUANTISED) and "output.dense" not in QUANTISED
-    assert all(n.endswith(encoder_graph.INT8) for n in eight_bit)
-    assert not encoder.exact and exact.exact
-    near = (encoder.embed(EVERYDAY) * exact.embed(EVERYDAY)).sum(axis=1)
-    assert near.min() > 0.99
-    assert near.mean() > 0.998
 
 
 def test_a_batch_reads_each_message_as_if_it_were_alone(encoder: MiniLMEncoder) -> None:
@@ -127,48 +82,25 @@ def test_a_message_longer_than_the_model_reads_is_cut_not_failed(encoder: MiniLM
     assert abs(float(np.linalg.norm(vector[0])) - 1.0) < 1e-5
 
 
-def test_the_weights_stay_in_the_installed_file(
-    encoder: MiniLMEncoder, exact: MiniLMEncoder
-) -> None:
-    """Mapped, read-only, never copied: the runtime is handed the file's own pages. Only
-    the eight-bit matrices are made at load, a quarter of the float ones' size."""
+def test_the_weights_stay_in_the_installed_file(encoder: MiniLMEncoder) -> None:
+    """Mapped, read-only, never copied: the runtime is handed the file's own pages."""
     assert isinstance(encoder.words, np.memmap)
-    mapped, _values = exact._held
+    mapped, _values = encoder._held
     assert len(mapped) == 6 * 16
     for matrix in mapped.values():
         assert isinstance(matrix, np.memmap)
         assert not matrix.flags.writeable
-    tensors, _values = encoder._held
-    others = {n: t for n, t in tensors.items() if t.dtype != np.int8}
-    made = {n for n, t in others.items() if not isinstance(t, np.memmap)}
-    assert made == {
-        f"encoder.layer.{i}.{part}{suffix}"
-        for i in range(6)
-        for part in QUANTISED
-        for suffix in (
-            encoder_graph.SCALE,
-            encoder_graph.SMOOTH,
-            encoder_graph.INPUT_SCALE,
-            encoder_graph.INPUT_ZERO,
-        )
-    }
-    eight_bit = sum(t.nbytes for t in tensors.values() if t.dtype == np.int8)
-    assert eight_bit * 4 == sum(
-        mapped[n.replace(encoder_graph.INT8, ".weight")].nbytes
-        for n, t in tensors.items()
-        if t.dtype == np.int8
-    )
 
 
 def test_the_graph_the_runtime_runs_is_valid_onnx(
-    exact: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
+    encoder: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The graph is written in protobuf's wire format by hand (the onnx package would cost
     every serving process 15 MB); onnx itself reads it back and checks it."""
     import onnx
 
     monkeypatch.chdir(MiniLMEncoder.folder())  # where the checker looks for the weights
-    mapped, _values = exact._held
+    mapped, _values = encoder._held
     model = onnx.ModelProto.FromString(
         encoder_graph.build(
             {name: tuple(t.shape) for name, t in mapped.items()},
@@ -192,38 +124,6 @@ def test_the_graph_the_runtime_runs_is_valid_onnx(
         "axis": -1,
         "epsilon": pytest.approx(1e-12),
     }
-
-
-def test_the_eight_bit_graph_is_valid_onnx_too(
-    encoder: MiniLMEncoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The serving graph: each quantised layer's input is evened out, quantised with a
-    fixed scale, and multiplied by ONNX Runtime's own operator, in its domain."""
-    import onnx
-
-    monkeypatch.chdir(MiniLMEncoder.folder())
-    tensors, _values = encoder._held
-    model = onnx.ModelProto.FromString(
-        encoder_graph.build(
-            {name: tuple(t.shape) for name, t in tensors.items()},
-            layers=6,
-            heads=12,
-            width=DIMENSION,
-            epsilon=1e-12,
-            quantised=QUANTISED,
-        )
-    )
-    onnx.checker.check_model(model)
-    assert {(o.domain, o.version) for o in model.opset_import} == {
-        ("", encoder_graph.OPSET),
-        (encoder_graph.MICROSOFT, 1),
-    }
-    ops = [(n.domain, n.op_type) for n in model.graph.node]
-    assert ops.count((encoder_graph.MICROSOFT, "MatMulIntegerToFloat")) == 6 * 5
-    assert ops.count(("", "Gemm")) == 6
-    int8 = {t.name for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8}
-    assert int8 == {n for n, t in tensors.items() if t.dtype == np.int8}
-    assert ops.count(("", "QuantizeLinear")) == 6 * 5
 
 
 def _memory_kb(field: str) -> int:

@@ -17,14 +17,6 @@ The model is written straight in protobuf's wire format (below) rather than with
 ``onnx`` package: the graph is a few hundred small records, and importing ``onnx`` in
 every serving process would cost 15 MB of memory for them. ``tests/test_sentence_encoder.py``
 reads the bytes back with ``onnx`` and runs its model checker on them.
-
-Layers named in ``quantised`` run in eight bits (``sentence_encoder`` explains which
-and why). Each input is multiplied by a per-channel ``smooth`` vector (the inverse of
-the factor folded into the weights, so no channel dominates the input's one scale),
-quantised to ``uint8`` with a scale fixed at load, and multiplied by the ``int8``
-weights, scaled per output column, by ONNX Runtime's ``MatMulIntegerToFloat``. A scale
-fixed in advance, rather than taken from each batch's largest value, keeps a message's
-vector the same whatever it is read with.
 """
 
 from __future__ import annotations
@@ -36,24 +28,9 @@ OPSET = 20  # Gelu (exact, with erf) is an operator from opset 20
 IR_VERSION = 10  # what every ONNX Runtime since 1.20 reads
 INPUTS = ("tokens", "mask_bias")  # (batch x length, width), (batch, 1, 1, length)
 OUTPUT = "hidden"  # (batch x length, width): the last layer, before pooling
-PROBE = "probe:"  # with ``probes``: each dense layer's input, as an output of its own
-MICROSOFT = "com.microsoft"  # ONNX Runtime's own operators (MatMulIntegerToFloat)
-# A quantised layer's tensors, beside its float ``.bias``: the ``(in, out)`` int8
-# weights, their scale per output column and the input's smoothing vector.
-INT8, SCALE, SMOOTH = ".int8", ".scale", ".smooth"
-# The input's one scale and zero point, fixed at load.
-INPUT_SCALE, INPUT_ZERO = ".input_scale", ".input_zero"
-DENSE = (
-    "attention.self.query",
-    "attention.self.key",
-    "attention.self.value",
-    "attention.output.dense",
-    "intermediate.dense",
-    "output.dense",
-)
 
 # onnx.proto's numbers for what this graph uses.
-_FLOAT, _UINT8, _INT8, _INT64 = 1, 2, 3, 7  # TensorProto.DataType
+_FLOAT, _INT64 = 1, 7  # TensorProto.DataType
 _ATTRIBUTE_FLOAT, _ATTRIBUTE_INT, _ATTRIBUTE_INTS = 1, 2, 7  # AttributeProto.AttributeType
 _EXTERNAL = 1  # TensorProto.DataLocation
 
@@ -61,7 +38,14 @@ _EXTERNAL = 1  # TensorProto.DataLocation
 def layer_tensors(index: int) -> Iterable[str]:
     """The safetensors names one layer reads."""
     p = f"encoder.layer.{index}."
-    for part in DENSE:
+    for part in (
+        "attention.self.query",
+        "attention.self.key",
+        "attention.self.value",
+        "attention.output.dense",
+        "intermediate.dense",
+        "output.dense",
+    ):
         yield p + part + ".weight"
         yield p + part + ".bias"
     for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
@@ -70,23 +54,13 @@ def layer_tensors(index: int) -> Iterable[str]:
 
 
 def build(
-    shapes: Mapping[str, tuple[int, ...]],
-    layers: int,
-    heads: int,
-    width: int,
-    epsilon: float,
-    *,
-    quantised: frozenset[str] = frozenset(),
-    probes: bool = False,
+    shapes: Mapping[str, tuple[int, ...]], layers: int, heads: int, width: int, epsilon: float
 ) -> bytes:
     """The serialised model: ``tokens`` and ``mask_bias`` in, the last layer's ``hidden``
     out. Each weight (``shapes``: its name and shape) is declared as external data and
-    carries no bytes: the runtime is handed the tensor itself
-    (``SessionOptions.add_external_initializers``). ``quantised``: the parts (``DENSE``)
-    that run in eight bits, in every layer. ``probes``: each dense layer's input is an
-    output too, named ``PROBE`` + the layer's tensor prefix."""
+    carries no bytes: the runtime is handed the mapped tensor itself
+    (``SessionOptions.add_external_initializers``)."""
     size = width // heads
-    probed: list[tuple[str, int]] = []
     nodes: list[bytes] = []
     constants = [
         _int64s("to_tokens", [-1, width]),
@@ -96,11 +70,9 @@ def build(
         _tensor("scale", _FLOAT, (), raw=struct.pack("<f", size**-0.5)),
     ]
 
-    def node(
-        op: str, inputs: Sequence[str], domain: str = "", **attributes: int | float | list[int]
-    ) -> str:
+    def node(op: str, inputs: Sequence[str], **attributes: int | float | list[int]) -> str:
         out = f"{op.lower()}_{len(nodes)}"
-        nodes.append(_node(op, inputs, out, attributes, domain))
+        nodes.append(_node(op, inputs, out, attributes))
         return out
 
     # (batch, length, heads, size): the batch's length is the mask's last axis.
@@ -112,17 +84,7 @@ def build(
         p = f"encoder.layer.{index}."
 
         def dense(inputs: str, part: str, p: str = p) -> str:
-            name = p + part
-            if probes:
-                nodes.append(_node("Identity", [inputs], PROBE + name, {}))
-                probed.append((PROBE + name, shapes[name + ".weight"][1]))
-            if part in quantised:
-                smoothed = node("Mul", [inputs, name + SMOOTH])
-                scale, zero = name + INPUT_SCALE, name + INPUT_ZERO
-                q = node("QuantizeLinear", [smoothed, scale, zero])
-                parts = [q, name + INT8, scale, name + SCALE, zero, "", name + ".bias"]
-                return node("MatMulIntegerToFloat", parts, domain=MICROSOFT)
-            return node("Gemm", [inputs, name + ".weight", name + ".bias"], transB=1)
+            return node("Gemm", [inputs, p + part + ".weight", p + part + ".bias"], transB=1)
 
         def norm(inputs: str, part: str, p: str = p) -> str:
             names = [inputs, p + part + ".weight", p + part + ".bias"]
@@ -151,12 +113,9 @@ def build(
         + _field(11, _value_info("tokens", ["tokens", width]))
         + _field(11, _value_info("mask_bias", ["batch", 1, 1, "length"]))
         + _field(12, _value_info(OUTPUT, ["tokens", width]))
-        + b"".join(_field(12, _value_info(name, ["tokens", wide])) for name, wide in probed)
     )
-    opsets = _field(8, _field(1, "") + _varint_field(2, OPSET))
-    if quantised:
-        opsets += _field(8, _field(1, MICROSOFT) + _varint_field(2, 1))
-    return _varint_field(1, IR_VERSION) + _field(7, graph) + opsets
+    opset = _field(1, "") + _varint_field(2, OPSET)
+    return _varint_field(1, IR_VERSION) + _field(7, graph) + _field(8, opset)
 
 
 # -- protobuf's wire format, as much of it as onnx.proto needs here -------------------
@@ -196,18 +155,13 @@ def _attribute(name: str, value: int | float | list[int]) -> bytes:
 
 
 def _node(
-    op: str,
-    inputs: Sequence[str],
-    output: str,
-    attributes: Mapping[str, int | float | list[int]],
-    domain: str = "",
+    op: str, inputs: Sequence[str], output: str, attributes: Mapping[str, int | float | list[int]]
 ) -> bytes:
     return (
         b"".join(_field(1, name) for name in inputs)
         + _field(2, output)
         + _field(4, op)
         + b"".join(_field(5, _attribute(k, v)) for k, v in attributes.items())
-        + (_field(7, domain) if domain else b"")
     )
 
 
@@ -221,19 +175,13 @@ def _int64s(name: str, values: Sequence[int]) -> bytes:
 
 
 def _external(name: str, shape: Sequence[int]) -> bytes:
-    """A float32 initializer (int8 named ``INT8``, uint8 named ``INPUT_ZERO``) whose bytes
-    are supplied when the session is made."""
-    kind, width = (_FLOAT, 4)
-    if name.endswith(INT8):
-        kind, width = (_INT8, 1)
-    elif name.endswith(INPUT_ZERO):
-        kind, width = (_UINT8, 1)
+    """A float32 initializer whose bytes are supplied when the session is made."""
     count = 1
     for d in shape:
         count *= d
-    entries = (("location", "model.safetensors"), ("offset", "0"), ("length", str(width * count)))
+    entries = (("location", "model.safetensors"), ("offset", "0"), ("length", str(4 * count)))
     external = b"".join(_field(13, _field(1, k) + _field(2, v)) for k, v in entries)
-    return _tensor(name, kind, shape) + external + _varint_field(14, _EXTERNAL)
+    return _tensor(name, _FLOAT, shape) + external + _varint_field(14, _EXTERNAL)
 
 
 def _value_info(name: str, dims: Sequence[int | str]) -> bytes:

@@ -11,11 +11,8 @@ dependency, which brings PyTorch (about 750 MB, more than the bot's whole memory
 budget, and 18 s to load), so it is installed without its dependencies. The six layers
 run in ONNX Runtime (a 16 MB library) from a graph written here
 (``helpbot.nlu.encoder_graph``); the embeddings, mean pooling and unit length are
-numpy. Five of each layer's six matrices run in eight bits (``QUANTISED``, below): a
-message is read in about 40% less time, and the vectors stay within 0.999 of cosine
-(mean) of the ones sentence-transformers computes. ``exact=True`` runs every layer in
-float32, which ``tests/test_sentence_encoder.py`` checks against reference values from
-PyTorch.
+numpy. The vectors are the ones sentence-transformers computes
+(``tests/test_sentence_encoder.py`` checks them against reference values from PyTorch).
 
 The weights are mapped from the installed file, never copied: the word-embedding table
 (30,522 x 384, 47 MB) pages in only the rows messages use, and the runtime reads the
@@ -63,147 +60,42 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return centred / np.sqrt(variance + _F32(1e-12)) * weight + bias
 
 
-# The layers run in eight bits, all but the second feed-forward matrix of each layer
-# (intents/README.md, fourteenth pass). That one reads the output of GELU, whose few
-# very large values cost the most accuracy in eight bits: quantised too, it read a
-# message in 2.1 ms rather than 3.0, but the vectors moved 3x as far (cosine to the
-# float vectors 0.9982 against 0.9994) and false urgent alarms rose on 11 of 14 splits.
-QUANTISED = frozenset(encoder_graph.DENSE) - {"output.dense"}
-# SmoothQuant's alpha: how much of each input channel's range moves into the weights.
-# 0.85 kept the vectors closest (0.5: cosine 0.9823 on all six; 0.7: 0.9971; 1.0: 0.9971).
-SMOOTHING = 0.85
-# An input's fixed scale reaches this far beyond the largest value the calibration
-# sentences gave it. Cosine to the float vectors over 1,500 challenge messages, mean /
-# worst: 1.0: 0.9992 / 0.9901; 1.25: 0.9992 / 0.9950; 1.5: 0.9991 / 0.9944; 2.0:
-# 0.9987 / 0.9936 (each batch's own largest value, the dynamic way: 0.9993 / 0.9956,
-# but a message's vector then moved with whatever it was read beside).
-HEADROOM = 1.25
+def _session(
+    folder: Path, config: dict[str, Any], names: list[str], threads: int
+) -> tuple[Any, list[Any]]:
+    """An ONNX Runtime session over the six layers, its weights handed over as mapped.
 
-
-def _options(threads: int) -> Any:
+    ``threads``: one unless the serving process asks for more (``MiniLMEncoder.threads``);
+    ``serve --workers N`` forks after this is made, and a runtime thread pool does not
+    survive a fork. The runtime packs each matrix once into its own layout; the workers
+    share those pages with the process that forked them."""
     import onnxruntime
 
+    weights = folder / "model.safetensors"
+    mapped = {name: mapped_tensor(weights, name) for name in names}
+    model = encoder_graph.build(
+        {name: tuple(tensor.shape) for name, tensor in mapped.items()},
+        layers=int(config["num_hidden_layers"]),
+        heads=int(config["num_attention_heads"]),
+        width=int(config["hidden_size"]),
+        epsilon=float(config.get("layer_norm_eps", 1e-12)),
+    )
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: a newcomer's first run stays quiet
     options.enable_cpu_mem_arena = False  # varying message lengths; an arena only grows
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return options
-
-
-def _session_over(model: bytes, tensors: dict[str, np.ndarray], threads: int) -> tuple[Any, Any]:
-    import onnxruntime
-
-    options = _options(threads)
-    names = list(tensors)
-    values = [onnxruntime.OrtValue.ortvalue_from_numpy(tensors[name]) for name in names]
+    values = [onnxruntime.OrtValue.ortvalue_from_numpy(mapped[name]) for name in names]
     options.add_external_initializers(names, values)
     session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    # The runtime reads the arrays through these values: they must outlive it.
-    return session, values
-
-
-def _session(
-    encoder: MiniLMEncoder,
-    folder: Path,
-    config: dict[str, Any],
-    names: list[str],
-    threads: int,
-    exact: bool,
-) -> tuple[Any, list[Any]]:
-    """An ONNX Runtime session over the six layers; ``exact``: all in float32.
-
-    Otherwise the ``QUANTISED`` layers run in eight bits: their matrices take a quarter
-    of the memory and the runtime multiplies them about three times as fast (a message
-    is read in about 35% less time). Each input channel's range is first measured on
-    the sentences of ``encoder_calibration`` by the float layers (about 0.2 s at load),
-    and evened out: ``SMOOTHING`` of it is folded into the weights, the inverse into a
-    vector the input is multiplied by.
-
-    ``threads``: one unless the serving process asks for more (``MiniLMEncoder.threads``);
-    ``serve --workers N`` forks after this is made, and a runtime thread pool does not
-    survive a fork. The runtime packs each matrix once into its own layout; the workers
-    share those pages with the process that forked them."""
-    weights = folder / "model.safetensors"
-    mapped = {name: mapped_tensor(weights, name) for name in names}
-    shape = {
-        "layers": int(config["num_hidden_layers"]),
-        "heads": int(config["num_attention_heads"]),
-        "width": int(config["hidden_size"]),
-        "epsilon": float(config.get("layer_norm_eps", 1e-12)),
-    }
-
-    def shapes(tensors: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
-        return {name: tuple(tensor.shape) for name, tensor in tensors.items()}
-
-    if exact:
-        model = encoder_graph.build(shapes(mapped), **shape)
-        session, values = _session_over(model, mapped, threads)
-        held: list[Any] = [mapped, values]
-    else:
-        ranges = _input_ranges(encoder, mapped, shape)
-        tensors: dict[str, np.ndarray] = {}
-        for name, tensor in mapped.items():
-            layer = name.rsplit(".", 1)[0]
-            if name.endswith(".weight") and layer.split(".", 3)[3] in QUANTISED:
-                tensors.update(_quantised(layer, tensor, ranges[layer]))
-            else:
-                tensors[name] = tensor
-        model = encoder_graph.build(shapes(tensors), **shape, quantised=QUANTISED)
-        session, values = _session_over(model, tensors, threads)
-        held = [tensors, values]
     # The matrices were packed into the runtime's layout as the session was made; the
     # mapped pages it read them from are not needed again (small vectors such as the
     # biases are read on every message and are simply paged back in).
     for tensor in mapped.values():
         let_go(tensor)
-    give_back_freed()  # the float session that measured the ranges is gone
-    return session, held
-
-
-def _input_ranges(
-    encoder: MiniLMEncoder, mapped: dict[str, np.ndarray], shape: dict[str, Any]
-) -> dict[str, np.ndarray]:
-    """The largest magnitude each dense layer's input reaches in each channel, over the
-    calibration sentences, read by the float layers."""
-    from helpbot.nlu.encoder_calibration import CALIBRATION
-
-    shapes = {name: tuple(tensor.shape) for name, tensor in mapped.items()}
-    model = encoder_graph.build(shapes, **shape, probes=True)
-    session, _values = _session_over(model, mapped, 1)
-    probes = [o.name for o in session.get_outputs() if o.name.startswith(encoder_graph.PROBE)]
-    ranges: dict[str, np.ndarray] = {}
-    encodings = encoder.tokenizer.encode_batch(list(CALIBRATION))
-    for run in _runs([len(e.ids) for e in encodings]):
-        x, mask_bias, _mask = encoder._inputs([encodings[i].ids for i in run])
-        found = session.run(probes, {"tokens": x, "mask_bias": mask_bias})
-        for name, values in zip(probes, found, strict=True):
-            layer = name.removeprefix(encoder_graph.PROBE)
-            peak = np.abs(values).max(axis=0)
-            ranges[layer] = np.maximum(ranges[layer], peak) if layer in ranges else peak
-    return ranges
-
-
-def _quantised(layer: str, weight: np.ndarray, reach: np.ndarray) -> dict[str, np.ndarray]:
-    """One layer's ``(out, in)`` float weights as ``encoder_graph`` runs them in eight
-    bits: smoothed (SmoothQuant), transposed to ``(in, out)``, int8 per output column."""
-    by_input = np.ascontiguousarray(np.asarray(weight, dtype=_F32).T)  # the runtime wants C order
-    spread = np.maximum(np.abs(by_input).max(axis=1), _F32(1e-5))
-    smooth = np.maximum(reach, _F32(1e-5)) ** SMOOTHING / spread ** (1 - SMOOTHING)
-    smoothed = by_input * smooth[:, None]
-    scale = np.maximum(np.abs(smoothed).max(axis=0), _F32(1e-8)) / _F32(127)
-    quantised = np.clip(np.rint(smoothed / scale), -127, 127).astype(np.int8)
-    # The input's scale: the smoothed input's largest value on the calibration sentences,
-    # with HEADROOM; a larger value than that is held at the end of the range.
-    top = float((np.maximum(reach, _F32(1e-5)) / smooth).max()) * HEADROOM
-    return {
-        layer + encoder_graph.INPUT_SCALE: np.array(top / 127, dtype=_F32),
-        layer + encoder_graph.INPUT_ZERO: np.array(128, dtype=np.uint8),
-        layer + encoder_graph.INT8: np.ascontiguousarray(quantised),
-        layer + encoder_graph.SCALE: scale.astype(_F32),
-        layer + encoder_graph.SMOOTH: (1 / smooth).astype(_F32),
-    }
+    # The runtime reads the mapped arrays through these values: they must outlive it.
+    return session, [mapped, values]
 
 
 class MiniLMEncoder:
@@ -217,9 +109,7 @@ class MiniLMEncoder:
     # (make benchmark). Training, evaluation and the per-message budget use one.
     threads = 1
 
-    def __init__(self, folder: Path, *, exact: bool = False) -> None:
-        """``exact``: every layer in float32, the vectors sentence-transformers computes
-        (the tests' reference); otherwise most layers run in eight bits (``QUANTISED``)."""
+    def __init__(self, folder: Path) -> None:
         from tokenizers import Tokenizer
 
         config = json.loads((folder / "config.json").read_text())
@@ -240,12 +130,11 @@ class MiniLMEncoder:
             for index in range(int(config["num_hidden_layers"]))
             for name in encoder_graph.layer_tensors(index)
         ]
+        self.threads = type(self).threads
+        self.session, self._held = _session(folder, config, layer_names, self.threads)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.threads = type(self).threads
-        self.exact = exact
-        self.session, self._held = _session(self, folder, config, layer_names, self.threads, exact)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._remembered: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
@@ -277,9 +166,8 @@ class MiniLMEncoder:
         layers = sum(tensor.nbytes for tensor in self._held[0].values())
         return int(self.words.nbytes + self.positions.nbytes + layers)
 
-    def _inputs(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The graph's ``tokens`` and ``mask_bias`` for a batch of token-id lists, and the
-        mask (1 on a token, 0 on padding)."""
+    def _forward(self, ids: list[list[int]]) -> np.ndarray:
+        """Vectors of a batch of token-id lists (each with [CLS] and [SEP])."""
         length = max(len(row) for row in ids)
         batch = len(ids)
         padded = np.zeros((batch, length), dtype=np.int64)
@@ -290,15 +178,9 @@ class MiniLMEncoder:
         x = np.asarray(self.words[padded.ravel()], dtype=_F32).reshape(batch, length, -1)
         x = _layer_norm(x + self.positions[:length] + self.token_type, self.ln_w, self.ln_b)
         mask_bias = ((1.0 - mask) * _F32(-1e9))[:, None, None, :]
-        return x.reshape(batch * length, DIMENSION), mask_bias, mask
-
-    def _forward(self, ids: list[list[int]]) -> np.ndarray:
-        """Vectors of a batch of token-id lists (each with [CLS] and [SEP])."""
-        length = max(len(row) for row in ids)
-        batch = len(ids)
-        tokens, mask_bias, mask = self._inputs(ids)
         (hidden,) = self.session.run(
-            [encoder_graph.OUTPUT], {"tokens": tokens, "mask_bias": mask_bias}
+            [encoder_graph.OUTPUT],
+            {"tokens": x.reshape(batch * length, DIMENSION), "mask_bias": mask_bias},
         )
         if batch * length >= _GIVE_BACK_TOKENS:
             give_back_freed()

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from helpbot.nlu.representation import IntentHead
 
 # Bump when the way the pipeline is built changes, so ensure_trained rebuilds.
-TRAINING_VERSION = "10"
+TRAINING_VERSION = "9"
 METADATA_FILE = "thresholds.json"
 KNOWLEDGE_CLASSIFIER = "knowledge_classifier.npz"
 MODEL_DIR = "model"
