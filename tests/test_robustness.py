@@ -113,6 +113,29 @@ def test_windows_are_bounded_and_cover_the_whole_message() -> None:
     assert windows("short message") == ["short message"]
 
 
+def test_a_long_arabic_message_is_read_to_its_last_sentence() -> None:
+    """A window of 400 Arabic characters is more word pieces than the encoder reads
+    (256): its last sentence, "I smell a strong gas smell in the kitchen", was cut off.
+    Letters of other scripts weigh double, so each window fits."""
+    from helpbot.nlu.sentence_encoder import MAX_TOKENS, MiniLMEncoder
+
+    tokenizer = MiniLMEncoder.shared().tokenizer
+    living = "أنا أعيش في هذه الشقة منذ خمس سنوات مع أطفالي الثلاثة، والتدفئة لا تعمل منذ أسبوع. "
+    text = living * 4 + "أشم رائحة غاز قوية في المطبخ."
+    parts = windows(text)
+    assert parts[-1].endswith("في المطبخ.")
+    for part in parts:
+        assert len(tokenizer.encode(part).ids) < MAX_TOKENS
+
+
+def test_undecodable_bytes_piped_to_classify_are_read_not_a_traceback(
+    understanding: Understanding,
+) -> None:
+    """``helpbot classify`` reads standard input with surrogate escapes: a lone surrogate
+    reached spaCy's tokenizer, which raised on the whole message."""
+    assert understanding.classify("my boiler \udced\udca0 is broken").intent == "repair"
+
+
 def test_a_photo_caption_is_read_like_a_message(understanding: Understanding) -> None:
     assert intent(understanding, "this is the mould behind the wardrobe in my sons room") in {
         "repair",
