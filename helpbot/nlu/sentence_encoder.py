@@ -104,7 +104,7 @@ class MiniLMEncoder:
     _shared: MiniLMEncoder | None = None
     _lock = threading.Lock()
     # Cores one reading may use. A serving process with no workers forked from it sets
-    # this before the pipeline loads (serve.model_threads): the loop waits for every
+    # this before the pipeline loads (Settings.cores_for_the_model): the loop waits for every
     # reading, and two cores read a batch in about 30% less time for 10% more CPU
     # (make benchmark). Training, evaluation and the per-message budget use one.
     threads = 1
@@ -130,8 +130,7 @@ class MiniLMEncoder:
             for index in range(int(config["num_hidden_layers"]))
             for name in encoder_graph.layer_tensors(index)
         ]
-        self.threads = type(self).threads
-        self.session, self._held = _session(folder, config, layer_names, self.threads)
+        self.session, self._held = _session(folder, config, layer_names, type(self).threads)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)

@@ -119,14 +119,20 @@ def _weight(text: str) -> int:
     0.8 of them per character (English about 0.25): a 400-character Arabic window lost
     its last sentences to the encoder, "I smell gas" included (found by an outside
     review)."""
-    return len(text) + sum(1 for ch in text if ord(ch) >= _NON_LATIN and ch.isalpha())
+    return len(text) if text.isascii() else sum(map(_letter_weight, text))
+
+
+def _letter_weight(ch: str) -> int:
+    return 2 if ord(ch) >= _NON_LATIN and ch.isalpha() else 1
 
 
 def _reach(text: str, size: int) -> int:
     """How many of ``text``'s characters fit in a window of ``size``."""
+    if text.isascii():
+        return min(len(text), size)
     total = 0
     for index, ch in enumerate(text):
-        total += 2 if ord(ch) >= _NON_LATIN and ch.isalpha() else 1
+        total += _letter_weight(ch)
         if total > size:
             return index
     return len(text)
@@ -139,23 +145,28 @@ def windows(text: str) -> list[str]:
     if weight <= WINDOW_CHARS:
         return [text]
     size = max(WINDOW_CHARS, -(-weight // MAX_WINDOWS))
-    pieces: list[str] = []
+    pieces: list[tuple[str, int]] = []  # each with its weight, worked out once
     for sentence in _SENTENCE_END.split(text):
         sentence = sentence.strip()
-        while _weight(sentence) > size:
+        left = _weight(sentence)
+        while left > size:
             fits = _reach(sentence, size)
             cut = sentence.rfind(" ", 0, fits)
             cut = cut if cut > fits // 2 else fits
-            pieces.append(sentence[:cut])
+            pieces.append((sentence[:cut], _weight(sentence[:cut])))
             sentence = sentence[cut:].strip()
+            left = _weight(sentence)
         if sentence:
-            pieces.append(sentence)
+            pieces.append((sentence, left))
     out: list[str] = []
-    for piece in pieces:
-        if out and _weight(out[-1]) + 1 + _weight(piece) <= size:
+    last = 0  # the weight of out[-1]
+    for piece, piece_weight in pieces:
+        if out and last + 1 + piece_weight <= size:
             out[-1] = f"{out[-1]} {piece}"
+            last += 1 + piece_weight
         else:
             out.append(piece)
+            last = piece_weight
     if len(out) > MAX_WINDOWS:  # greedy packing can overshoot a little: merge evenly
         step = -(-len(out) // MAX_WINDOWS)
         out = [" ".join(out[i : i + step]) for i in range(0, len(out), step)]
