@@ -179,6 +179,8 @@ def _classify(settings: Settings) -> int:
             "scores": dict(result.scores),
             "why": result.why,
         }
+        if result.language:  # plainly not English: the model did not read it
+            record["language"] = result.language
         print(json.dumps(record, ensure_ascii=False))
     return 0
 

@@ -7,6 +7,9 @@ import tomllib
 from pathlib import Path
 
 WORDING_FILES = ("replies.toml", "group_replies.toml")
+# The first words to a tenant who wrote in another language, in that language (policy
+# 6.2). Apart from WORDING_FILES: a reading grade for English means nothing for them.
+TRANSLATIONS_FILE = "other_language_replies.toml"
 
 
 class Wording:
@@ -22,6 +25,11 @@ class Wording:
             if not path.exists() and name != WORDING_FILES[0]:
                 continue
             with path.open("rb") as handle:
+                for section, entries in tomllib.load(handle).items():
+                    sections.setdefault(section, {}).update(entries)
+        translations = intents_dir / TRANSLATIONS_FILE
+        if translations.exists():
+            with translations.open("rb") as handle:
                 for section, entries in tomllib.load(handle).items():
                     sections.setdefault(section, {}).update(entries)
         return cls(sections)

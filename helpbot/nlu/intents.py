@@ -69,6 +69,10 @@ class Classification:
     risk_source: str = ""
     # The urgent detector's calibrated probability that the message is urgent at all.
     urgent: float = 0.0
+    # The language of a message plainly not in English ("pl", "ar"; nlu/other_languages):
+    # the model did not read it. "" for English.
+    language: str = ""
+    language_name: str = ""  # for colleagues: "Polish"
 
 
 def primary_intent(

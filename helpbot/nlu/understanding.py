@@ -16,7 +16,11 @@ How a message is read (intents/README.md has the figures):
    window counts. The number of windows is capped, so the time per message is
    bounded whatever its length, and every character is read.
 3. Safety cues (intents/safety_cues.toml) raise emergency/safeguarding to the
-   cue's measured precision.
+   cue's measured precision; so do the danger phrases of other languages
+   (intents/other_languages.toml) in a message not plainly English.
+   A message plainly in another language is not read by the model at all (it
+   learnt English only): it is unclear, or urgent on one of those phrases, and
+   names its language (nlu/other_languages.py).
 4. ``intents.primary_intent`` decides on those calibrated scores with the trained
    thresholds; ``why`` says what decided it; ``risk`` lists signs of danger that did
    not decide it, for the desk's safety net.
@@ -45,6 +49,8 @@ from helpbot.nlu.intents import (
     primary_intent,
 )
 from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
+from helpbot.nlu.other_languages import OtherLanguages
+from helpbot.nlu.other_languages import Reading as LanguageReading
 from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
 from helpbot.nlu.training import (
     KNOWLEDGE_CLASSIFIER,
@@ -84,7 +90,10 @@ _PLACEHOLDER = re.compile(
     r"\{\{[^{}]*\}\}|\{[^{}]*\}|\$\{[^{}]*\}|%\([a-z_]*\)[sdrf]|%[sdrf]|<[a-z_]+>|\[[a-z_]+\]",
     re.IGNORECASE,
 )
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
+# Two letters in a row, with any vowel signs between them: in Bengali, Hindi or Tamil a
+# word's letters are split by marks that are not letters ("মিটার"), and a Bengali
+# question about a gas meter was read as having no words at all.
+_LETTERS = re.compile(r"[^\W\d_][\u0300-\u036f\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f]*[^\W\d_]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 # A message of nothing but greetings and acknowledgements says nothing about risk: the
@@ -191,8 +200,10 @@ class Understanding:
         knowledge: KnowledgeBase,
         cues: SafetyCues,
         risk_threshold: float = RISK_THRESHOLD,
+        languages: OtherLanguages | None = None,
     ) -> None:
         self.nlp = nlp
+        self.languages = languages
         self.thresholds = {label: float(thresholds.get(label, 0.5)) for label in LABELS}
         # A pipeline trained before the urgent detector existed has no threshold for it.
         self.thresholds[URGENT] = float(thresholds.get(URGENT, OFF))
@@ -222,6 +233,7 @@ class Understanding:
             knowledge,
             cues,
             float(metadata.get("risk_threshold", RISK_THRESHOLD)),
+            OtherLanguages.load(intents_dir),
         )
 
     # -- classification -------------------------------------------------------
@@ -257,12 +269,17 @@ class Understanding:
         results: list[Classification | None] = [None] * len(texts)
         units: list[str] = []
         plan: list[tuple[int, list[str]]] = []
+        languages: dict[int, LanguageReading] = {}
         for index, text in enumerate(texts):
             if not text or not text.strip():
                 results[index] = _empty()
             elif not has_words(text):
                 results[index] = _no_words()
+            elif (language := self._language(text)) is not None and language.language:
+                results[index] = self._foreign(text, language)
             else:
+                if language is not None:
+                    languages[index] = language
                 parts = windows(text)
                 plan.append((index, parts))
                 units.extend(parts)
@@ -274,8 +291,10 @@ class Understanding:
                 doc = next(docs)
                 read.append((part, doc.cats))
                 urgent.append(float(doc.user_data.get(URGENT, 0.0)))
+            language = languages.get(index)
             if len(read) == 1:
-                results[index] = self._decide(texts[index], _Reading(read[0][1], [], urgent[0], ()))
+                reading = _Reading(read[0][1], [], urgent[0], ())
+                results[index] = self._decide(texts[index], reading, language)
             else:
                 # A long message is out of the model's depth as one piece (it learnt
                 # from short ones): its reading is the average of its windows', and an
@@ -285,10 +304,50 @@ class Understanding:
                     for label in LABELS
                 }
                 reading = _Reading(whole, read, sum(urgent) / len(urgent), tuple(urgent))
-                results[index] = self._decide(texts[index], reading)
+                results[index] = self._decide(texts[index], reading, language)
         return [r if r is not None else _empty() for r in results]
 
-    def _decide(self, text: str, reading: _Reading) -> Classification:
+    def _language(self, text: str) -> LanguageReading | None:
+        if self.languages is None:
+            return None
+        return self.languages.read(_readable(text))
+
+    def _foreign(self, text: str, reading: LanguageReading) -> Classification:
+        """A message plainly in another language: unclear, or urgent on a phrase that
+        says the danger outright, in its language or in English. The model is not asked:
+        it learnt English only, and read an Arabic gas smell as hostile."""
+        language = reading.language
+        assert language is not None
+        scores = {label: 0.0 for label in LABELS}
+        found = dict(reading.cues)
+        for label, words in self.cues.matching(normalise(text)).items():
+            found.setdefault(label, words)
+        written = f"written in {language.name} ({language.code} {language.probability:.2f})"
+        decided = [label for label in SAFETY_LABELS if label in found]
+        if decided:
+            for label in decided:
+                scores[label] = self.cues.scores.get(label, self.cues.score)
+            intent = decided[0]  # emergency first (TAXONOMY.md priority)
+            why = f'cue "{found[intent]}" ({intent} {scores[intent]:.2f}); {written}'
+        else:
+            intent = UNCLEAR
+            scores[UNCLEAR] = 1.0
+            why = f"{written}: the model reads English only"
+        risk = tuple(
+            label
+            for label in SAFETY_LABELS
+            if label != intent and (label in reading.risks or label in found)
+        )
+        english_risks = self.cues.risks(normalise(text))
+        risk += tuple(label for label in english_risks if label != intent and label not in risk)
+        risk = tuple(label for label in SAFETY_LABELS if label in risk)
+        return Classification(
+            intent, scores, why, risk, "cue" if risk else "", 0.0, language.code, language.name
+        )
+
+    def _decide(
+        self, text: str, reading: _Reading, language: LanguageReading | None = None
+    ) -> Classification:
         scores = {label: float(reading.whole.get(label, 0.0)) for label in LABELS}
         reasons: dict[str, str] = {}
         # A window the model reads as urgent lifts its label first, then the cues: a cue
@@ -318,6 +377,12 @@ class Understanding:
                 if label not in reasons or scores[label] < self.cues.scores.get(label, 0.9):
                     lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
                     reasons[label] = f'cue "{words}"{where}'
+        # Danger said in another language in a message that is partly English or not
+        # plainly anything ("Mi casa huele a gas muy fuerte, my english is little").
+        for label, words in (language.cues if language is not None else {}).items():
+            if label not in reasons or scores[label] < self.cues.scores.get(label, 0.9):
+                lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
+                reasons[label] = f'cue "{words}" (another language)'
         urgent = reading.urgent
         for number, value in enumerate(reading.urgent_parts, start=1):
             if value > urgent and value >= self.thresholds[URGENT]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
-from helpbot.desk.cases import identity_check
+from helpbot.desk.cases import identity_check, other_language
 from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.matters import InHand, current_matter, says_new_matter
 from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
@@ -74,6 +74,9 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         actions += await case_message(office, visit, matter.kind, follow_up=True)
         # More of an urgent matter: its safety advice was given and colleagues know.
         covered = (matter.kind,) if matter.urgent else ()
+    elif other_language.language_of(visit):
+        # The bot cannot read it: a colleague does (policy 6.2; cases/other_language.py).
+        actions += await case_message(office, visit, "human")
     else:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a

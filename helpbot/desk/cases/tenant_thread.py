@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from helpbot.desk.actions import Action, Button, PostToStaff, SendText
 from helpbot.desk.buttons import NewMatter
-from helpbot.desk.cases import identity_check
+from helpbot.desk.cases import identity_check, other_language
 from helpbot.desk.cases.matters import (
     another_hazard,
     current_matter,
@@ -167,6 +167,13 @@ async def opening_reply(office: Office, visit: Visit, case: Case, intent: str) -
             then = f"{then}\n{next_step(office, intent, at)}"
         return "\n\n".join((advice(office, intent, text), then, opened))
     verified = await identity_check.is_verified(office, visit)
+    if other_language.language_of(visit):
+        # Written in another language: the tenant is told a colleague will read it, in
+        # their language first; an urgent matter's advice still comes first of all.
+        words = other_language.first_words(office, visit)
+        if intent == "human":
+            return f"{words}\n\n{opened}"
+        return f"{first_reply(office, intent, text, at, verified=verified)}\n\n{words}\n\n{opened}"
     return f"{first_reply(office, intent, text, at, verified=verified)}\n\n{opened}"
 
 
@@ -177,6 +184,8 @@ async def staff_notes(
     identity check, a recently finished case of the same kind (matters.py rule 5)."""
     notes: list[str] = []
     say = office.say
+    if (note := other_language.staff_note(office, visit)) is not None:
+        notes.append(note)
     if intent == "safeguarding":
         notes.append(for_colleagues(say, visit.inbound.text))
     if not new:

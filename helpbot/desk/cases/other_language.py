@@ -1,0 +1,39 @@
+"""A tenant who writes in another language (policy 6.2: our services are accessible to
+everyone).
+
+The bot reads English only (nlu/other_languages.py says how a message is told apart),
+so a message in another language goes to a colleague: it opens a case of its own
+("human", a person is needed) unless a matter is in hand, which it joins. The tenant is
+told so first in their language, where we have the words, then in English, with 999
+and the gas line either way: the bot cannot tell whether the message was about a
+danger. Colleagues are told which language it is in.
+"""
+
+from __future__ import annotations
+
+from helpbot.desk.office import Office
+from helpbot.desk.visit import Visit
+
+
+def language_of(visit: Visit) -> str:
+    """The code of the language the message is plainly written in; "" for English."""
+    return str(getattr(visit.classification, "language", "") or "")
+
+
+def first_words(office: Office, visit: Visit) -> str:
+    """What the tenant is told: in their language where we have it, then in English."""
+    say = office.say
+    english = say("intents", "other_language")
+    code = language_of(visit)
+    if code and say.has("in_their_language", code):
+        return f"{say('in_their_language', code)}\n\n{english}"
+    return english
+
+
+def staff_note(office: Office, visit: Visit) -> str | None:
+    """For colleagues: which language, and that the bot did not read it."""
+    code = language_of(visit)
+    if not code:
+        return None
+    name = str(getattr(visit.classification, "language_name", "") or code)
+    return office.say("staff", "other_language", language=name)

@@ -1,0 +1,210 @@
+"""Tenants who write in another language (policy 6.2; issue 13). The intent model learnt
+English only: an Arabic message about a gas smell came back "hostile" and got the reply
+for that. Now a message plainly in another language is not read by the model; it is
+unclear or, on a phrase that says the danger outright, urgent; and a colleague reads it.
+
+``tests/data/other_languages.jsonl`` was written by a helper who had not seen the code
+or the word lists (301 messages in 28 languages and English), after the word lists in
+intents/other_languages.toml were written."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from helpbot.desk.group_rules import DEFAULT_INTENTS_DIR
+from helpbot.desk.wording import TRANSLATIONS_FILE
+from helpbot.nlu.other_languages import Lexicon, normalise
+from helpbot.nlu.understanding import Understanding, has_words
+from helpbot.store.casebook import Casebook
+from helpbot.testing.harness import BotUnderTest, tenant
+
+BLIND_SET = Path(__file__).parent / "data" / "other_languages.jsonl"
+URGENT = ("emergency", "safeguarding")
+
+
+def blind_set() -> list[dict[str, str]]:
+    lines = BLIND_SET.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def test_english_in_every_voice_is_still_read_as_english(understanding: Understanding) -> None:
+    """Second-language English, dyslexic spelling, text-speak and dialect from the blind
+    set: none is taken for another language, so the model reads every one."""
+    english = [row["text"] for row in blind_set() if row["language"] == "en"]
+    assert len(english) >= 60
+    called_foreign = [
+        (text, c.language)
+        for text, c in zip(english, understanding.classify_many(english), strict=True)
+        if c.language
+    ]
+    assert called_foreign == []
+
+
+def test_the_training_examples_are_all_read_as_english(understanding: Understanding) -> None:
+    examples = Path(DEFAULT_INTENTS_DIR) / "examples"
+    texts = [
+        line.strip()
+        for path in sorted(examples.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len(texts) > 4000
+    assert [
+        t for t, c in zip(texts, understanding.classify_many(texts), strict=True) if c.language
+    ] == []
+
+
+def test_messages_in_other_languages_are_recognised_and_never_argued_with(
+    understanding: Understanding,
+) -> None:
+    rows = [row for row in blind_set() if row["language"] != "en"]
+    assert len(rows) >= 200
+    read = understanding.classify_many([row["text"] for row in rows])
+    recognised = sum(bool(c.language) for c in read)
+    # Measured 232 of 238 (the six left are Urdu, Hindi or Bengali in Latin letters
+    # full of English words, and "cam on nhieu a"): those the model reads as English.
+    assert recognised >= 0.95 * len(rows)
+    # The bug that started this: a tenant in another language got the hostile reply.
+    assert [r["text"] for r, c in zip(rows, read, strict=True) if c.intent == "hostile"] == []
+    for row, c in zip(rows, read, strict=True):
+        if c.language:
+            assert c.intent in (*URGENT, "unclear"), row["text"]
+            assert c.why.startswith("cue ") or "reads English only" in c.why
+
+
+def test_no_everyday_message_in_another_language_opens_an_urgent_case(
+    understanding: Understanding,
+) -> None:
+    """A gas bill, the annual gas check, a fire alarm test, a smoke alarm's low battery:
+    the word for gas or fire alone gives the safety line, never an urgent case."""
+    calm = [row for row in blind_set() if row["language"] != "en" and not row["urgent"]]
+    read = understanding.classify_many([row["text"] for row in calm])
+    alarms = [r["note"] for r, c in zip(calm, read, strict=True) if c.intent in URGENT]
+    assert alarms == []
+
+
+def test_danger_said_outright_in_another_language_is_urgent(understanding: Understanding) -> None:
+    said = {
+        "Czuję gaz w kuchni, proszę o pomoc": "emergency",  # Polish, with its accents
+        "czuje gaz w kuchni prosze szybko": "emergency",  # and typed without them
+        "أشم رائحة غاز في المطبخ": "emergency",
+        "Simt miros de gaz în bucătărie": "emergency",
+        "Sinto cheiro a gás na cozinha": "emergency",
+        "застряли в лифте между этажами": "emergency",
+        "Mój mąż mnie bije, boję się": "safeguarding",
+        "میں خودکشی کرنا چاہتا ہوں": "safeguarding",
+        "mujhe gas ki boo aa rahi hai": "emergency",  # Urdu in Latin letters
+        "我家厨房有很浓的煤气味": "emergency",  # Chinese: no spaces between words
+    }
+    read = understanding.classify_many(list(said))
+    assert [c.intent for c in read] == list(said.values())
+
+
+def test_a_long_arabic_message_about_gas_is_an_emergency(understanding: Understanding) -> None:
+    """The outside review's case: several sentences of everyday Arabic, the gas smell last."""
+    everyday = "مرحبا، أكتب لكم بخصوص الشقة. الجيران لطيفون والحديقة نظيفة هذا الشهر. "
+    text = everyday * 6 + "ومنذ الصباح أشم رائحة غاز قوية في المطبخ."
+    read = understanding.classify(text)
+    assert (read.intent, read.language) == ("emergency", "ar")
+
+
+def test_a_word_for_gas_alone_gives_the_safety_line_not_a_case(
+    understanding: Understanding,
+) -> None:
+    read = understanding.classify("Rachunek za gaz jest w tym miesiącu bardzo wysoki")
+    assert (read.intent, read.language, read.risk) == ("unclear", "pl", ("emergency",))
+
+
+def test_indian_scripts_have_words(understanding: Understanding) -> None:
+    """Bengali letters are split by vowel signs; a question about a gas meter was read as
+    having no words at all."""
+    assert has_words("গ্যাস মিটার রিডিং কোথায় পাঠাবো?")
+    assert has_words("मेरा बॉयलर खराब है")
+    assert understanding.classify("গ্যাস মিটার রিডিং কোথায় পাঠাবো?").language == "bn"
+
+
+# -- the word lists and the translations -----------------------------------------------
+
+
+def test_every_phrase_in_the_word_lists_finds_itself_typed_without_accents() -> None:
+    lexicon = Lexicon.load(Path(DEFAULT_INTENTS_DIR))
+    with (Path(DEFAULT_INTENTS_DIR) / "other_languages.toml").open("rb") as handle:
+        languages = tomllib.load(handle)["languages"]
+    for code, entry in languages.items():
+        for label in URGENT:
+            for phrase in entry.get(label, []):
+                cues, _ = lexicon.find(f"... {phrase} ...")
+                assert label in cues, (code, phrase)
+                plain = normalise(phrase)  # as typed on a keyboard without accents
+                assert label in lexicon.find(plain)[0], (code, plain)
+
+
+def test_a_short_word_must_be_the_whole_word() -> None:
+    lexicon = Lexicon.load(Path(DEFAULT_INTENTS_DIR))
+    assert lexicon.find("mam gaz w domu")[1] == {"emergency": "gaz"}
+    assert lexicon.find("czytam gazetę codziennie") == ({}, {})
+
+
+def test_every_translation_keeps_both_numbers() -> None:
+    with (Path(DEFAULT_INTENTS_DIR) / TRANSLATIONS_FILE).open("rb") as handle:
+        translations = tomllib.load(handle)["in_their_language"]
+    assert len(translations) >= 15
+    for code, text in translations.items():
+        assert "999" in text.replace("0800 111 999", ""), code
+        assert "0800 111 999" in text, code
+
+
+# -- the desk ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Dzień dobry, kiedy przyjdzie hydraulik do mojego mieszkania?"])
+async def test_a_tenant_writing_in_polish_is_told_in_polish_and_a_colleague_reads_it(
+    bot: BotUnderTest, text: str
+) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, text))
+    (reply,) = bot.replies_to(ann.id)
+    assert reply.startswith("Otrzymaliśmy Twoją wiadomość")
+    assert "I can only read English" in reply and "0800 111 999" in reply
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "human"
+    assert case.ref in reply
+    staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+    assert any("Written in Polish" in m for m in staff)
+    assert any(text in m for m in staff)
+
+    # A second message joins the same case, and the tenant is not told it all again.
+    await bot.send(bot.tg.private_message(ann, "Kran w łazience cieknie od tygodnia."))
+    assert len(await Casebook(bot.store).all_cases()) == 1
+    second = bot.replies_to(ann.id)[-1]
+    assert "Otrzymaliśmy" not in second and case.ref in second
+
+
+async def test_a_gas_smell_in_arabic_opens_an_emergency_case_with_the_advice(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "أشم رائحة غاز قوية في المطبخ، ماذا أفعل؟"))
+    text = "\n".join(bot.replies_to(ann.id))
+    assert "0800 111 999" in text and "call 999" in text
+    assert "وصلتنا رسالتك" in text  # told in Arabic that a colleague will read it
+    (case,) = await Casebook(bot.store).all_cases()
+    assert (case.kind, case.urgent) == ("emergency", True)
+    staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+    assert any("Written in Arabic" in m for m in staff)
+
+
+async def test_a_message_in_another_language_in_the_group_gets_no_public_reply(
+    bot: BotUnderTest,
+) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.group_message(bot.community, ann, "Dzień dobry wszystkim sąsiadom!"))
+    assert bot.tg.sent_messages(bot.community.id) == []
+    assert await Casebook(bot.store).all_cases() == []
