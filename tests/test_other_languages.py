@@ -23,6 +23,8 @@ from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant
 
 BLIND_SET = Path(__file__).parent / "data" / "other_languages.jsonl"
+# English written by the outside reviewer of this change: 351 messages in every voice.
+REVIEWERS_ENGLISH = Path(__file__).parent / "data" / "other_languages_english.txt"
 URGENT = ("emergency", "safeguarding")
 
 
@@ -45,6 +47,32 @@ def test_english_in_every_voice_is_still_read_as_english(understanding: Understa
         if c.language
     ]
     assert called_foreign == []
+
+
+def test_the_reviewers_english_is_read_as_english(understanding: Understanding) -> None:
+    """Misspelt English has few known words, like a foreign language: "i wan 2 kil
+    myslf" and "smoak evrywhere" were taken for French and Basque and lost the model's
+    reading. Names and places are left out of the count ("Przemysław Wójcik 14 Ashcott
+    Road", "Huish Episcopi Langport")."""
+    lines = REVIEWERS_ENGLISH.read_text(encoding="utf-8").splitlines()
+    texts = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert len(texts) > 340
+    taken = [
+        (text, c.language)
+        for text, c in zip(texts, understanding.classify_many(texts), strict=True)
+        if c.language
+    ]
+    # Measured: one, "evicshun notis" (eviction notice), with no known word in it.
+    assert len(taken) <= 2, taken
+
+
+def test_english_with_a_name_in_another_script_keeps_its_urgency(
+    understanding: Understanding,
+) -> None:
+    read = understanding.classify_many(
+        ["he locked me in, فاطمة الزهراء محمد", "smell gas - محمد عبدالرحمن الحسيني"]
+    )
+    assert [c.intent for c in read] == ["safeguarding", "emergency"]
 
 
 def test_the_training_examples_are_all_read_as_english(understanding: Understanding) -> None:
@@ -76,7 +104,7 @@ def test_messages_in_other_languages_are_recognised_and_never_argued_with(
     for row, c in zip(rows, read, strict=True):
         if c.language:
             assert c.intent in (*URGENT, "unclear"), row["text"]
-            assert c.why.startswith("cue ") or "reads English only" in c.why
+            assert "written in" in c.why, row["text"]  # why names the language
 
 
 def test_no_everyday_message_in_another_language_opens_an_urgent_case(
@@ -113,6 +141,84 @@ def test_a_long_arabic_message_about_gas_is_an_emergency(understanding: Understa
     text = everyday * 6 + "ومنذ الصباح أشم رائحة غاز قوية في المطبخ."
     read = understanding.classify(text)
     assert (read.intent, read.language) == ("emergency", "ar")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mould in me bathroom",  # French "me bat" (he beats me) is not "me bathroom"
+        "me bath wont drain",
+        "this place is dilapidated innit",  # Somali "is dil"
+        "water coming thru me bathroom ceiling",
+    ],
+)
+def test_other_languages_words_do_not_fire_inside_english_words(
+    understanding: Understanding, text: str
+) -> None:
+    assert understanding.classify(text).intent != "safeguarding"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alarm pożarowy na klatce będzie testowany w piątek?",
+        "Drzwi pożarowe na korytarzu się nie domykają",
+        "La alarma de incendios del edificio tiene la pila baja",
+        "Yangın kapısı kırık",
+        "إنذار الحريق يصفر، البطارية خلصت",
+        "Пожарная сигнализация пищит, батарейка села",
+        "他打我电话了吗",  # did he phone me
+        "我的自行车轮胎漏气了",  # my bike tyre is flat
+        "تعرضت دراجتي للسرقة",  # my bike was stolen
+        "mersi mult pentru ajutor!!",  # thank you for the help
+    ],
+)
+def test_fire_alarms_fire_doors_and_thanks_are_no_emergency(
+    understanding: Understanding, text: str
+) -> None:
+    read = understanding.classify(text)
+    assert read.language and read.intent == "unclear"
+    if text.startswith("mersi"):
+        assert read.risk == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Что делать если пахнет газом?",
+        "ماذا أفعل إذا شممت رائحة الغاز؟",
+        "¿Qué hago si hay un incendio?",
+    ],
+)
+def test_a_question_about_a_danger_gets_the_safety_line_not_a_case(
+    understanding: Understanding, text: str
+) -> None:
+    read = understanding.classify(text)
+    assert (read.intent, read.risk) == ("unclear", ("emergency",))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("أريد أن أنتحر", "safeguarding"),  # hamza typed: the list has it without
+        ("سأنتحر", "safeguarding"),  # with the future prefix
+        ("رائحه غاز في البيت", "emergency"),  # ta marbuta typed as ha
+        ("मेरे पति मुझे मारते हैं", "safeguarding"),  # plural verb
+        ("toi muon tu tu", "safeguarding"),  # Vietnamese without its marks
+        ("ｃｚｕｊｅ ｇａｚ w kuchni", "emergency"),  # full-width letters
+        ("czuję g\u200baz w kuchni", "emergency"),  # a zero-width space inside
+    ],
+)
+def test_danger_typed_the_ways_people_type_it(
+    understanding: Understanding, text: str, intent: str
+) -> None:
+    assert understanding.classify(text).intent == intent
+
+
+def test_a_hindi_word_that_begins_with_fire_is_not_fire(understanding: Understanding) -> None:
+    """आग (fire) and आगे (next) differ only by a vowel sign, which is not a letter."""
+    read = understanding.classify("आगे क्या करना है बताइए")
+    assert (read.intent, read.risk) == ("unclear", ())
 
 
 def test_a_word_for_gas_alone_gives_the_safety_line_not_a_case(
@@ -184,7 +290,23 @@ async def test_a_tenant_writing_in_polish_is_told_in_polish_and_a_colleague_read
     await bot.send(bot.tg.private_message(ann, "Kran w łazience cieknie od tygodnia."))
     assert len(await Casebook(bot.store).all_cases()) == 1
     second = bot.replies_to(ann.id)[-1]
-    assert "Otrzymaliśmy" not in second and case.ref in second
+    assert second.startswith("Otrzymaliśmy") and case.ref in second
+    assert "I can only read English" not in second  # said once, when the case opened
+
+
+async def test_a_message_in_another_language_is_not_taken_as_the_answer_to_a_question(
+    bot: BotUnderTest,
+) -> None:
+    """The desk asks about a repair; the Polish reply is no answer it can read (it was
+    filed as the leak's size)."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "my kitchen tap is leaking"))
+    await bot.send(bot.tg.private_message(ann, "kiedy przyjdzie hydraulik do mojego domu?"))
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind == "repair"
+    staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+    assert any("Written in Polish" in m for m in staff)
+    assert not any("kiedy przyjdzie" in m and "How large" in m for m in staff)
 
 
 async def test_a_gas_smell_in_arabic_opens_an_emergency_case_with_the_advice(

@@ -28,26 +28,34 @@ LEXICON_FILE = "other_languages.toml"
 SAFETY_LABELS = ("emergency", "safeguarding")
 
 # A message is in another language (intents/README.md, "Other languages", has the
-# figures) when most of its letters are of a script English does not use; or when it
-# has MIN_WORDS words or more, fewer than ENGLISH_WORDS_BELOW of them are words the
-# training examples use, and the identifier names another language first and gives
-# English less than ENGLISH_BELOW; or when almost none of its words are (RARELY_ENGLISH,
-# FEW_WORDS or more words): Urdu typed in Latin letters, which the identifier calls
-# English.
-ENGLISH_BELOW = 0.5
-MIN_WORDS = 2  # "qwertyuiop", "halfwits": one word is not enough to name a language
+# figures) when more of its words are in a script English does not use than in Latin
+# letters; or when it has MIN_WORDS words or more, the identifier names another
+# language first and gives English less than ENGLISH_BELOW, and fewer than
+# ENGLISH_WORDS_BELOW of its words are words the training examples use; or, in a
+# longer message, when fewer than RARELY_ENGLISH of them are and most have a vowel
+# (Urdu typed in Latin letters, which the identifier calls English; "ksjdhf kjsdhf" is
+# a keyboard, not a language).
 # The identifier alone took "im scared to go home" for German and "my partnr hurts me
 # when hes drunk" for Low German; every word of the first and most of the second are
-# words tenants use in the training examples.
+# words tenants use in the training examples. Capitalised words are left out of that
+# share: "Przemysław Wójcik 14 Ashcott Road" is an English message with a name in it.
+# Misspelt English ("i wan 2 kil myslf", "smoak evrywhere") has few known words too,
+# and is short: a message of SHORT_MESSAGE words or fewer needs the identifier at
+# least SHORT_FOREIGN_AT sure, and the last rule does not apply to it.
+ENGLISH_BELOW = 0.5
+MIN_WORDS = 2  # "qwertyuiop", "halfwits": one word is not enough to name a language
 ENGLISH_WORDS_BELOW = 0.5
 RARELY_ENGLISH = 0.25
-FEW_WORDS = 3
-# ...and most of those words have a vowel: "ksjdhf kjsdhf" is a keyboard, not a language.
+SHORT_MESSAGE = 5
+SHORT_FOREIGN_AT = 0.7
 VOWELLED = 0.75
 _VOWEL = re.compile("[aeiouy]")
-# Below this the identifier is not sure it is English: the words of every language in
-# the lexicon are looked for too (Urdu typed in Latin letters, a Polish message without
-# its accents, a message half in English).
+# The tenant is answered in the language named only when the identifier is this sure
+# of it ("mujhe bohot dar lag raha hai" came out Vietnamese at 0.3).
+NAMED_AT = 0.8
+# Below this the identifier is not sure it is English: the phrases of every language
+# in the lexicon are looked for too (Urdu typed in Latin letters, a Polish message
+# without its accents, a message half in English).
 PLAINLY_ENGLISH = 0.9
 _LATIN_END = 0x0370  # Latin letters and their accents come before Greek
 
@@ -81,7 +89,19 @@ _FOLD = str.maketrans(
         "ё": "е",
         "ي": "ی",  # Arabic and Persian yeh, as people's keyboards mix them
         "ى": "ی",
+        "ئ": "ی",
         "ك": "ک",
+        "أ": "ا",  # hamza and madda on alef, and ta marbuta, as often typed without
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ة": "ه",
+        "\u200b": None,  # zero-width space and joiners, byte-order mark, NUL
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\x00": None,
         "\u0640": None,  # tatweel
         "\u200c": " ",  # zero-width non-joiner: "نمی‌خواهم" and "نمی خواهم" alike
         "’": "'",
@@ -93,14 +113,19 @@ _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")
 _SPACES = re.compile(r"\s+")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff]")
-SHORT = 4  # letters: an entry this short matches only as a whole word
+
+
+def _latin(ch: str) -> bool:
+    code = ord(ch)
+    return code < _LATIN_END or 0x1E00 <= code <= 0x1EFF  # Vietnamese: ố, ự, ạ
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents off Latin letters, Arabic vowel marks off, spaces single."""
+    """Compatibility forms folded (full-width letters), lower case, accents off Latin
+    letters, Arabic vowel marks off and its letter forms made one, spaces single."""
     out: list[str] = []
-    for ch in text.casefold():
-        if ord(ch) < _LATIN_END and not ch.isascii():
+    for ch in unicodedata.normalize("NFKC", text).casefold():
+        if _latin(ch) and not ch.isascii():
             ch = "".join(
                 c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
             )
@@ -109,9 +134,14 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", _ARABIC_MARKS.sub("", folded)).strip()
 
 
-_CLITICS = ("وال", "بال", "لل", "ال", "و", "ب", "ل", "ف")
-_WORD_START = re.compile(r"(?<!\w)\w")
+_CLITICS = ("وال", "بال", "لل", "ال", "سا", "س", "و", "ب", "ل", "ف")
+# A letter, digit or mark: a vowel sign inside a Hindi or Bengali word is not a word's
+# end ("आग", fire, is not "आगे", next).
+_IN_WORD = r"\w\u0300-\u036f\u0900-\u0dff\u064b-\u065f\u0e00-\u0eff\u1000-\u109f"
+_WORD_START = re.compile(rf"(?<![{_IN_WORD}])\w")
+_IN_WORD_CHAR = re.compile(rf"[{_IN_WORD}]")
 _HEAD = 2  # characters an entry is filed under
+STEM = "*"  # an entry that may run on into the word: "samobój*" finds "samobójstwo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +150,11 @@ class _Phrases:
     at each word's start only (a regular expression of 600 alternatives took 1.4 ms a
     message; this takes a few hundredths).
 
-    An entry matches from the start of a word, a whole word if it is four letters or
-    fewer (Kurmanji "gazê" is not Polish "gazetę"); in Arabic script after an optional
-    clitic ("al-", "wa-"); anywhere in Chinese, which has no spaces."""
+    An entry matches whole words from the start of a word; one ending in ``*`` may run
+    on into the word. In Arabic script a word may carry a one-letter prefix or "al-";
+    Chinese entries match anywhere (it has no spaces). Whole words because stems of
+    other languages are English words' beginnings: French "me bat" (he beats me) found
+    "me bathroom"."""
 
     by_head: dict[str, tuple[tuple[str, bool], ...]]
     anywhere: tuple[str, ...]
@@ -131,13 +163,13 @@ class _Phrases:
     def of(cls, entries: list[str]) -> _Phrases:
         filed: dict[str, list[tuple[str, bool]]] = {}
         anywhere: list[str] = []
+        found = {(normalise(e.rstrip(STEM)), e.endswith(STEM)) for e in entries if e.strip()}
         # Longest first, so the words reported are the most telling ones.
-        for words in sorted({normalise(e) for e in entries if e.strip()}, key=len, reverse=True):
+        for words, stem in sorted(found, key=lambda item: len(item[0]), reverse=True):
             if _CJK.search(words):
                 anywhere.append(words)
             else:
-                whole = len(words.replace(" ", "")) <= SHORT
-                filed.setdefault(words[:_HEAD], []).append((words, whole))
+                filed.setdefault(words[:_HEAD], []).append((words, not stem))
         return cls({head: tuple(found) for head, found in filed.items()}, tuple(anywhere))
 
     def search(self, said: str) -> str | None:
@@ -153,7 +185,7 @@ class _Phrases:
                 for words, whole in self.by_head.get(said[start : start + _HEAD], ()):
                     if said.startswith(words, start):
                         after = start + len(words)
-                        if not whole or after == len(said) or not said[after].isalnum():
+                        if not whole or not _IN_WORD_CHAR.match(said, after):
                             return words
         return None
 
@@ -165,6 +197,7 @@ class Lexicon:
     names: Mapping[str, str]
     cues: Mapping[str, _Phrases]
     risks: Mapping[str, _Phrases]
+    conditional: _Phrases = field(default_factory=lambda: _Phrases({}, ()))
 
     @classmethod
     def load(cls, intents_dir: Path) -> Lexicon:
@@ -182,7 +215,8 @@ class Lexicon:
             faint = [e for entry in languages.values() for e in entry.get(f"{label}_risk", [])]
             cues[label] = _Phrases.of(decisive)
             risks[label] = _Phrases.of(faint)
-        return cls(names, cues, risks)
+        conditional = _Phrases.of([e for entry in languages.values() for e in entry.get("if", [])])
+        return cls(names, cues, risks, conditional)
 
     def find(self, text: str) -> tuple[dict[str, str], dict[str, str]]:
         """The decisive phrases and the faint words found, each label with its words."""
@@ -193,6 +227,11 @@ class Lexicon:
             for label, p in self.risks.items()
             if label not in cues and (w := p.search(said))
         }
+        if cues and self.conditional.search(said):
+            # "What do I do if I smell gas?": a question about a danger, not a report of
+            # one (as the English cues' question guard): the safety line, not a case.
+            risks = {**cues, **risks}
+            cues = {}
         return cues, risks
 
 
@@ -232,6 +271,11 @@ def english_words(intents_dir: Path) -> frozenset[str]:
     return frozenset(w for w in words if len(w) > 1)
 
 
+def _vowelled(text: str) -> bool:
+    words = _WORD.findall(normalise(text))
+    return sum(bool(_VOWEL.search(w)) for w in words) >= VOWELLED * len(words)
+
+
 class OtherLanguages:
     """Tells a message in another language from English, and finds danger words in it."""
 
@@ -250,51 +294,60 @@ class OtherLanguages:
         return cls(Lexicon.load(intents_dir), english_words(intents_dir))
 
     def english_share(self, text: str) -> float:
-        """The share of a message's words (of two letters or more) that are English."""
-        words = [w.replace("'", "") for w in _WORD.findall(text.lower())]
-        words = [w for w in words if len(w) > 1]
+        """The share of a message's words (of two letters or more, names left out) that
+        tenants use in the training examples; 1.0 when nothing is left to judge."""
+        if text.isupper():
+            text = text.lower()
+        words = [w.replace("'", "") for w in _WORD.findall(text) if not w[0].isupper()]
+        words = [w.lower() for w in words if len(w) > 1]
         if not words:
             return 1.0
         return sum(w in self.english for w in words) / len(words)
 
-    @staticmethod
-    def _vowelled(text: str) -> bool:
-        words = _WORD.findall(normalise(text))
-        return sum(bool(_VOWEL.search(w)) for w in words) >= VOWELLED * len(words)
-
     def read(self, text: str) -> Reading:
-        letters = [ch for ch in text if ch.isalpha()]
-        if not letters:
+        text = unicodedata.normalize("NFKC", text)
+        words = _WORD.findall(text)
+        if not words:
             return Reading(None, True)
         guesses = self._identifier.probabilities(text)
         english = guesses.get("en", 0.0)
         code, probability = max(guesses.items(), key=lambda item: item[1])
-        other_script = sum(ord(ch) >= _LATIN_END for ch in letters) * 2 > len(letters)
-        words = len(_WORD.findall(text))
-        share = self.english_share(text) if not other_script and words >= MIN_WORDS else 1.0
+        latin = sum(_latin(w[0]) for w in words)
+        other_script = len(words) - latin > latin
+        short = len(words) <= SHORT_MESSAGE
+        share = self.english_share(text) if len(words) >= MIN_WORDS else 1.0
         foreign = (
             other_script
-            or (code != "en" and english < ENGLISH_BELOW and share < ENGLISH_WORDS_BELOW)
-            or (words >= FEW_WORDS and share < RARELY_ENGLISH and self._vowelled(text))
+            or (
+                code != "en"
+                and english < ENGLISH_BELOW
+                and share < ENGLISH_WORDS_BELOW
+                and (probability >= SHORT_FOREIGN_AT or not short)
+            )
+            or (not short and share < RARELY_ENGLISH and _vowelled(text))
         )
-        plainly_english = not foreign and english >= PLAINLY_ENGLISH
-        language = None
-        if foreign:
-            if code == "en":  # another script, but the identifier cannot say which
-                code, probability = "und", 0.0
-            name = self.lexicon.names.get(code) or _NAMES.get(code, code)
+        if not foreign:
+            if english >= PLAINLY_ENGLISH:
+                return Reading(None, True)
+            cues, _ = self.lexicon.find(text)
+            # The faint words only where the message is taken for another language:
+            # "police" and "angst" are English words too.
+            return Reading(None, False, cues)
+        if code == "en" or probability < NAMED_AT:
+            # Another script the identifier cannot name, or a guess: colleagues are told
+            # the guess, and the tenant is answered in English.
+            guess = self.lexicon.names.get(code) or _NAMES.get(code)
+            maybe = f" (perhaps {guess})" if guess and code != "en" else ""
+            language = Language("und", f"a language the bot could not name{maybe}", 0.0)
+        else:
+            name = self.lexicon.names.get(code) or _NAMES.get(code) or f"another language ({code})"
             language = Language(code, name, round(probability, 4))
-        if plainly_english:
-            return Reading(None, True)
         cues, risks = self.lexicon.find(text)
-        # The faint words only where the identifier names another language: "police"
-        # and "angst" are English words too.
-        return Reading(language, False, cues, risks if language is not None else {})
+        return Reading(language, False, cues, risks)
 
 
 # Names for languages the lexicon does not list, as fastText labels them.
 _NAMES = {
-    "und": "a language the bot cannot name",
     "am": "Amharic",
     "cs": "Czech",
     "el": "Greek",

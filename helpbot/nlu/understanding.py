@@ -83,6 +83,10 @@ _NON_LATIN = 0x0370  # Greek and every script after it in Unicode (see _weight)
 # Default safety-net threshold on P(urgent) = P(emergency) + P(safeguarding); training
 # sets the real one so that >= 98 % of urgent examples (out of fold) are caught.
 RISK_THRESHOLD = 0.2
+# The model's urgency at which its sign of risk in a message in another language is
+# kept: its faint readings of text it cannot read gave 56 of 137 everyday messages of
+# the blind set (tests/data/other_languages.jsonl) a safety line.
+FOREIGN_URGENCY = 0.5
 # Readings kept (a worker's batch is at most 32 messages).
 MEMORY = 256
 
@@ -275,10 +279,8 @@ class Understanding:
                 results[index] = _empty()
             elif not has_words(text):
                 results[index] = _no_words()
-            elif (language := self._language(text)) is not None and language.language:
-                results[index] = self._foreign(text, language)
             else:
-                if language is not None:
+                if (language := self._language(text)) is not None:
                     languages[index] = language
                 parts = windows(text)
                 plan.append((index, parts))
@@ -294,7 +296,7 @@ class Understanding:
             language = languages.get(index)
             if len(read) == 1:
                 reading = _Reading(read[0][1], [], urgent[0], ())
-                results[index] = self._decide(texts[index], reading, language)
+                results[index] = self._read_in(texts[index], reading, language)
             else:
                 # A long message is out of the model's depth as one piece (it learnt
                 # from short ones): its reading is the average of its windows', and an
@@ -304,7 +306,7 @@ class Understanding:
                     for label in LABELS
                 }
                 reading = _Reading(whole, read, sum(urgent) / len(urgent), tuple(urgent))
-                results[index] = self._decide(texts[index], reading, language)
+                results[index] = self._read_in(texts[index], reading, language)
         return [r if r is not None else _empty() for r in results]
 
     def _language(self, text: str) -> LanguageReading | None:
@@ -312,37 +314,61 @@ class Understanding:
             return None
         return self.languages.read(_readable(text))
 
-    def _foreign(self, text: str, reading: LanguageReading) -> Classification:
+    def _read_in(
+        self, text: str, reading: _Reading, language: LanguageReading | None
+    ) -> Classification:
+        english = self._decide(text, reading, language)
+        if language is None or language.language is None:
+            return english
+        return self._foreign(text, language, english)
+
+    def _foreign(
+        self, text: str, reading: LanguageReading, english: Classification
+    ) -> Classification:
         """A message plainly in another language: unclear, or urgent on a phrase that
-        says the danger outright, in its language or in English. The model is not asked:
-        it learnt English only, and read an Arabic gas smell as hostile."""
+        says the danger outright, in its language or in English. The model's intent is
+        not believed (it learnt English only, and read an Arabic gas smell as hostile),
+        except an urgent reading, and its signs of risk are kept: when in doubt, the
+        safe answer costs little, and English taken for another language ("he locked me
+        in", then a name in Arabic letters) keeps its urgency."""
         language = reading.language
         assert language is not None
         scores = {label: 0.0 for label in LABELS}
         found = dict(reading.cues)
         for label, words in self.cues.matching(normalise(text)).items():
             found.setdefault(label, words)
-        written = f"written in {language.name} ({language.code} {language.probability:.2f})"
+        written = f"written in {language.name}"
+        if language.probability:
+            written += f" ({language.code} {language.probability:.2f})"
         decided = [label for label in SAFETY_LABELS if label in found]
         if decided:
             for label in decided:
                 scores[label] = self.cues.scores.get(label, self.cues.score)
             intent = decided[0]  # emergency first (TAXONOMY.md priority)
             why = f'cue "{found[intent]}" ({intent} {scores[intent]:.2f}); {written}'
+        elif english.intent in SAFETY_LABELS:
+            intent = english.intent
+            scores[intent] = float(english.scores.get(intent, 0.0))
+            why = f"{english.why}; {written}"
         else:
             intent = UNCLEAR
             scores[UNCLEAR] = 1.0
             why = f"{written}: the model reads English only"
-        risk = tuple(
-            label
-            for label in SAFETY_LABELS
-            if label != intent and (label in reading.risks or label in found)
-        )
-        english_risks = self.cues.risks(normalise(text))
-        risk += tuple(label for label in english_risks if label != intent and label not in risk)
-        risk = tuple(label for label in SAFETY_LABELS if label in risk)
+        signs = set(reading.risks) | set(found) | set(self.cues.risks(normalise(text)))
+        if english.intent in SAFETY_LABELS:
+            signs.add(english.intent)
+        if "model" in english.risk_source and english.urgent >= FOREIGN_URGENCY:
+            signs.update(english.risk)
+        risk = tuple(label for label in SAFETY_LABELS if label in signs and label != intent)
         return Classification(
-            intent, scores, why, risk, "cue" if risk else "", 0.0, language.code, language.name
+            intent,
+            scores,
+            why,
+            risk,
+            "cue" if risk else "",
+            english.urgent,
+            language.code,
+            language.name,
         )
 
     def _decide(

@@ -20,14 +20,20 @@ def language_of(visit: Visit) -> str:
     return str(getattr(visit.classification, "language", "") or "")
 
 
+def in_their_language(office: Office, visit: Visit) -> str | None:
+    """ "We have your message, a colleague will reply, 999, the gas line", in the
+    tenant's language, where we have the words and the bot is sure of the language."""
+    code = language_of(visit)
+    if code and office.say.has("in_their_language", code):
+        return office.say("in_their_language", code)
+    return None
+
+
 def first_words(office: Office, visit: Visit) -> str:
     """What the tenant is told: in their language where we have it, then in English."""
-    say = office.say
-    english = say("intents", "other_language")
-    code = language_of(visit)
-    if code and say.has("in_their_language", code):
-        return f"{say('in_their_language', code)}\n\n{english}"
-    return english
+    english = office.say("intents", "other_language")
+    theirs = in_their_language(office, visit)
+    return f"{theirs}\n\n{english}" if theirs else english
 
 
 def staff_note(office: Office, visit: Visit) -> str | None:

@@ -34,7 +34,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     in_hand: InHand | None = None
     if moving_on is None:
         in_hand = InHand(await current_matter(office, visit.person.id, visit.chat))
-    answered = await reply_to_question(office, visit, in_hand) if in_hand is not None else None
+    # A message in another language is no answer the bot can read: "kiedy przyjdzie
+    # hydraulik?" after "how big is the leak?" was filed as its size (outside review).
+    answerable = in_hand is not None and not other_language.language_of(visit)
+    answered = await reply_to_question(office, visit, in_hand) if answerable else None
     if answered is not None:
         # An answer about an urgent matter: its safety advice was given when it was
         # reported ("it's getting stronger" after a gas smell gets no second gas line).

@@ -129,6 +129,8 @@ async def tenant_reply(
         return reply(inbound, text, intent=intent, case_id=case.id)
     say = office.say
     parts = [say("cases", "added", ref=case.ref, kind=KIND_NAMES.get(case.kind, case.kind))]
+    if (theirs := other_language.in_their_language(office, visit)) is not None:
+        parts.insert(0, theirs)  # in their language first, as when the case was opened
     if advised and intent in URGENT_INTENTS:
         # The address, "between the 4th and 5th floor", "police are here now": the whole
         # advice again buries what the tenant needs to see (make conversations: 26 of

@@ -167,7 +167,11 @@ def _urgency(visit: Visit) -> float:
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
     classification = visit.classification
     scores = classification.scores if classification is not None else {}
-    signs = ", ".join(f"{label} {float(scores.get(label, 0.0)):.2f}" for label in labels)
+    source = getattr(classification, "risk_source", "") or ""
+    if "model" in source:
+        signs = ", ".join(f"{label} {float(scores.get(label, 0.0)):.2f}" for label in labels)
+    else:  # words in the message, not the model's reading ("emergency 0.00" meant nothing)
+        signs = ", ".join(f"{label} (words in the message)" for label in labels)
     text = office.say(
         "safety_net",
         "staff",
