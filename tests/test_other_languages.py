@@ -23,23 +23,29 @@ from helpbot.store.casebook import Casebook
 from helpbot.testing.harness import BotUnderTest, tenant
 
 BLIND_SET = Path(__file__).parent / "data" / "other_languages.jsonl"
+# A second blind set, from another helper, written after the rules were last set and
+# never used to set them: 169 messages in 34 languages, 90 in English.
+SECOND_BLIND_SET = Path(__file__).parent / "data" / "other_languages_2.jsonl"
 # English written by the outside reviewer of this change: 351 messages in every voice.
 REVIEWERS_ENGLISH = Path(__file__).parent / "data" / "other_languages_english.txt"
 URGENT = ("emergency", "safeguarding")
 
 
-def blind_set() -> list[dict[str, str]]:
-    lines = BLIND_SET.read_text(encoding="utf-8").splitlines()
+def blind_set(path: Path = BLIND_SET) -> list[dict[str, str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
 # -- reading ---------------------------------------------------------------------------
 
 
-def test_english_in_every_voice_is_still_read_as_english(understanding: Understanding) -> None:
+@pytest.mark.parametrize("path", [BLIND_SET, SECOND_BLIND_SET], ids=["first", "second"])
+def test_english_in_every_voice_is_still_read_as_english(
+    understanding: Understanding, path: Path
+) -> None:
     """Second-language English, dyslexic spelling, text-speak and dialect from the blind
-    set: none is taken for another language, so the model reads every one."""
-    english = [row["text"] for row in blind_set() if row["language"] == "en"]
+    sets: none is taken for another language, so the model reads every one."""
+    english = [row["text"] for row in blind_set(path) if row["language"] == "en"]
     assert len(english) >= 60
     called_foreign = [
         (text, c.language)
@@ -89,15 +95,17 @@ def test_the_training_examples_are_all_read_as_english(understanding: Understand
     ] == []
 
 
+@pytest.mark.parametrize("path", [BLIND_SET, SECOND_BLIND_SET], ids=["first", "second"])
 def test_messages_in_other_languages_are_recognised_and_never_argued_with(
-    understanding: Understanding,
+    understanding: Understanding, path: Path
 ) -> None:
-    rows = [row for row in blind_set() if row["language"] != "en"]
-    assert len(rows) >= 200
+    rows = [row for row in blind_set(path) if row["language"] != "en"]
+    assert len(rows) >= 160
     read = understanding.classify_many([row["text"] for row in rows])
     recognised = sum(bool(c.language) for c in read)
-    # Measured 232 of 238 (the six left are Urdu, Hindi or Bengali in Latin letters
-    # full of English words, and "cam on nhieu a"): those the model reads as English.
+    # Measured 231 of 238 and 163 of 169: those left are short thanks ("cam on nhieu
+    # a", "Asante sana kwa kurekebisha choo") and Urdu, Hindi or Bengali in Latin
+    # letters full of English words, which the model reads as English.
     assert recognised >= 0.95 * len(rows)
     # The bug that started this: a tenant in another language got the hostile reply.
     assert [r["text"] for r, c in zip(rows, read, strict=True) if c.intent == "hostile"] == []
@@ -107,15 +115,19 @@ def test_messages_in_other_languages_are_recognised_and_never_argued_with(
             assert "written in" in c.why, row["text"]  # why names the language
 
 
+@pytest.mark.parametrize(("path", "allowed"), [(BLIND_SET, 0), (SECOND_BLIND_SET, 1)])
 def test_no_everyday_message_in_another_language_opens_an_urgent_case(
-    understanding: Understanding,
+    understanding: Understanding, path: Path, allowed: int
 ) -> None:
     """A gas bill, the annual gas check, a fire alarm test, a smoke alarm's low battery:
-    the word for gas or fire alone gives the safety line, never an urgent case."""
-    calm = [row for row in blind_set() if row["language"] != "en" and not row["urgent"]]
+    the word for gas or fire alone gives the safety line, never an urgent case. The
+    second set has one left, measured and not fixed (it was not used to set the rules):
+    a Portuguese question about what to do if one ever smells gas, with an "if" the
+    word list does not have."""
+    calm = [row for row in blind_set(path) if row["language"] != "en" and not row["urgent"]]
     read = understanding.classify_many([row["text"] for row in calm])
     alarms = [r["note"] for r, c in zip(calm, read, strict=True) if c.intent in URGENT]
-    assert alarms == []
+    assert len(alarms) <= allowed, alarms
 
 
 def test_danger_said_outright_in_another_language_is_urgent(understanding: Understanding) -> None:
