@@ -342,3 +342,39 @@ async def test_a_message_in_another_language_in_the_group_gets_no_public_reply(
     await bot.send(bot.tg.group_message(bot.community, ann, "Dzień dobry wszystkim sąsiadom!"))
     assert bot.tg.sent_messages(bot.community.id) == []
     assert await Casebook(bot.store).all_cases() == []
+
+
+# -- English spelt as it sounds (nlu/sounding_out.py) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("i wan 2 kil myslf", "safeguarding"),  # the model read it as hostile
+        ("gonna kil myslef", "safeguarding"),  # two letters swapped
+        ("tuk an ovadose", "safeguarding"),
+    ],
+)
+def test_danger_spelt_as_it_sounds_is_read_by_the_cues(
+    understanding: Understanding, text: str, intent: str
+) -> None:
+    read = understanding.classify(text)
+    assert read.intent == intent
+    assert "spelt as it sounds" in read.why
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the hire van was late",  # not "fire"
+        "my dog groomer is great",  # not "groomed"
+        "i want a fibre broadband",
+        "just booked a cruise for the summer",  # not "bruise"
+        "the new pool has a flume and a wave machine",
+    ],
+)
+def test_words_the_examples_never_use_are_not_sounded_out_into_danger(
+    understanding: Understanding, text: str
+) -> None:
+    read = understanding.classify(text)
+    assert read.intent not in URGENT and "spelt as it sounds" not in read.why

@@ -191,3 +191,21 @@ async def test_a_faint_risk_in_a_mould_report_gets_the_breathing_line_not_the_ga
     assert "0800 111 999" not in replies
     (flag,) = await bot.store.audit_trail("safety_net")
     assert flag.detail["labels"] == ["emergency"]
+
+
+async def test_a_message_read_as_hostile_with_a_sign_of_danger_is_not_told_off(
+    bot: BotUnderTest,
+) -> None:
+    """ "stuk in lif", spelt as it sounds, is read as hostile with a sign of danger: the
+    tenant is not told the bot won't go on with the talk, and is not met with silence
+    when it keeps coming; the honest reply, a person offered, and the safety line."""
+    classification = bot.desk.office.understanding.classify("stuk in lif")
+    ann = tenant(bot.tg)
+    for _ in range(4):
+        await bot.send(bot.tg.private_message(ann, "stuk in lif"))
+    replies = bot.tg.sent_messages(ann.id)
+    if classification.intent == "hostile":
+        assert classification.risk
+        assert len([r for r in replies if "didn't understand" in r["text"]]) == 4
+        assert not any("won't go on" in r["text"] for r in replies)
+    assert all("999" in r["text"] for r in replies if "didn't understand" in r["text"])

@@ -52,6 +52,7 @@ from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
 from helpbot.nlu.other_languages import OtherLanguages
 from helpbot.nlu.other_languages import Reading as LanguageReading
 from helpbot.nlu.personal_data import PersonalDatum, find_personal_data
+from helpbot.nlu.sounding_out import SoundingOut, dictionary
 from helpbot.nlu.training import (
     KNOWLEDGE_CLASSIFIER,
     METADATA_FILE,
@@ -205,9 +206,11 @@ class Understanding:
         cues: SafetyCues,
         risk_threshold: float = RISK_THRESHOLD,
         languages: OtherLanguages | None = None,
+        sounding: SoundingOut | None = None,
     ) -> None:
         self.nlp = nlp
         self.languages = languages
+        self.sounding = sounding
         self.thresholds = {label: float(thresholds.get(label, 0.5)) for label in LABELS}
         # A pipeline trained before the urgent detector existed has no threshold for it.
         self.thresholds[URGENT] = float(thresholds.get(URGENT, OFF))
@@ -238,6 +241,7 @@ class Understanding:
             cues,
             float(metadata.get("risk_threshold", RISK_THRESHOLD)),
             OtherLanguages.load(intents_dir),
+            SoundingOut.of((normalise(line) for line in _examples(intents_dir)), dictionary()),
         )
 
     # -- classification -------------------------------------------------------
@@ -403,6 +407,14 @@ class Understanding:
                 if label not in reasons or scores[label] < self.cues.scores.get(label, 0.9):
                     lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
                     reasons[label] = f'cue "{words}"{where}'
+        # Danger spelt as it sounds ("i wan 2 kil myslf"): the cues read the message with
+        # its unknown words sounded out as well (nlu/sounding_out.py).
+        respelt = self._respelt(text)
+        if respelt is not None:
+            for label, words in self.cues.matching(respelt).items():
+                if label not in reasons:
+                    lift_to(scores, label, self.cues.scores.get(label, self.cues.score))
+                    reasons[label] = f'cue "{words}" (spelt as it sounds)'
         # Danger said in another language in a message that is partly English or not
         # plainly anything ("Mi casa huele a gas muy fuerte, my english is little").
         for label, words in (language.cues if language is not None else {}).items():
@@ -470,12 +482,24 @@ class Understanding:
                 sources.insert(0, "model")
             return ((other,), "+".join(sources)) if sources else ((), "")
         signs = set(self.cues.risks(normalise(text)))
+        respelt = self._respelt(text)
+        if respelt is not None:
+            signs.update(self.cues.risks(respelt))
         sources = ["cue"] if signs else []
         if urgency >= self.risk_threshold and not _COURTESY_ONLY.match(text.strip()):
             signs.add(max(SAFETY_LABELS, key=lambda label: scores.get(label, 0.0)))
             sources.insert(0, "model")
         labels = tuple(label for label in SAFETY_LABELS if label in signs)
         return labels, "+".join(sources) if labels else ""
+
+    def _respelt(self, text: str) -> str | None:
+        """The normalised message with its unknown words sounded out, if that changes it
+        (a short message only: a long one is mostly words the examples use)."""
+        if self.sounding is None or len(text) > WINDOW_CHARS:
+            return None
+        said = normalise(text)
+        respelt = self.sounding.text(said)
+        return respelt if respelt != said else None
 
     # -- answers and personal data --------------------------------------------
 
@@ -495,6 +519,14 @@ class Understanding:
     def find_personal_data(self, text: str) -> list[PersonalDatum]:
         """Personal data with character offsets (see ``personal_data``)."""
         return find_personal_data(text)
+
+
+def _examples(intents_dir: Path) -> Iterable[str]:
+    """The training examples' lines (intents/examples), for the words they use."""
+    for path in sorted((Path(intents_dir) / "examples").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                yield line
 
 
 def _empty() -> Classification:

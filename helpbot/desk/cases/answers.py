@@ -35,6 +35,15 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
         if current.assignee_id is not None:
             return actions
     case_id = current.id if current else None
+    if visit.intent == "hostile" and _at_risk(visit):
+        # Read as hostile, but with a sign of danger: "stuk in lif" and "he beets me",
+        # spelt as they sound, were read so. Someone in danger must not be told the bot
+        # won't go on with the talk, nor be met with silence when it "keeps coming":
+        # the honest "I didn't understand" and a person, and the safety net's line.
+        person = ((Button(office.say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
+        text = office.say("intents", "unclear")
+        told = reply(visit.inbound, text, intent="unclear", case_id=case_id, buttons=person)
+        return [told, *actions]
     if visit.intent == "hostile":
         # Not argued with; ended once if it keeps coming (3.10).
         return await private_message(office, visit, case_id) + actions
@@ -90,6 +99,11 @@ async def answer(
         text = say("intents", "unclear")
         return [reply(inbound, text, intent=intent, case_id=case_id, buttons=person)]
     return [reply(inbound, say("intents", intent), intent=intent, case_id=case_id)]
+
+
+def _at_risk(visit: Visit) -> bool:
+    classification = visit.classification
+    return bool(classification is not None and getattr(classification, "risk", ()))
 
 
 def smalltalk(office: Office, text: str) -> str:
