@@ -319,6 +319,9 @@ async def test_a_message_in_another_language_is_not_taken_as_the_answer_to_a_que
     staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
     assert any("Written in Polish" in m for m in staff)
     assert not any("kiedy przyjdzie" in m and "How large" in m for m in staff)
+    # ...and no English question is put to the tenant after it.
+    last = bot.replies_to(ann.id)[-1]
+    assert last.startswith("Otrzymaliśmy") and "?" not in last.split("\n\n")[-1]
 
 
 async def test_a_gas_smell_in_arabic_opens_an_emergency_case_with_the_advice(

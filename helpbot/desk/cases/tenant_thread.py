@@ -26,7 +26,7 @@ from helpbot.desk.cases.topics import (
 )
 from helpbot.desk.complaints_clock import local_day, stage_deadlines
 from helpbot.desk.events import Content, Inbound
-from helpbot.desk.hazards.dialogue import on_case_message
+from helpbot.desk.hazards.dialogue import Talk, on_case_message
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, NewCase
 from helpbot.desk.safety.signposts import for_colleagues
@@ -69,7 +69,14 @@ async def case_message(
         await office.cases.change(case.id, chat_id=visit.chat.id)
     await file_message(office, case.id, visit, intent=intent)
     # A repair or emergency: the details asked for, the hazard triaged (Awaab's Law).
-    talk = await on_case_message(office, visit, case, intent)
+    # More of a case in another language is no answer the bot can read, and an English
+    # question after it ("Can you send us a photo?") talks past the tenant: colleagues
+    # read it instead (walking the fake Bot API). A new case in another language is
+    # still triaged on what the bot could tell (a gas smell said outright).
+    if new or not other_language.language_of(visit):
+        talk = await on_case_message(office, visit, case, intent)
+    else:
+        talk = Talk()
     actions: list[Action] = []
     # Once a colleague has taken the case the bot stays quiet on it, except for
     # safety advice, which is never held back.
