@@ -1,10 +1,11 @@
 """Messages in a language other than English: which language, and any sign of danger.
 
 The intent model learnt English only. Read by it, an Arabic message about a gas smell
-came back "hostile" and got the reply for that (found by an outside review). A message
-plainly in another language is therefore not read by the model at all: it is
-``unclear``, or urgent when words from ``intents/other_languages.toml`` say the danger
-outright; it names its language; and the desk passes it to a colleague (policy 6.2:
+came back "hostile" and got the reply for that (found by an outside review). The
+model's intent for a message plainly in another language is therefore not believed
+(nlu/understanding.py): it is ``unclear``, or urgent when words from
+``intents/other_languages.toml`` say the danger outright or the model reads it as
+urgent; it names its language; and the desk passes it to a colleague (policy 6.2:
 services accessible to everyone).
 
 Which language: fastText's compressed identifier (176 languages, under 1 MB, shipped
