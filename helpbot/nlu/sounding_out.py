@@ -5,8 +5,10 @@ A tenant who spells by ear writes "i wan 2 kil myslf", "thers a fyre", "elektric
 hostile and the others as nothing in particular (an outside review's dyslexic
 messages). Each word that is neither in the training examples nor an English word
 is replaced by the nearest word the examples use, one letter off (two for a word of
-seven letters or more; two letters swapped count as one), the commoner word winning
-a tie;
+seven letters or more; two letters swapped count as one). A tie goes to the word that
+begins most alike ("smoak" is as near "soak" as "smoke"), then to a word of the urgent
+examples ("shok" is as near "shop" as "shock": the safe reading costs little), then to
+the commoner word;
 the safety cues then read that version as well as the message itself. Only the cues:
 the model still reads what the tenant wrote, so a respelling can add a sign of danger
 but never take one away.
@@ -35,6 +37,17 @@ SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "r", "ing", "ly", "y", "ful", "le
 _KEEP = 4096
 
 
+def _shared_start(word: str, known: str) -> int:
+    """How many letters two words begin with alike: a word spelt by ear keeps its start
+    ("smoak" is "smoke", not "soak")."""
+    count = 0
+    for a, b in zip(word, known, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
 def dictionary() -> frozenset[str]:
     """Whole words of the sentence encoder's vocabulary: 21,000 words of English text."""
     try:
@@ -47,8 +60,14 @@ def dictionary() -> frozenset[str]:
 class SoundingOut:
     """Respells unknown words as the nearest words of the training examples."""
 
-    def __init__(self, counts: Counter[str], english: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        counts: Counter[str],
+        english: frozenset[str] = frozenset(),
+        urgent: frozenset[str] = frozenset(),
+    ) -> None:
         self.counts = counts
+        self.urgent = urgent  # words of the emergency and safeguarding examples
         # Words that are words, though the examples never use them ("hire", "fibre",
         # "cruise" were sounded out as "fire" and "bruise"): left as they are.
         self.english = english
@@ -58,11 +77,17 @@ class SoundingOut:
         self._seen: dict[str, str] = {}
 
     @classmethod
-    def of(cls, texts: Iterable[str], english: frozenset[str] = frozenset()) -> SoundingOut:
+    def of(
+        cls,
+        texts: Iterable[str],
+        english: frozenset[str] = frozenset(),
+        urgent: Iterable[str] = (),
+    ) -> SoundingOut:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(_WORD.findall(text.lower()))
-        return cls(counts, english)
+        danger = frozenset(w for text in urgent for w in _WORD.findall(text.lower()))
+        return cls(counts, english, danger)
 
     def word(self, word: str) -> str:
         if len(word) < SHORTEST or self._known(word):
@@ -99,7 +124,15 @@ class SoundingOut:
             return word
         best = min(score for _, score, _ in matches)
         closest = [known for known, score, _ in matches if score == best]
-        return max(closest, key=lambda known: (self.counts[known], known))
+        return max(
+            closest,
+            key=lambda known: (
+                _shared_start(word, known),
+                known in self.urgent,
+                self.counts[known],
+                known,
+            ),
+        )
 
     def text(self, normalised: str) -> str:
         """A normalised message with each unknown word sounded out."""

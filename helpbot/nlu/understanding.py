@@ -241,7 +241,11 @@ class Understanding:
             cues,
             float(metadata.get("risk_threshold", RISK_THRESHOLD)),
             OtherLanguages.load(intents_dir),
-            SoundingOut.of((normalise(line) for line in _examples(intents_dir)), dictionary()),
+            SoundingOut.of(
+                (normalise(line) for line in _examples(intents_dir)),
+                dictionary(),
+                (normalise(line) for line in _examples(intents_dir, SAFETY_LABELS)),
+            ),
         )
 
     # -- classification -------------------------------------------------------
@@ -521,9 +525,13 @@ class Understanding:
         return find_personal_data(text)
 
 
-def _examples(intents_dir: Path) -> Iterable[str]:
-    """The training examples' lines (intents/examples), for the words they use."""
+def _examples(intents_dir: Path, labels: Iterable[str] = ()) -> Iterable[str]:
+    """The training examples' lines (intents/examples; of ``labels`` only, if given), for
+    the words they use."""
+    wanted = set(labels)
     for path in sorted((Path(intents_dir) / "examples").glob("*.txt")):
+        if wanted and path.stem not in wanted:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 yield line
