@@ -18,18 +18,14 @@ class Wording:
 
     @classmethod
     def load(cls, intents_dir: Path) -> Wording:
-        """replies.toml, plus the community groups' wording (group_replies.toml) if present."""
+        """replies.toml, plus the community groups' wording (group_replies.toml) and the
+        first words in other languages (TRANSLATIONS_FILE), if present."""
         sections: dict[str, dict[str, str]] = {}
-        for name in WORDING_FILES:
+        for name in (*WORDING_FILES, TRANSLATIONS_FILE):
             path = intents_dir / name
             if not path.exists() and name != WORDING_FILES[0]:
                 continue
             with path.open("rb") as handle:
-                for section, entries in tomllib.load(handle).items():
-                    sections.setdefault(section, {}).update(entries)
-        translations = intents_dir / TRANSLATIONS_FILE
-        if translations.exists():
-            with translations.open("rb") as handle:
                 for section, entries in tomllib.load(handle).items():
                     sections.setdefault(section, {}).update(entries)
         return cls(sections)

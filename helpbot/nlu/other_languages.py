@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -257,18 +257,16 @@ class _Identifier:
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-def english_words(intents_dir: Path) -> frozenset[str]:
-    """The words tenants use in the training examples (intents/examples), and the
-    text-speak the classifier folds ("thx", "cos"). A general English vocabulary was
-    tried first: it holds "es", "nach", "stark" and "casa", and let "es riecht stark
-    nach Gas im Treppenhaus" pass as English."""
+def english_words(examples: Iterable[str]) -> frozenset[str]:
+    """The words tenants use in the training examples, and the text-speak the
+    classifier folds ("thx", "cos"). A general English vocabulary was tried first: it
+    holds "es", "nach", "stark" and "casa", and let "es riecht stark nach Gas im
+    Treppenhaus" pass as English."""
     from helpbot.nlu.spelling import SPELLINGS
 
     words = {w for w in SPELLINGS if w.isalpha()}
-    for path in sorted((Path(intents_dir) / "examples").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                words.update(w.replace("'", "") for w in _WORD.findall(line.lower()))
+    for text in examples:
+        words.update(w.replace("'", "") for w in _WORD.findall(text.lower()))
     return frozenset(w for w in words if len(w) > 1)
 
 
@@ -291,8 +289,9 @@ class OtherLanguages:
         self._identifier = identifier or _Identifier()
 
     @classmethod
-    def load(cls, intents_dir: Path) -> OtherLanguages:
-        return cls(Lexicon.load(intents_dir), english_words(intents_dir))
+    def load(cls, intents_dir: Path, examples: Iterable[str]) -> OtherLanguages:
+        """The word lists from ``intents_dir``; ``examples``: the training examples' texts."""
+        return cls(Lexicon.load(intents_dir), english_words(examples))
 
     def english_share(self, text: str) -> float:
         """The share of a message's words (of two letters or more, names left out) that

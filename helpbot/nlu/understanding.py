@@ -18,9 +18,10 @@ How a message is read (intents/README.md has the figures):
 3. Safety cues (intents/safety_cues.toml) raise emergency/safeguarding to the
    cue's measured precision; so do the danger phrases of other languages
    (intents/other_languages.toml) in a message not plainly English.
-   A message plainly in another language is not read by the model at all (it
-   learnt English only): it is unclear, or urgent on one of those phrases, and
-   names its language (nlu/other_languages.py).
+   A message plainly in another language keeps the model's reading only if it is
+   urgent (it learnt English only): otherwise it is unclear, or urgent on one of
+   those phrases, and names its language (nlu/other_languages.py). The cues also read
+   a short message with its unknown words sounded out (nlu/sounding_out.py).
 4. ``intents.primary_intent`` decides on those calibrated scores with the trained
    thresholds; ``why`` says what decided it; ``risk`` lists signs of danger that did
    not decide it, for the desk's safety net.
@@ -60,6 +61,7 @@ from helpbot.nlu.training import (
     OFF,
     SafetyCues,
     lift_to,
+    load_split,
     model_text,
     normalise,
     urgent_score,
@@ -229,6 +231,7 @@ class Understanding:
 
         pipeline_dir, intents_dir = Path(pipeline_dir), Path(intents_dir)
         metadata = json.loads((pipeline_dir / METADATA_FILE).read_text())
+        examples = load_split(intents_dir, "examples")  # the words tenants use
         nlp = spacy.load(pipeline_dir / MODEL_DIR)
         cues = SafetyCues.load(intents_dir).with_scores(metadata.get("cue_scores", {}))
         knowledge = KnowledgeBase.load(intents_dir)
@@ -240,11 +243,11 @@ class Understanding:
             knowledge,
             cues,
             float(metadata.get("risk_threshold", RISK_THRESHOLD)),
-            OtherLanguages.load(intents_dir),
+            OtherLanguages.load(intents_dir, [m.text for m in examples]),
             SoundingOut.of(
-                (normalise(line) for line in _examples(intents_dir)),
+                [normalise(m.text) for m in examples],
                 dictionary(),
-                (normalise(line) for line in _examples(intents_dir, SAFETY_LABELS)),
+                [normalise(m.text) for m in examples if m.intent in SAFETY_LABELS],
             ),
         )
 
@@ -342,8 +345,9 @@ class Understanding:
         language = reading.language
         assert language is not None
         scores = {label: 0.0 for label in LABELS}
+        said = normalise(text)
         found = dict(reading.cues)
-        for label, words in self.cues.matching(normalise(text)).items():
+        for label, words in self.cues.matching(said).items():
             found.setdefault(label, words)
         written = f"written in {language.name}"
         if language.probability:
@@ -362,7 +366,7 @@ class Understanding:
             intent = UNCLEAR
             scores[UNCLEAR] = 1.0
             why = f"{written}: the model reads English only"
-        signs = set(reading.risks) | set(found) | set(self.cues.risks(normalise(text)))
+        signs = set(reading.risks) | set(found) | set(self.cues.risks(said))
         if english.intent in SAFETY_LABELS:
             signs.add(english.intent)
         if "model" in english.risk_source and english.urgent >= FOREIGN_URGENCY:
@@ -447,7 +451,7 @@ class Understanding:
         # The safety net reads P(emergency) + P(safeguarding), in the whole message or its
         # most urgent window (training.cross_validate says why not the urgent detector).
         peak = max([urgent_score(scores), *(urgent_score(c) for _, c in reading.parts)])
-        risk, source = self._risk(text, intent, scores, peak)
+        risk, source = self._risk(text, intent, scores, peak, respelt)
         why = self._why(intent, scores, reasons)
         return Classification(intent, scores, why, risk, source, round(urgent, 4))
 
@@ -469,7 +473,12 @@ class Understanding:
         return f"model: best guess {intent} {score:.2f} (below threshold {threshold:.2f})"
 
     def _risk(
-        self, text: str, intent: str, scores: Mapping[str, float], urgency: float
+        self,
+        text: str,
+        intent: str,
+        scores: Mapping[str, float],
+        urgency: float,
+        respelt: str | None,
     ) -> tuple[tuple[str, ...], str]:
         """Safety labels with a sign of risk that did not become the intent: a risk cue,
         or the model's urgency (P(emergency) + P(safeguarding),
@@ -486,7 +495,6 @@ class Understanding:
                 sources.insert(0, "model")
             return ((other,), "+".join(sources)) if sources else ((), "")
         signs = set(self.cues.risks(normalise(text)))
-        respelt = self._respelt(text)
         if respelt is not None:
             signs.update(self.cues.risks(respelt))
         sources = ["cue"] if signs else []
@@ -523,18 +531,6 @@ class Understanding:
     def find_personal_data(self, text: str) -> list[PersonalDatum]:
         """Personal data with character offsets (see ``personal_data``)."""
         return find_personal_data(text)
-
-
-def _examples(intents_dir: Path, labels: Iterable[str] = ()) -> Iterable[str]:
-    """The training examples' lines (intents/examples; of ``labels`` only, if given), for
-    the words they use."""
-    wanted = set(labels)
-    for path in sorted((Path(intents_dir) / "examples").glob("*.txt")):
-        if wanted and path.stem not in wanted:
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                yield line
 
 
 def _empty() -> Classification:

@@ -13,6 +13,7 @@ from helpbot.desk.cases.promises import advice
 from helpbot.desk.cases.tenant_thread import advised_lately, file_message, one_line, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
+from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import CLASSIFY_LIMIT, URGENT_INTENTS, Visit, reply
 
 _GREETING = re.compile(r"\b(hi|hello|hiya|hey|morning|afternoon|evening|yo)\b", re.I)
@@ -35,7 +36,7 @@ async def conversation(office: Office, visit: Visit, in_hand: InHand | None = No
         if current.assignee_id is not None:
             return actions
     case_id = current.id if current else None
-    if visit.intent == "hostile" and _at_risk(visit):
+    if visit.intent == "hostile" and safety_net.risks(visit):
         # Read as hostile, but with a sign of danger: "stuk in lif" and "he beets me",
         # spelt as they sound, were read so. Someone in danger must not be told the bot
         # won't go on with the talk, nor be met with silence when it "keeps coming":
@@ -99,11 +100,6 @@ async def answer(
         text = say("intents", "unclear")
         return [reply(inbound, text, intent=intent, case_id=case_id, buttons=person)]
     return [reply(inbound, say("intents", intent), intent=intent, case_id=case_id)]
-
-
-def _at_risk(visit: Visit) -> bool:
-    classification = visit.classification
-    return bool(classification is not None and getattr(classification, "risk", ()))
 
 
 def smalltalk(office: Office, text: str) -> str:

@@ -176,14 +176,13 @@ async def opening_reply(office: Office, visit: Visit, case: Case, intent: str) -
             then = f"{then}\n{next_step(office, intent, at)}"
         return "\n\n".join((advice(office, intent, text), then, opened))
     verified = await identity_check.is_verified(office, visit)
+    said = first_reply(office, intent, text, at, verified=verified)
     if other_language.language_of(visit):
         # Written in another language: the tenant is told a colleague will read it, in
         # their language first; an urgent matter's advice still comes first of all.
         words = other_language.first_words(office, visit)
-        if intent == "human":
-            return f"{words}\n\n{opened}"
-        return f"{first_reply(office, intent, text, at, verified=verified)}\n\n{words}\n\n{opened}"
-    return f"{first_reply(office, intent, text, at, verified=verified)}\n\n{opened}"
+        said = words if intent == "human" else f"{said}\n\n{words}"
+    return f"{said}\n\n{opened}"
 
 
 async def staff_notes(
