@@ -187,3 +187,31 @@ async def test_a_reply_that_cannot_reach_the_tenant_yet_is_not_shown_as_sent(
     assert "hasn't opened a private chat" in text
     assert "Reply sent" not in text
     assert bot.replies_to(ann.id) == []
+
+
+async def test_an_officer_sees_which_messages_the_bot_could_not_read(bot: BotUnderTest) -> None:
+    """A case in another language says so in the inbox, at the top of the case and on
+    the message itself: an officer working from the console alone saw no sign of it, and
+    the staff-room note "Written in Polish" was the only one (walking the console)."""
+    ann = tenant(bot.tg)
+    polish = "Dzień dobry, kiedy przyjdzie hydraulik do mojego mieszkania?"
+    await bot.send(bot.tg.private_message(ann, polish))
+    await bot.send(bot.tg.private_message(ann, "thank you, the kitchen tap is still leaking"))
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.summary.startswith("[Polish] Dzień dobry")
+    await add_colleague(bot.store, PRIYA)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in(page, bot.web_url, PRIYA)
+        await page.get_by_role("heading", name="Inbox").wait_for()
+        await page.get_by_text("[Polish] Dzień dobry", exact=False).first.wait_for()
+        await page.goto(f"{bot.web_url}/console/cases/{case.ref}")
+        facts = page.locator(".facts")
+        await facts.get_by_text("Written in").wait_for()
+        assert "Polish" in await facts.locator("dd.language").inner_text()
+        timeline = page.locator(".timeline li")
+        polish_entry = timeline.filter(has_text="kiedy przyjdzie")
+        english_entry = timeline.filter(has_text="kitchen tap is still leaking")
+        assert "Written in Polish: the bot did not read it" in await polish_entry.inner_text()
+        assert "Written in" not in await english_entry.inner_text()
+        await screenshot(page, "case-in-polish")

@@ -14,10 +14,32 @@ from __future__ import annotations
 from helpbot.desk.office import Office
 from helpbot.desk.visit import Visit
 
+UNNAMED = "und"  # the identifier could not name it surely (nlu/other_languages.py)
+
 
 def language_of(visit: Visit) -> str:
     """The code of the language the message is plainly written in; "" for English."""
     return str(getattr(visit.classification, "language", "") or "")
+
+
+def language_name(visit: Visit) -> str | None:
+    """The language's name in English ("Polish"), or its code where the identifier
+    was not sure enough to name it; None for English."""
+    code = language_of(visit)
+    if not code:
+        return None
+    return str(getattr(visit.classification, "language_name", "") or code)
+
+
+def summary(visit: Visit, words: str) -> str:
+    """A case's summary begins with its language, so the staff room's topic list and
+    the console's inbox show at a glance which cases the bot could not read."""
+    code = language_of(visit)
+    if not code:
+        return words
+    name = "another language" if code == UNNAMED else language_name(visit)
+    marked = f"[{name}] {words}"
+    return marked if len(marked) <= 60 else marked[:57] + "..."
 
 
 def in_their_language(office: Office, visit: Visit) -> str | None:
@@ -38,8 +60,7 @@ def first_words(office: Office, visit: Visit) -> str:
 
 def staff_note(office: Office, visit: Visit) -> str | None:
     """For colleagues: which language, and that the bot did not read it."""
-    code = language_of(visit)
-    if not code:
+    name = language_name(visit)
+    if name is None:
         return None
-    name = str(getattr(visit.classification, "language_name", "") or code)
     return office.say("staff", "other_language", language=name)

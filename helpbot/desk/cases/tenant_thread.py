@@ -228,7 +228,7 @@ async def open_case(office: Office, visit: Visit, intent: str, *, in_group: bool
             kind=intent,
             tenant_id=visit.person.id,
             chat_id=None if in_group else visit.chat.id,
-            summary=case_summary(inbound.text, office.understanding),
+            summary=other_language.summary(visit, case_summary(inbound.text, office.understanding)),
             urgent=intent in URGENT_INTENTS,
             origin_chat_id=visit.chat.id if in_group else None,
             origin_message_id=inbound.message_id if in_group else None,
@@ -244,7 +244,11 @@ async def open_case(office: Office, visit: Visit, intent: str, *, in_group: bool
 async def file_message(
     office: Office, case_id: int, visit: Visit, *, kind: str = "tenant_message", **detail: object
 ) -> None:
-    """Put the tenant's message on the case: linked in the history and on the timeline."""
+    """Put the tenant's message on the case: linked in the history and on the timeline.
+    A message in another language says which, so the console can tell colleagues the
+    bot did not read it (policy 6.2; cases/other_language.py)."""
+    if (language := other_language.language_name(visit)) is not None:
+        detail.setdefault("language", language)
     await office.people.link_message(visit.message.id, case_id)
     await office.cases.log(
         case_id,

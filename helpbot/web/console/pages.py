@@ -262,6 +262,16 @@ def _query_without_page(request: web.Request) -> str:
     return urlencode([(k, v) for k, v in request.query.items() if k != "page"])
 
 
+def written_in(timeline: list[Any]) -> list[str]:
+    """The other languages the tenant wrote this case in (policy 6.2), first seen first:
+    the bot did not read those messages, so the officer is told at the top of the page."""
+    seen: dict[str, None] = {}
+    for entry in timeline:
+        if entry.actor_kind == "tenant" and (language := entry.detail.get("language")):
+            seen.setdefault(str(language), None)
+    return list(seen)
+
+
 async def case_page(request: web.Request) -> web.Response:
     store = request.app[guard.STORE]
     search = CaseSearch(store)
@@ -286,6 +296,7 @@ async def case_page(request: web.Request) -> web.Response:
             "tenant": tenant,
             "chat": chat,
             "timeline": timeline,
+            "languages": written_in(timeline),
             "unavailable": request.app[COMMANDS].available(case),
             "next_deadline": next_deadline(case),
             "london": LONDON,
