@@ -347,6 +347,22 @@ async def test_a_message_in_another_language_in_the_group_gets_no_public_reply(
     assert await Casebook(bot.store).all_cases() == []
 
 
+async def test_a_gas_smell_in_arabic_in_the_group_is_answered_in_arabic_too(
+    bot: BotUnderTest,
+) -> None:
+    """The group's invitation to a private chat was in English only, for a member who had
+    just written in Arabic (walking the fake Bot API)."""
+    ann = tenant(bot.tg)
+    text = "أشم رائحة غاز قوية في المطبخ، ماذا أفعل؟"
+    await bot.send(bot.tg.group_message(bot.community, ann, text))
+    (public,) = [m["text"] for m in bot.tg.sent_messages(bot.community.id)]
+    assert public.startswith("وصلتنا رسالتك")
+    assert "call 999" in public and "0800 111 999" in public  # the English advice follows
+    assert "غاز قوية" not in public  # the message itself is never repeated in public
+    (case,) = await Casebook(bot.store).all_cases()
+    assert (case.kind, case.urgent) == ("emergency", True)
+
+
 # -- English spelt as it sounds (nlu/sounding_out.py) ------------------------------------
 
 

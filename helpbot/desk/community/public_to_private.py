@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from helpbot.desk.actions import Action, PostToStaff, SendText
 from helpbot.desk.arguments.in_groups import group_message as watch_for_arguments
+from helpbot.desk.cases import other_language
 from helpbot.desk.cases.tenant_thread import file_message, open_case
 from helpbot.desk.cases.topics import new_case_header, staff_note, topic_name
 from helpbot.desk.community.confidence import sure
@@ -180,13 +181,19 @@ def _invitation(
     # what kind of harm it is (the helplines follow in private: safety/signposts.py).
     key = intent if intent in ("emergency", "safeguarding") else "move_private"
     link = office.private_link(case.link_token or "")
+    # Written in another language: the tenant hears first in it that a colleague will
+    # reply, with 999 and the gas line (policy 6.2), then the English invitation.
+    theirs = other_language.in_their_language(office, visit)
+    first = f"{theirs}\n\n" if theirs else ""
     if not removed:
-        return reply(inbound, say("group", key), intent=intent, buttons=link, case_id=case.id)
+        text = first + say("group", key)
+        return reply(inbound, text, intent=intent, buttons=link, case_id=case.id)
     # The original is being deleted: don't quote it, and say why it went.
     if intent == "emergency":
         text = say("group_quiet", "removed") + "\n\n" + say("group", "emergency")
     else:
         text = say("group_quiet", "removed_kept")
+    text = first + text
     unquoted = replace(inbound, message_id=None)
     return reply(unquoted, text, intent=intent, buttons=link, case_id=case.id)
 
