@@ -372,6 +372,10 @@ async def test_a_gas_smell_in_arabic_in_the_group_is_answered_in_arabic_too(
         ("i wan 2 kil myslf", "safeguarding"),  # the model read it as hostile
         ("gonna kil myslef", "safeguarding"),  # two letters swapped
         ("tuk an ovadose", "safeguarding"),
+        # "shok" is as near "shop" as "shock"; "shop" is commoner, but "shock" is a word
+        # of the urgent examples and "shop" is not (it was read as "electric shop").
+        ("elektric shok", "emergency"),
+        ("i got a elektric shok off the tap", "emergency"),
     ],
 )
 def test_danger_spelt_as_it_sounds_is_read_by_the_cues(
@@ -382,9 +386,19 @@ def test_danger_spelt_as_it_sounds_is_read_by_the_cues(
     assert "spelt as it sounds" in read.why
 
 
+def test_a_word_sounded_out_as_an_examples_own_slip_is_sounded_out_again(
+    understanding: Understanding,
+) -> None:
+    """ "smoak" is one letter from "smok", which one training example has ("ther is smok
+    coming from under neighbour door"): read as "smok", no cue saw smoke."""
+    read = understanding.classify("smoak evrywhere")
+    assert "emergency" in read.risk  # the safety line, and a colleague takes a look
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "my bill is overdue",  # "overdue" is no whole word of the encoder's vocabulary
         "the hire van was late",  # not "fire"
         "my dog groomer is great",  # not "groomed"
         "i want a fibre broadband",

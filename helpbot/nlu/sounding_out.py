@@ -6,8 +6,8 @@ hostile and the others as nothing in particular (an outside review's dyslexic
 messages). Each word that is neither in the training examples nor an English word
 is replaced by the nearest word the examples use, one letter off (two for a word of
 seven letters or more; two letters swapped count as one). A tie goes to the word that
-begins most alike ("smoak" is as near "soak" as "smoke"), then to a word of the urgent
-examples ("shok" is as near "shop" as "shock": the safe reading costs little), then to
+begins most alike ("smoak" is as near "soak" as "smoke"), then to a word used mostly in
+the urgent examples ("shok" is as near "shop" as "shock": the safe reading costs little), then to
 the commoner word;
 the safety cues then read that version as well as the message itself. Only the cues:
 the model still reads what the tenant wrote, so a respelling can add a sign of danger
@@ -33,6 +33,13 @@ LONG = 7
 # A word made of a known word and one of these is a word too ("groomer" was sounded
 # out as "groomed", which the grooming cue reads as a child at risk; "fairer" as "fire").
 SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "r", "ing", "ly", "y", "ful", "less", "ness")
+# A word the examples use this often is a word, even if the encoder's vocabulary lacks
+# it ("lecky", "innit"); one used less, and no English word, may be an example's own
+# slip ("smok"), and a word sounded out as it is sounded out once more.
+OFTEN = 3
+# A word is a word of danger when at least 1/URGENT_SHARE of its uses are in the
+# emergency and safeguarding examples.
+URGENT_SHARE = 2
 # Memory of words already sounded out (a small set of misspellings recurs).
 _KEEP = 4096
 
@@ -86,7 +93,16 @@ class SoundingOut:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(_WORD.findall(text.lower()))
-        danger = frozenset(w for text in urgent for w in _WORD.findall(text.lower()))
+        in_urgent: Counter[str] = Counter()
+        for text in urgent:
+            in_urgent.update(_WORD.findall(text.lower()))
+        # Words of danger are those used mostly in the urgent examples: "shop" is in some
+        # ("smoke from the shop below") but mostly not, and won the tie against "shock"
+        # on being commoner, so "elektric shok" was read as "electric shop".
+        # A word used once ("smoky") tells nothing, and took "smok" from "smoke".
+        danger = frozenset(
+            w for w, n in in_urgent.items() if n >= OFTEN and n * URGENT_SHARE >= counts[w]
+        )
         return cls(counts, english, danger)
 
     def word(self, word: str) -> str:
@@ -95,6 +111,10 @@ class SoundingOut:
         found = self._seen.get(word)
         if found is None:
             found = self._nearest(word)
+            if found != word and self._slip(found):
+                # The nearest is itself a misspelling of the examples ("smoak" is one
+                # letter from "smok", which an example has): that, sounded out in turn.
+                found = self._nearest(found, besides=word)
             if len(self._seen) < _KEEP:
                 self._seen[word] = found
         return found
@@ -112,14 +132,25 @@ class SoundingOut:
                 return True
         return False
 
-    def _nearest(self, word: str) -> str:
+    def _slip(self, word: str) -> bool:
+        """An example's own misspelling ("ther is smok coming from..."): no English word,
+        and used once or twice."""
+        return word not in self.english and self.counts[word] < OFTEN
+
+    def _nearest(self, word: str, besides: str = "") -> str:
         reach = 2 if len(word) >= LONG else 1
         near = [
             known
             for length in range(len(word) - reach, len(word) + reach + 1)
             for known in self._by_length.get(length, ())
         ]
-        matches = process.extract(word, near, scorer=OSA.distance, score_cutoff=reach, limit=None)
+        matches = [
+            match
+            for match in process.extract(
+                word, near, scorer=OSA.distance, score_cutoff=reach, limit=None
+            )
+            if match[0] not in (word, besides)
+        ]
         if not matches:
             return word
         best = min(score for _, score, _ in matches)
