@@ -26,6 +26,15 @@ BLIND_SET = Path(__file__).parent / "data" / "other_languages.jsonl"
 # A second blind set, from another helper, written after the rules were last set and
 # never used to set them: 169 messages in 34 languages, 90 in English.
 SECOND_BLIND_SET = Path(__file__).parent / "data" / "other_languages_2.jsonl"
+# A third, from a third helper, written after the word lists' second round began and
+# before the danger concepts (nlu/danger_concepts.py) were written: 193 messages in 32
+# languages, 70 in English. Only its notes on the messages missed were read, not the
+# messages; nothing was set on it.
+THIRD_BLIND_SET = Path(__file__).parent / "data" / "other_languages_3.jsonl"
+# Everyday messages an attacker wrote from the danger concepts' rules alone, each with
+# the two ideas of a rule said innocently (a gas bill that "smells fishy", the lift that
+# was stuck last week): 240 in 26 languages.
+EVERYDAY_PAIRS = Path(__file__).parent / "data" / "other_languages_everyday_pairs.jsonl"
 # English written by the outside reviewer of this change: 351 messages in every voice.
 REVIEWERS_ENGLISH = Path(__file__).parent / "data" / "other_languages_english.txt"
 URGENT = ("emergency", "safeguarding")
@@ -39,7 +48,9 @@ def blind_set(path: Path = BLIND_SET) -> list[dict[str, str]]:
 # -- reading ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [BLIND_SET, SECOND_BLIND_SET], ids=["first", "second"])
+@pytest.mark.parametrize(
+    "path", [BLIND_SET, SECOND_BLIND_SET, THIRD_BLIND_SET], ids=["first", "second", "third"]
+)
 def test_english_in_every_voice_is_still_read_as_english(
     understanding: Understanding, path: Path
 ) -> None:
@@ -95,7 +106,9 @@ def test_the_training_examples_are_all_read_as_english(understanding: Understand
     ] == []
 
 
-@pytest.mark.parametrize("path", [BLIND_SET, SECOND_BLIND_SET], ids=["first", "second"])
+@pytest.mark.parametrize(
+    "path", [BLIND_SET, SECOND_BLIND_SET, THIRD_BLIND_SET], ids=["first", "second", "third"]
+)
 def test_messages_in_other_languages_are_recognised_and_never_argued_with(
     understanding: Understanding, path: Path
 ) -> None:
@@ -115,7 +128,9 @@ def test_messages_in_other_languages_are_recognised_and_never_argued_with(
             assert "written in" in c.why, row["text"]  # why names the language
 
 
-@pytest.mark.parametrize(("path", "allowed"), [(BLIND_SET, 0), (SECOND_BLIND_SET, 1)])
+@pytest.mark.parametrize(
+    ("path", "allowed"), [(BLIND_SET, 0), (SECOND_BLIND_SET, 1), (THIRD_BLIND_SET, 0)]
+)
 def test_no_everyday_message_in_another_language_opens_an_urgent_case(
     understanding: Understanding, path: Path, allowed: int
 ) -> None:
@@ -128,6 +143,34 @@ def test_no_everyday_message_in_another_language_opens_an_urgent_case(
     read = understanding.classify_many([row["text"] for row in calm])
     alarms = [r["note"] for r, c in zip(calm, read, strict=True) if c.intent in URGENT]
     assert len(alarms) <= allowed, alarms
+
+
+@pytest.mark.parametrize(
+    ("path", "at_least"), [(BLIND_SET, 75), (SECOND_BLIND_SET, 33), (THIRD_BLIND_SET, 50)]
+)
+def test_most_danger_in_another_language_opens_an_urgent_case(
+    understanding: Understanding, path: Path, at_least: int
+) -> None:
+    """Phrases alone caught 46 of 101, 14 of 71 and 20 of 87: people rarely say danger
+    the way a list does. Read as two ideas side by side (nlu/danger_concepts.py), 79,
+    36 and 53 (measured); the floors sit a little below, for a retrained model."""
+    urgent = [row for row in blind_set(path) if row["language"] != "en" and row["urgent"]]
+    read = understanding.classify_many([row["text"] for row in urgent])
+    assert sum(c.intent in URGENT for c in read) >= at_least
+
+
+def test_everyday_messages_built_to_trip_the_ideas_mostly_do_not(
+    understanding: Understanding,
+) -> None:
+    """First read, 64 of the 240 opened an urgent case. A rule's own, closer window (gas
+    and a smell), and words of routine or of a danger past near an emergency ("the
+    bill", "the test button", "last week, mended now"), took that to 24 (measured);
+    most left are safeguarding pairs (a single parent "alone with my children", a
+    husband who took the passport to copy it), left to a colleague's kind look."""
+    rows = blind_set(EVERYDAY_PAIRS)
+    read = understanding.classify_many([row["text"] for row in rows])
+    assert sum(bool(c.language) for c in read) >= 0.95 * len(rows)
+    assert sum(c.intent in URGENT for c in read) <= 26
 
 
 def test_danger_said_outright_in_another_language_is_urgent(understanding: Understanding) -> None:
@@ -345,6 +388,25 @@ async def test_a_message_in_another_language_in_the_group_gets_no_public_reply(
     await bot.send(bot.tg.group_message(bot.community, ann, "Dzień dobry wszystkim sąsiadom!"))
     assert bot.tg.sent_messages(bot.community.id) == []
     assert await Casebook(bot.store).all_cases() == []
+
+
+async def test_coercive_control_told_in_polish_opens_a_safeguarding_case(
+    bot: BotUnderTest,
+) -> None:
+    """No phrase of the list says it ("my husband took my phone and passport, he won't
+    let me go out"); a partner and control side by side do (nlu/danger_concepts.py)."""
+    ann = tenant(bot.tg)
+    text = "Mój mąż zabrał mi telefon i paszport, nie pozwala mi wychodzić z domu"
+    await bot.send(bot.tg.private_message(ann, text))
+    (case,) = await Casebook(bot.store).all_cases()
+    assert (case.kind, case.urgent) == ("safeguarding", True)
+    said = "\n".join(bot.replies_to(ann.id))
+    # The safety advice first, as for any urgent matter; then, in Polish, that a
+    # colleague will read it.
+    assert said.startswith("Thank you for telling us. You're not on your own")
+    assert "Otrzymaliśmy" in said
+    staff = [m["text"] for m in bot.tg.sent_messages(bot.staff_room.id)]
+    assert any("Written in Polish" in m for m in staff)
 
 
 async def test_a_gas_smell_in_arabic_in_the_group_is_answered_in_arabic_too(

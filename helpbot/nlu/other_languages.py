@@ -4,8 +4,9 @@ The intent model learnt English only. Read by it, an Arabic message about a gas 
 came back "hostile" and got the reply for that (found by an outside review). The
 model's intent for a message plainly in another language is therefore not believed
 (nlu/understanding.py): it is ``unclear``, or urgent when words from
-``intents/other_languages.toml`` say the danger outright or the model reads it as
-urgent; it names its language; and the desk passes it to a colleague (policy 6.2:
+``intents/other_languages.toml`` say the danger outright, when two ideas of danger are
+side by side (nlu/danger_concepts.py), or when the model reads it as urgent; it names
+its language; and the desk passes it to a colleague (policy 6.2:
 services accessible to everyone).
 
 Which language: fastText's compressed identifier (176 languages, under 1 MB, shipped
@@ -19,11 +20,14 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from helpbot.nlu.danger_concepts import DangerConcepts
 
 LEXICON_FILE = "other_languages.toml"
 SAFETY_LABELS = ("emergency", "safeguarding")
@@ -54,6 +58,9 @@ _VOWEL = re.compile("[aeiouy]")
 # The tenant is answered in the language named only when the identifier is this sure
 # of it ("mujhe bohot dar lag raha hai" came out Vietnamese at 0.3).
 NAMED_AT = 0.8
+# A language the identifier gives this much is one whose words for the danger ideas
+# are read (nlu/danger_concepts.py); with none, every language's longer words are.
+GUESS_AT = 0.2
 # Below this the identifier is not sure it is English: the phrases of every language
 # in the lexicon are looked for too (Urdu typed in Latin letters, a Polish message
 # without its accents, a message half in English).
@@ -124,15 +131,25 @@ def _latin(ch: str) -> bool:
 def normalise(text: str) -> str:
     """Compatibility forms folded (full-width letters), lower case, accents off Latin
     letters, Arabic vowel marks off and its letter forms made one, spaces single."""
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFKC", text).casefold():
-        if _latin(ch) and not ch.isascii():
-            ch = "".join(
-                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-            )
-        out.append(ch)
-    folded = "".join(out).translate(_FOLD)
-    return _SPACES.sub(" ", _ARABIC_MARKS.sub("", folded)).strip()
+    folded = _ACCENTED.sub(_unaccented, unicodedata.normalize("NFKC", text).casefold())
+    return _SPACES.sub(" ", _ARABIC_MARKS.sub("", folded.translate(_FOLD))).strip()
+
+
+# Latin letters beyond ASCII (and their combining marks), in runs: taken apart and their
+# marks dropped a run at a time (a character at a time took most of loading the ideas).
+_ACCENTED = re.compile("[\u0080-\u036f\u1e00-\u1eff]+")
+
+
+def _unaccented(run: re.Match[str]) -> str:
+    taken_apart = unicodedata.normalize("NFKD", run.group(0))
+    return "".join(c for c in taken_apart if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def _entry(words: str) -> str:
+    """An entry of the word lists, normalised once (the ideas' words are filed twice:
+    by language, and pooled)."""
+    return normalise(words)
 
 
 _CLITICS = ("وال", "بال", "لل", "ال", "سا", "س", "و", "ب", "ل", "ف")
@@ -164,7 +181,7 @@ class _Phrases:
     def of(cls, entries: list[str]) -> _Phrases:
         filed: dict[str, list[tuple[str, bool]]] = {}
         anywhere: list[str] = []
-        found = {(normalise(e.rstrip(STEM)), e.endswith(STEM)) for e in entries if e.strip()}
+        found = {(_entry(e.rstrip(STEM)), e.endswith(STEM)) for e in entries if e.strip()}
         # Longest first, so the words reported are the most telling ones.
         for words, stem in sorted(found, key=lambda item: len(item[0]), reverse=True):
             if _CJK.search(words):
@@ -174,21 +191,38 @@ class _Phrases:
         return cls({head: tuple(found) for head, found in filed.items()}, tuple(anywhere))
 
     def search(self, said: str) -> str | None:
+        return next((words for _, words in self.every(said)), None)
+
+    def every(self, said: str) -> Iterator[tuple[int, str]]:
+        """Where each entry is found, and its words: Chinese entries first, then the
+        others word by word, the longest entry at each word."""
         for words in self.anywhere:
-            if words in said:
-                return words
+            at = said.find(words)
+            while at >= 0:
+                yield at, words
+                at = said.find(words, at + 1)
         for match in _WORD_START.finditer(said):
             at = match.start()
             starts = [at]
             if _ARABIC_SCRIPT.match(said, at):
                 starts += [at + len(c) for c in _CLITICS if said.startswith(c, at)]
             for start in starts:
-                for words, whole in self.by_head.get(said[start : start + _HEAD], ()):
-                    if said.startswith(words, start):
-                        after = start + len(words)
-                        if not whole or not _IN_WORD_CHAR.match(said, after):
-                            return words
-        return None
+                filed = self.by_head.get(said[start : start + _HEAD], ())
+                if not _IN_WORD_CHAR.match(said, start + 1):
+                    # A one-letter entry is filed under its one letter (Hindi "न", not).
+                    filed = (*filed, *self.by_head.get(said[start], ()))
+                found = next(
+                    (
+                        words
+                        for words, whole in filed
+                        if said.startswith(words, start)
+                        and (not whole or not _IN_WORD_CHAR.match(said, start + len(words)))
+                    ),
+                    None,
+                )
+                if found is not None:
+                    yield at, found
+                    break
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +233,8 @@ class Lexicon:
     cues: Mapping[str, _Phrases]
     risks: Mapping[str, _Phrases]
     conditional: _Phrases = field(default_factory=lambda: _Phrases({}, ()))
+    # Danger told in one's own words: two ideas side by side (nlu/danger_concepts.py).
+    concepts: DangerConcepts | None = None
 
     @classmethod
     def load(cls, intents_dir: Path) -> Lexicon:
@@ -217,10 +253,15 @@ class Lexicon:
             cues[label] = _Phrases.of(decisive)
             risks[label] = _Phrases.of(faint)
         conditional = _Phrases.of([e for entry in languages.values() for e in entry.get("if", [])])
-        return cls(names, cues, risks, conditional)
+        return cls(names, cues, risks, conditional, DangerConcepts.load(intents_dir))
 
-    def find(self, text: str) -> tuple[dict[str, str], dict[str, str]]:
-        """The decisive phrases and the faint words found, each label with its words."""
+    def find(
+        self, text: str, *, ideas: bool = True, languages: Sequence[str] = ()
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The decisive phrases and the faint words found, each label with its words;
+        with ``ideas``, the danger concepts' rules too, in the words of ``languages``
+        (the identifier's likeliest) or of all (for a message taken for another
+        language: in English the English cues do that work)."""
         said = normalise(text)
         cues = {label: w for label, p in self.cues.items() if (w := p.search(said))}
         risks = {
@@ -228,6 +269,21 @@ class Lexicon:
             for label, p in self.risks.items()
             if label not in cues and (w := p.search(said))
         }
+        if ideas and self.concepts is not None:
+            said_emergency = cues.get("emergency")
+            if said_emergency is not None and self.concepts.routine_or_past(
+                said, said.find(said_emergency), languages
+            ):
+                # "The CO alarm beeps when I press the test button": a phrase of the
+                # list, beside a word of routine or of a danger past, is the safety line.
+                risks["emergency"] = cues.pop("emergency")
+            found = self.concepts.found(said, languages)
+            for label in SAFETY_LABELS:
+                if label in found and label not in cues:
+                    cues[label] = found[label]
+                    risks.pop(label, None)
+                elif f"{label}_risk" in found and label not in cues and label not in risks:
+                    risks[label] = found[f"{label}_risk"]
         if cues and self.conditional.search(said):
             # "What do I do if I smell gas?": a question about a danger, not a report of
             # one (as the English cues' question guard): the safety line, not a case.
@@ -329,7 +385,7 @@ class OtherLanguages:
         if not foreign:
             if english >= PLAINLY_ENGLISH:
                 return Reading(None, True)
-            cues, _ = self.lexicon.find(text)
+            cues, _ = self.lexicon.find(text, ideas=False)
             # The faint words only where the message is taken for another language:
             # "police" and "angst" are English words too.
             return Reading(None, False, cues)
@@ -342,7 +398,12 @@ class OtherLanguages:
         else:
             name = self.lexicon.names.get(code) or _NAMES.get(code) or f"another language ({code})"
             language = Language(code, name, round(probability, 4))
-        cues, risks = self.lexicon.find(text)
+        # The ideas in the words of the languages the identifier thinks likeliest; Latin
+        # letters from a South Asian language are "ur-Latn" (nlu/danger_concepts.py).
+        likely = [c for c, p in sorted(guesses.items(), key=lambda i: -i[1]) if p >= GUESS_AT]
+        if latin > len(words) - latin and {"ur", "hi", "pa", "en"} & set(likely):
+            likely.append("ur-Latn")
+        cues, risks = self.lexicon.find(text, languages=likely)
         return Reading(language, False, cues, risks)
 
 
