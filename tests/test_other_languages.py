@@ -496,3 +496,22 @@ def test_words_the_examples_never_use_are_not_sounded_out_into_danger(
 ) -> None:
     read = understanding.classify(text)
     assert read.intent not in URGENT and "spelt as it sounds" not in read.why
+
+
+def test_the_figures_for_a_set_are_printed_as_the_readme_gives_them(
+    understanding: Understanding, tmp_path: Path
+) -> None:
+    from helpbot.nlu.other_language_sets import figures
+
+    rows = [
+        {"text": "Czuję gaz w kuchni, proszę o pomoc", "language": "pl", "urgent": "emergency"},
+        {"text": "Dziękuję za naprawę kranu", "language": "pl", "urgent": ""},
+        {"text": "thanks, the tap is fixed", "language": "en", "urgent": ""},
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    lines = figures(understanding, path)
+    assert "  recognised as another language: 2 / 2" in lines
+    assert "  English taken for another: 0 / 1" in lines
+    assert "  urgent called urgent: 1 / 1" in lines
+    assert "  everyday called urgent: 0 / 1" in lines
