@@ -413,6 +413,25 @@ async def test_a_message_in_another_language_in_the_group_gets_no_public_reply(
     assert await Casebook(bot.store).all_cases() == []
 
 
+async def test_a_gas_bill_in_polish_gets_the_gas_line_once(bot: BotUnderTest) -> None:
+    """The first reply says 999 and the gas line in Polish and English; the safety net's
+    own "Just in case: if you smell gas" came after it as a second message (walking the
+    fake Bot API). A fear said in Polish still gets the safeguarding line."""
+    ann = tenant(bot.tg)
+    await bot.send(
+        bot.tg.private_message(
+            ann, "Dzień dobry, rachunek za gaz jest bardzo wysoki, czy to normalne?"
+        )
+    )
+    (only,) = bot.replies_to(ann.id)
+    assert only.startswith("Otrzymaliśmy") and "0800 111 999" in only
+    assert "Just in case" not in only
+    bob = tenant(bot.tg, 5002, "Bob")
+    await bot.send(bot.tg.private_message(bob, "Boję się wracać do domu, pomocy"))
+    said = "\n".join(bot.replies_to(bob.id))
+    assert "Samaritans" in said or "116 123" in said
+
+
 async def test_coercive_control_told_in_polish_opens_a_safeguarding_case(
     bot: BotUnderTest,
 ) -> None:

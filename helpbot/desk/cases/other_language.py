@@ -11,6 +11,9 @@ danger. Colleagues are told which language it is in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from helpbot.desk.actions import Action, SendText
 from helpbot.desk.office import Office
 from helpbot.desk.visit import Visit
 
@@ -64,3 +67,19 @@ def staff_note(office: Office, visit: Visit) -> str | None:
     if name is None:
         return None
     return office.say("staff", "other_language", language=name)
+
+
+def gave_the_lines(office: Office, visit: Visit, actions: Sequence[Action]) -> bool:
+    """The tenant was just told, in their language or in English, that a colleague will
+    read it, with 999 and the gas line: the safety net's own emergency line would say
+    it again (walking the fake Bot API, a gas bill in Polish got both). Not so once a
+    colleague has the case, when the bot stays quiet."""
+    lines = [office.say("intents", "other_language")]
+    if (theirs := in_their_language(office, visit)) is not None:
+        lines.append(theirs)
+    return any(
+        isinstance(action, SendText)
+        and action.chat == visit.inbound.chat
+        and any(line in action.text for line in lines)
+        for action in actions
+    )

@@ -79,7 +79,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         covered = (matter.kind,) if matter.urgent else ()
     elif other_language.language_of(visit):
         # The bot cannot read it: a colleague does (policy 6.2; cases/other_language.py).
-        actions += await case_message(office, visit, "human")
+        told = await case_message(office, visit, "human")
+        actions += told
+        if other_language.gave_the_lines(office, visit, told):
+            covered = (*covered, "emergency")
     else:
         actions += await conversation(office, visit, in_hand)
     # A sign of risk the intent did not cover still gets the safety line and a
