@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpbot.nlu.danger_concepts import CONCEPTS_FILE, DangerConcepts
-from helpbot.nlu.other_languages import LEXICON_FILE, Lexicon, normalise
+from helpbot.nlu.other_languages import LEXICON_FILE, Lexicon, Phrases, normalise
 
 PL = ["pl"]
 WORDS = """
@@ -119,7 +119,7 @@ def test_a_rule_over_an_idea_nobody_wrote_is_refused(tmp_path: Path) -> None:
         '[rules]\nemergency = [["gas", "smel"]]\n[concepts.pl]\ngas = ["gaz"]\n', encoding="utf-8"
     )
     with pytest.raises(ValueError, match="gas \\+ smel"):
-        DangerConcepts.load(tmp_path)
+        DangerConcepts.load(tmp_path, Phrases.of)
 
 
 def test_chinese_ideas_match_inside_a_run_of_characters(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_chinese_ideas_match_inside_a_run_of_characters(tmp_path: Path) -> None:
         '[concepts.zh]\ngas = ["煤气"]\nsmell = ["味道", "气味"]\nnegation = ["没有"]\n',
         encoding="utf-8",
     )
-    concepts = DangerConcepts.load(tmp_path)
+    concepts = DangerConcepts.load(tmp_path, Phrases.of)
     assert concepts is not None
     assert "emergency" in concepts.found(normalise("厨房里有很浓的煤气味道"), ["zh"])
     assert concepts.found(normalise("师傅来检查了，没有煤气味道"), ["zh"]) == {}
@@ -142,7 +142,7 @@ def test_every_word_of_the_ideas_finds_itself() -> None:
     from helpbot.desk.group_rules import DEFAULT_INTENTS_DIR
 
     folder = Path(DEFAULT_INTENTS_DIR)
-    concepts = DangerConcepts.load(folder)
+    concepts = DangerConcepts.load(folder, Phrases.of)
     assert concepts is not None and len(concepts.languages) >= 30
     data = tomllib.loads((folder / CONCEPTS_FILE).read_text(encoding="utf-8"))
     for code, lists in data["concepts"].items():

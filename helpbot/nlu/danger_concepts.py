@@ -9,7 +9,7 @@ a short list of words for each idea (gas, smell, socket, ceiling, came down, alo
 and, once for all languages, the rules: which ideas found within ``window`` characters
 of each other make a message urgent, and which alone only earn the safety line.
 
-Words match as the phrase lists' do (other_languages._Phrases): whole words from a
+Words match as the phrase lists' do (other_languages.Phrases): whole words from a
 word's start, "*" to run on, accents off. An idea right after a word of ``negation``
 ("no smell of gas", "nie ma dymu") does not count.
 """
@@ -17,13 +17,13 @@ word's start, "*" to run on, accents off. An idea right after a word of ``negati
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from helpbot.nlu.other_languages import _Phrases
+    from helpbot.nlu.other_languages import Phrases
 
 CONCEPTS_FILE = "other_language_concepts.toml"
 SAFETY_LABELS = ("emergency", "safeguarding")
@@ -62,8 +62,8 @@ class Held:
 class Words:
     """One language's words for the ideas (or all languages' longer words, pooled)."""
 
-    ideas: Mapping[str, _Phrases]
-    negation: _Phrases | None
+    ideas: Mapping[str, Phrases]
+    negation: Phrases | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +82,11 @@ class DangerConcepts:
     even_so: tuple[str, ...] = ()
 
     @classmethod
-    def load(cls, intents_dir: Path) -> DangerConcepts | None:
-        from helpbot.nlu.other_languages import _Phrases
-
+    def load(
+        cls, intents_dir: Path, phrases: Callable[[list[str]], Phrases]
+    ) -> DangerConcepts | None:
+        """The words and rules in ``intents_dir``; ``phrases`` files a list of words for
+        lookup (other_languages.Phrases.of, as the phrase lists are)."""
         path = Path(intents_dir) / CONCEPTS_FILE
         if not path.exists():
             return None
@@ -113,8 +115,8 @@ class DangerConcepts:
 
         def words(lists: Mapping[str, list[str]]) -> Words:
             negation = lists.get(NEGATION, [])
-            ideas = {i: _Phrases.of(e) for i, e in lists.items() if i != NEGATION}
-            return Words(ideas, _Phrases.of(negation) if negation else None)
+            ideas = {i: phrases(e) for i, e in lists.items() if i != NEGATION}
+            return Words(ideas, phrases(negation) if negation else None)
 
         pooled: dict[str, list[str]] = {}
         for lists in by_language.values():

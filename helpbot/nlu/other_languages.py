@@ -163,7 +163,7 @@ STEM = "*"  # an entry that may run on into the word: "samobój*" finds "samobó
 
 
 @dataclass(frozen=True, slots=True)
-class _Phrases:
+class Phrases:
     """One label's entries, filed under their first characters: a message is looked up
     at each word's start only (a regular expression of 600 alternatives took 1.4 ms a
     message; this takes a few hundredths).
@@ -178,7 +178,7 @@ class _Phrases:
     anywhere: tuple[str, ...]
 
     @classmethod
-    def of(cls, entries: list[str]) -> _Phrases:
+    def of(cls, entries: list[str]) -> Phrases:
         filed: dict[str, list[tuple[str, bool]]] = {}
         anywhere: list[str] = []
         found = {(_entry(e.rstrip(STEM)), e.endswith(STEM)) for e in entries if e.strip()}
@@ -230,9 +230,9 @@ class Lexicon:
     """intents/other_languages.toml, compiled: one pattern per label and strength."""
 
     names: Mapping[str, str]
-    cues: Mapping[str, _Phrases]
-    risks: Mapping[str, _Phrases]
-    conditional: _Phrases = field(default_factory=lambda: _Phrases({}, ()))
+    cues: Mapping[str, Phrases]
+    risks: Mapping[str, Phrases]
+    conditional: Phrases = field(default_factory=lambda: Phrases({}, ()))
     # Danger told in one's own words: two ideas side by side (nlu/danger_concepts.py).
     concepts: DangerConcepts | None = None
 
@@ -245,15 +245,15 @@ class Lexicon:
                 data = tomllib.load(handle)
         languages: dict[str, dict[str, Any]] = data.get("languages", {})
         names = {code: str(entry.get("name", code)) for code, entry in languages.items()}
-        cues: dict[str, _Phrases] = {}
-        risks: dict[str, _Phrases] = {}
+        cues: dict[str, Phrases] = {}
+        risks: dict[str, Phrases] = {}
         for label in SAFETY_LABELS:
             decisive = [e for entry in languages.values() for e in entry.get(label, [])]
             faint = [e for entry in languages.values() for e in entry.get(f"{label}_risk", [])]
-            cues[label] = _Phrases.of(decisive)
-            risks[label] = _Phrases.of(faint)
-        conditional = _Phrases.of([e for entry in languages.values() for e in entry.get("if", [])])
-        return cls(names, cues, risks, conditional, DangerConcepts.load(intents_dir))
+            cues[label] = Phrases.of(decisive)
+            risks[label] = Phrases.of(faint)
+        conditional = Phrases.of([e for entry in languages.values() for e in entry.get("if", [])])
+        return cls(names, cues, risks, conditional, DangerConcepts.load(intents_dir, Phrases.of))
 
     def find(
         self, text: str, *, ideas: bool = True, languages: Sequence[str] = ()
