@@ -17,16 +17,17 @@ word's start, "*" to run on, accents off. An idea right after a word of ``negati
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from helpbot.nlu.intents import SAFETY_LABELS
 
 if TYPE_CHECKING:
     from helpbot.nlu.other_languages import Phrases
 
 CONCEPTS_FILE = "other_language_concepts.toml"
-SAFETY_LABELS = ("emergency", "safeguarding")
 NEGATION = "negation"
 LONGEST_WORD = 20  # a "word" longer than this is a run of Chinese characters
 CHINESE_NEGATION = 2  # 没有, 不是: the two characters before an idea
@@ -138,9 +139,8 @@ class DangerConcepts:
         the identifier thinks likeliest; their words are read, or, for none of them,
         every language's longer words ("bu", this in Turkish, is smell in Urdu typed in
         Latin letters; "ma", has in Polish, is Somali's "not")."""
-        chosen = [self.languages[code] for code in languages if code in self.languages]
         out: dict[str, str] = {}
-        for words in chosen or [self.pooled]:
+        for words in self._chosen(languages):
             for label, found in self._found(said, words).items():
                 out.setdefault(label, found)
         return out
@@ -148,23 +148,19 @@ class DangerConcepts:
     def routine_or_past(self, said: str, at: int, languages: Sequence[str] = ()) -> bool:
         """A word of ``emergency_unless`` within the window of ``at``, and none of
         ``emergency_even_so``, in the words of ``languages`` (as ``found``)."""
+        places: dict[str, list[tuple[int, str]]] = {}
+        for words in self._chosen(languages):
+            for idea, found in _places(said, words, self.unless + self.even_so).items():
+                places.setdefault(idea, []).extend(found)
+        return self._cancelled(Held("", at), places)
+
+    def _chosen(self, languages: Sequence[str]) -> list[Words]:
         chosen = [self.languages[code] for code in languages if code in self.languages]
-        near: dict[str, bool] = {}
-        for words in chosen or [self.pooled]:
-            for idea in self.unless + self.even_so:
-                phrases = words.ideas.get(idea)
-                for where, _ in phrases.every(said) if phrases is not None else ():
-                    if abs(where - at) <= self.window and not _denied(words, said, where):
-                        near[idea] = True
-        return any(near.get(i) for i in self.unless) and not any(near.get(i) for i in self.even_so)
+        return chosen or [self.pooled]
 
     def _found(self, said: str, words: Words) -> dict[str, str]:
         wanted = {i for rules in self.rules.values() for r in rules for i in r.ideas}
-        places: dict[str, list[tuple[int, str]]] = {}
-        for idea in wanted | set(self.unless) | set(self.even_so):
-            phrases = words.ideas.get(idea)
-            every = phrases.every(said) if phrases is not None else ()
-            places[idea] = [(at, w) for at, w in every if not _denied(words, said, at)]
+        places = _places(said, words, (*wanted, *self.unless, *self.even_so))
         out: dict[str, str] = {}
         for label, rules in self.rules.items():
             for rule in rules:
@@ -202,6 +198,16 @@ class DangerConcepts:
             return any(abs(at - held.at) <= self.window for i in ideas for at, _ in places[i])
 
         return near(self.unless) and not near(self.even_so)
+
+
+def _places(said: str, words: Words, ideas: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    """Where each idea's words are in the message, and which words; denied ones left out."""
+    places: dict[str, list[tuple[int, str]]] = {}
+    for idea in ideas:
+        phrases = words.ideas.get(idea)
+        every = phrases.every(said) if phrases is not None else ()
+        places[idea] = [(at, w) for at, w in every if not _denied(words, said, at)]
+    return places
 
 
 def _long(entry: str) -> bool:

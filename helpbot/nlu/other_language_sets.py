@@ -16,9 +16,8 @@ import json
 from pathlib import Path
 
 from helpbot.config import REPO_ROOT
+from helpbot.nlu.intents import SAFETY_LABELS as URGENT
 from helpbot.nlu.understanding import Understanding
-
-URGENT = ("emergency", "safeguarding")
 
 
 def figures(understanding: Understanding, path: Path) -> list[str]:
