@@ -205,6 +205,43 @@ def test_safety_cues_catch_common_phrasings(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "we had a gas leak last month and your guys came so fast, just saying thanks",
+        "the gas leak you fixed last week, thanks again",
+        "Just wanted to say thank you to the engineer who sorted our gas leak on Tuesday",
+        "cheers for sorting the sparking socket last month, really appreciated",
+        "Big thank you to the fire brigade, we had a kitchen fire last night, all fine",
+    ],
+)
+def test_a_danger_told_as_over_and_thanked_for_is_only_a_risk(text: str) -> None:
+    """The gas line and a colleague's look still follow; no urgent case is opened."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == [], text
+    assert cues.risks(normalise(text)) == ["emergency"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we had a gas leak last month and now I can smell gas again",
+        "gas leak last month, still smell it now",
+        "Thanks for nothing, reported a gas leak last week and nobody came",
+        "Thank you for coming so fast yesterday. The smell of gas is back tonight",
+        "thanks for fixing the boiler last week. smell of gas in the kitchen",
+        "thanks for coming out last week, the ceiling has collapsed",
+        "thanks for coming out last week, there's a gas leak",
+        "you fixed the gas leak last week, thanks, but it's leaking gas again",
+    ],
+)
+def test_thanks_for_last_weeks_visit_beside_a_danger_now_is_still_an_emergency(
+    text: str,
+) -> None:
+    cues = SafetyCues.load(INTENTS_DIR)
+    assert cues.matches(normalise(text)) == ["emergency"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I won't be here tomorrow, can the engineer come Friday",
         "can someone shoot me an email",
         "I don't want to live here anymore, can I transfer",

@@ -18,6 +18,7 @@ is refitted on every example with the same settings.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -79,6 +80,7 @@ Split = Literal[
     "challenge13",
     "challenge14",
     "challenge15",
+    "challenge16",
 ]
 # Evaluation-only folders under intents/, in report order. "heldout" is required;
 # the challenge sets (messages written by authors other than the examples' author,
@@ -99,6 +101,7 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge13",
     "challenge14",
     "challenge15",
+    "challenge16",
 )
 
 
@@ -155,6 +158,9 @@ class SafetyCues:
     score: float = 0.9
     scores: dict[str, float] = field(default_factory=dict)
     risk: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    # A danger told as over and thanked for ("we had a gas leak last month, your lads
+    # came so fast, thanks"): the emergency cues stand down and only its risk remains.
+    over: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
     # The last message matched and what matched: the reading of one message asks for
     # its cues, then its risks, and the ~200 patterns are the dearest part of it after
     # the encoder.
@@ -175,11 +181,18 @@ class SafetyCues:
             for label in SAFETY_LABELS
         }
         guard = re.compile(data["question_guard"]) if data.get("question_guard") else None
-        return cls(patterns, guard, float(data.get("score", 0.9)), {}, risk)
+        over = None
+        if data.get("over_guard"):
+            over = (
+                re.compile(data["over_guard"]),
+                re.compile(data["over_before"]),
+                re.compile(data["over_after"]),
+            )
+        return cls(patterns, guard, float(data.get("score", 0.9)), {}, risk, over)
 
     def with_scores(self, scores: Mapping[str, float]) -> SafetyCues:
         """The same cues with measured precisions as their scores."""
-        return SafetyCues(self.patterns, self.guard, self.score, dict(scores), self.risk)
+        return SafetyCues(self.patterns, self.guard, self.score, dict(scores), self.risk, self.over)
 
     def matching(self, normalised: str) -> dict[str, str]:
         """Safety labels whose cues appear in an already normalised message, with the
@@ -189,14 +202,28 @@ class SafetyCues:
             return dict(last[1])
         found: dict[str, str] = {}
         if self.guard is None or not self.guard.search(normalised):
+            thanked = self.over is not None and self.over[0].search(normalised) is not None
             for label, patterns in self.patterns.items():
                 for pattern in patterns:
-                    match = pattern.search(normalised)
-                    if match:
-                        found[label] = match.group(0).strip()[:60]
+                    words = self._told(pattern, normalised, thanked and label == "emergency")
+                    if words:
+                        found[label] = words
                         break
         self._last[:] = [(normalised, dict(found))]
         return found
+
+    def _told(self, pattern: re.Pattern[str], normalised: str, thanked: bool) -> str:
+        """The words of the cue's first match that is not a danger told as over."""
+        for match in pattern.finditer(normalised):
+            if thanked and self.over is not None:
+                _, before, after = self.over
+                start, end = match.span()
+                if before.search(normalised[max(0, start - 30) : start]) or after.search(
+                    normalised[end : end + 30]
+                ):
+                    continue
+            return match.group(0).strip()[:60]
+        return ""
 
     def matches(self, normalised: str) -> list[str]:
         """Safety labels whose cues appear in an already normalised message."""
@@ -916,5 +943,13 @@ def ensure_trained(intents_dir: Path, output_dir: Path) -> Path:
     Quiet: nothing on screen (the first ``make run``), progress only at DEBUG."""
     if is_current(intents_dir, output_dir):
         return Path(output_dir)
-    _logger.debug("training the intent pipeline (first run or intents/ changed)")
-    return train(intents_dir, output_dir)
+    # Two processes starting at once (the test suite's workers, or `make run` twice)
+    # wait for one training rather than each writing over the other's files.
+    output_dir = Path(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(output_dir.parent / f".{output_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_current(intents_dir, output_dir):
+            return output_dir
+        _logger.debug("training the intent pipeline (first run or intents/ changed)")
+        return train(intents_dir, output_dir)
