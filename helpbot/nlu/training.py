@@ -206,14 +206,15 @@ class SafetyCues:
             for label, patterns in self.patterns.items():
                 for pattern in patterns:
                     words = self._told(pattern, normalised, thanked and label == "emergency")
-                    if words:
+                    if words is not None:
                         found[label] = words
                         break
         self._last[:] = [(normalised, dict(found))]
         return found
 
-    def _told(self, pattern: re.Pattern[str], normalised: str, thanked: bool) -> str:
-        """The words of the cue's first match that is not a danger told as over."""
+    def _told(self, pattern: re.Pattern[str], normalised: str, thanked: bool) -> str | None:
+        """The words of the cue's first match that is not a danger told as over (a
+        pattern made only of lookaheads matches empty words), or None."""
         for match in pattern.finditer(normalised):
             if thanked and self.over is not None:
                 _, before, after = self.over
@@ -223,7 +224,7 @@ class SafetyCues:
                 ):
                     continue
             return match.group(0).strip()[:60]
-        return ""
+        return None
 
     def matches(self, normalised: str) -> list[str]:
         """Safety labels whose cues appear in an already normalised message."""
