@@ -21,12 +21,14 @@ run: $(INSTALLED)
 	$(BIN)/helpbot serve
 
 ## test: install, make sure Chromium and PostgreSQL are there, lint, type-check the
-## policy and the records strictly, run the whole suite
+## policy and the records strictly, run the whole suite on every core (pytest-xdist;
+## each worker has its own PostgreSQL database, and one trains the pipeline while the
+## others wait for it)
 test: $(INSTALLED) machine
 	$(BIN)/ruff check helpbot tests
 	$(BIN)/ruff format --check helpbot tests
 	$(BIN)/mypy --strict helpbot/desk helpbot/store tests/desk_fakes.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 machine:
 	@bash deploy/test-machine.sh
