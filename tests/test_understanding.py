@@ -302,6 +302,10 @@ def test_goodbyes_framed_as_paperwork_reach_the_safety_net(text: str) -> None:
         ("my grandad's lodger has taken over his pension", "safeguarding"),
         ("you won't need to chase me for the rent any more after June", "safeguarding"),
         ("a bloke keeps calling the girls over to his car by the park", "safeguarding"),
+        # Seventeenth pass: kinds the blind challenge16 let past the net.
+        ('a note through the door: "we know what school your kids go to"', "safeguarding"),
+        ("a man sits outside the primary gates taking pictures of the kids", "safeguarding"),
+        ("my stepdad locks the kitchen so I can't eat unless he says so", "safeguarding"),
     ],
 )
 def test_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
@@ -334,6 +338,10 @@ def test_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
         "the bedroom socket is dead, no burning smell, nothing",
         "you won't need to chase me, I've paid it all today",
         "the ice cream van calls the kids over with its music",
+        "we know what school you went to, small world",
+        "the photographer was taking pictures of the kids for the newsletter",
+        "we put a child lock on the fridge because of the toddler",
+        "my husband locks the kitchen door at night",
     ],
 )
 def test_ordinary_messages_do_not_trip_the_safety_net_cues(text: str) -> None:
@@ -572,20 +580,17 @@ def test_quality_gate_on_unseen_messages(understanding: Understanding, split: st
     assert table["safeguarding"]["recall"] >= MIN_SAFETY_RECALL, split
 
 
-def test_evaluate_reports_every_split_separately(understanding: Understanding) -> None:
-    out = io.StringIO()
-    evaluate(PIPELINE_DIR, INTENTS_DIR, out=out)
-    report = out.getvalue()
-    for split in available_evaluation_splits(INTENTS_DIR):
-        assert f"== {split}:" in report and f"{split} macro-F1" in report
-
-
-def test_evaluate_reports_and_plots(understanding: Understanding, tmp_path: Path) -> None:
+def test_evaluate_reports_every_split_separately_and_plots(
+    understanding: Understanding, tmp_path: Path
+) -> None:
+    """One full run (the dearest test in the suite: every split, and the speed figures)."""
     out = io.StringIO()
     plot = tmp_path / "confusion.png"
     code = evaluate(PIPELINE_DIR, INTENTS_DIR, plot=plot, speed=True, out=out)
     report = out.getvalue()
     assert code == 0, report
+    for split in available_evaluation_splits(INTENTS_DIR):
+        assert f"== {split}:" in report and f"{split} macro-F1" in report
     assert "macro-F1" in report and "p99" in report and "MB" in report
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
