@@ -144,6 +144,18 @@ def test_an_empty_message_does_not_crash(understanding: Understanding) -> None:
     assert understanding.answer("  ") is None
 
 
+def test_a_reading_below_its_own_threshold_says_it_is_a_guess(
+    understanding: Understanding,
+) -> None:
+    """The desk takes a guess at a question, after a matter just raised, as more of
+    that matter; a reading that passed its threshold is sure."""
+    guess = understanding.classify("its mostly fri and sat")
+    assert guess.intent == "question" and not guess.sure
+    assert guess.scores["question"] < understanding.thresholds["question"]
+    assert understanding.classify("how do I make a complaint?").sure
+    assert understanding.classify("I can smell gas in the kitchen").sure
+
+
 def test_a_very_long_message_is_classified(understanding: Understanding) -> None:
     text = "I can smell gas in the kitchen. " + "blah " * 5000
     assert intent(understanding, text) == "emergency"

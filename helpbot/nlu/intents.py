@@ -73,6 +73,10 @@ class Classification:
     # the model did not read it. "" for English.
     language: str = ""
     language_name: str = ""  # for colleagues: "Polish"
+    # False when the intent is only the best guess, below its own threshold (nothing
+    # passed one): the desk takes such a guess at a question after a matter just raised
+    # as more of that matter.
+    sure: bool = True
 
 
 def primary_intent(

@@ -453,7 +453,8 @@ class Understanding:
         peak = max([urgent_score(scores), *(urgent_score(c) for _, c in reading.parts)])
         risk, source = self._risk(text, intent, scores, peak, respelt)
         why = self._why(intent, scores, reasons)
-        return Classification(intent, scores, why, risk, source, round(urgent, 4))
+        sure = intent in reasons or scores.get(intent, 0.0) >= self.thresholds.get(intent, 0.5)
+        return Classification(intent, scores, why, risk, source, round(urgent, 4), sure=sure)
 
     def _why(self, intent: str, scores: Mapping[str, float], reasons: Mapping[str, str]) -> str:
         score = scores.get(intent, 0.0)

@@ -147,8 +147,9 @@ async def unsure_follow_up(
     welfare concern), "phones on 8%" from someone stuck in a lift, a flat number. "Sorry,
     I didn't understand" to those (found by conversation set 4) tells a tenant in the
     middle of an emergency that the bot lost the thread. So is a faint guess at a
-    question ("its mostly fri and sat" after a noise report, read 0.49 question), which
-    got "I'm not sure about that one" (found walking the fake Bot API). Only a question
+    question ("its mostly fri and sat" after a noise report, read 0.49 question, then
+    0.50, below the question threshold), which got "I'm not sure about that one" (found
+    walking the fake Bot API): below its own threshold a reading is a guess. Only a question
     the knowledge base can answer is left to be answered."""
     classification = visit.classification
     if classification is None or visit.intent not in ("smalltalk", "unclear", "question"):
@@ -156,6 +157,7 @@ async def unsure_follow_up(
     if (
         visit.intent in ("smalltalk", "question")
         and float(classification.scores.get(visit.intent, 0.0)) >= FAINT_CHAT
+        and getattr(classification, "sure", True)
     ):
         return None
     matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
