@@ -217,11 +217,12 @@ class SafetyCues:
         pattern made only of lookaheads matches empty words), or None."""
         for match in pattern.finditer(normalised):
             if thanked and self.over is not None:
-                _, before, after = self.over
+                # The cue's own sentence, at most 60 characters either side: thanks for
+                # last year's repair does not put today's bulging ceiling in the past.
                 start, end = match.span()
-                if before.search(normalised[max(0, start - 30) : start]) or after.search(
-                    normalised[end : end + 30]
-                ):
+                before = _SENTENCE_END.split(normalised[max(0, start - 60) : start])[-1]
+                after = _SENTENCE_END.split(normalised[end : end + 60])[0]
+                if self.over[1].search(before) or self.over[2].search(match.group(0) + after):
                     continue
             return match.group(0).strip()[:60]
         return None
@@ -244,6 +245,9 @@ class SafetyCues:
         for label in self.matching(normalised):
             lift_to(scores, label, self.scores.get(label, self.score))
         return scores
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 def lift_to(scores: dict[str, float], label: str, value: float) -> None:
