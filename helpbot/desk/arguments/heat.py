@@ -15,7 +15,11 @@ MIN_HOSTILE = 2  # of which at least this many are hostile
 # One member alone (3.10): the classifier also gives friendly chat a high hostile score
 # now and then, so only messages that read as clearly hostile count, and it takes
 # several from the same member within the hour (one friendly slip never adds up).
-LONE_HEAT = 0.9
+# 0.85, not 0.9: after the seventeenth pass's retraining "what a pathetic excuse for a
+# housing officer you are" read 0.89. Over every evaluation set, 3 of 13,353 messages
+# that are not hostile read 0.85 or more (1 read 0.9), and 449 of 751 hostile ones do
+# (403 read 0.9).
+LONE_HEAT = 0.85
 LONE_MESSAGES = 3
 LONE_WINDOW = timedelta(hours=1)
 
