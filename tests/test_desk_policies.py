@@ -398,6 +398,10 @@ def test_one_members_hostility_is_sustained_at_three_clearly_hostile_messages() 
     assert is_sustained([*two, Exchange(1, SHAL, 1.0, at(9))])
     # Friendly chat the classifier over-reads ("you're welcome to it" 0.76) never is.
     assert not is_sustained([Exchange(1, SHAL, 0.88, at(m)) for m in range(5)])
+    # Two clear insults and a third that reads a little less ("what a pathetic excuse
+    # for a housing officer you are", 0.89) are; two that read a little less are not.
+    assert is_sustained([*two, Exchange(1, 2, 0.89, at(9))])
+    assert not is_sustained([two[0], Exchange(1, 2, 0.88, at(5)), Exchange(1, 2, 0.89, at(9))])
     # Nor when the latest message is calm.
     assert not is_sustained([*two, Exchange(1, SHAL, 0.99, at(7)), Exchange(1, 2, 0.1, at(9))])
 

@@ -15,11 +15,12 @@ MIN_HOSTILE = 2  # of which at least this many are hostile
 # One member alone (3.10): the classifier also gives friendly chat a high hostile score
 # now and then, so only messages that read as clearly hostile count, and it takes
 # several from the same member within the hour (one friendly slip never adds up).
-# 0.85, not 0.9: after the seventeenth pass's retraining "what a pathetic excuse for a
-# housing officer you are" read 0.89. Over every evaluation set, 3 of 13,353 messages
-# that are not hostile read 0.85 or more (1 read 0.9), and 449 of 751 hostile ones do
-# (403 read 0.9).
-LONE_HEAT = 0.85
+LONE_HEAT = 0.9
+# Once the others are clearly hostile, one that reads a little less still counts: after
+# the seventeenth pass's retraining "what a pathetic excuse for a housing officer you
+# are" read 0.89, the third of three insults at a colleague. Over every evaluation set,
+# 3 of 13,353 messages that are not hostile read 0.85 or more (1 read 0.9).
+LONE_FLOOR = 0.85
 LONE_MESSAGES = 3
 LONE_WINDOW = timedelta(hours=1)
 
@@ -53,8 +54,11 @@ def is_heated(exchanges: Sequence[Exchange]) -> bool:
 
 def is_sustained(exchanges: Sequence[Exchange]) -> bool:
     """One member's sustained hostility, at SHAL, a colleague, another member or no one
-    in particular: at least LONE_MESSAGES clearly hostile messages (LONE_HEAT) in the
-    window, the latest one of them. Nobody has to answer back."""
-    if not exchanges or exchanges[-1].heat < LONE_HEAT:
+    in particular: at least LONE_MESSAGES hostile messages (LONE_FLOOR) in the window,
+    the latest one of them, and all but one of them clearly so (LONE_HEAT). Nobody has
+    to answer back."""
+    if not exchanges or exchanges[-1].heat < LONE_FLOOR:
         return False
-    return sum(1 for e in exchanges if e.heat >= LONE_HEAT) >= LONE_MESSAGES
+    hostile = [e.heat for e in exchanges if e.heat >= LONE_FLOOR]
+    clearly = [heat for heat in hostile if heat >= LONE_HEAT]
+    return len(hostile) >= LONE_MESSAGES and len(clearly) >= LONE_MESSAGES - 1

@@ -15,7 +15,7 @@ from datetime import timedelta
 from helpbot.desk.actions import Action, Button, RestrictMember, StaffNotice
 from helpbot.desk.arguments.heat import (
     HOSTILE,
-    LONE_HEAT,
+    LONE_FLOOR,
     LONE_WINDOW,
     hostility,
     is_heated,
@@ -145,7 +145,7 @@ async def _alone(office: Office, visit: Visit, targets: list[int]) -> list[Actio
     ended once when they keep coming (3.10), moderators told (3.7)."""
     inbound = visit.inbound
     heat = hostility(visit.classification)
-    if heat < LONE_HEAT:
+    if heat < LONE_FLOOR:
         return []
     now = inbound.received_at
     quiet = timedelta(minutes=office.settings.community.argument_quiet_minutes)
