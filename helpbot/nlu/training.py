@@ -158,9 +158,9 @@ class SafetyCues:
     score: float = 0.9
     scores: dict[str, float] = field(default_factory=dict)
     risk: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
-    # A danger told as over and thanked for ("we had a gas leak last month, your lads
-    # came so fast, thanks"): the emergency cues stand down and only its risk remains.
-    over: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
+    # A danger told as over and thanked for: the emergency cues stand down and only its
+    # risk remains.
+    over: ToldAsOver | None = None
     # The last message matched and what matched: the reading of one message asks for
     # its cues, then its risks, and the ~200 patterns are the dearest part of it after
     # the encoder.
@@ -183,7 +183,7 @@ class SafetyCues:
         guard = re.compile(data["question_guard"]) if data.get("question_guard") else None
         over = None
         if data.get("over_guard"):
-            over = (
+            over = ToldAsOver(
                 re.compile(data["over_guard"]),
                 re.compile(data["over_before"]),
                 re.compile(data["over_after"]),
@@ -202,7 +202,7 @@ class SafetyCues:
             return dict(last[1])
         found: dict[str, str] = {}
         if self.guard is None or not self.guard.search(normalised):
-            thanked = self.over is not None and self.over[0].search(normalised) is not None
+            thanked = self.over is not None and self.over.thanked(normalised)
             for label, patterns in self.patterns.items():
                 for pattern in patterns:
                     words = self._told(pattern, normalised, thanked and label == "emergency")
@@ -216,14 +216,8 @@ class SafetyCues:
         """The words of the cue's first match that is not a danger told as over (a
         pattern made only of lookaheads matches empty words), or None."""
         for match in pattern.finditer(normalised):
-            if thanked and self.over is not None:
-                # The cue's own sentence, at most 60 characters either side: thanks for
-                # last year's repair does not put today's bulging ceiling in the past.
-                start, end = match.span()
-                before = _SENTENCE_END.split(normalised[max(0, start - 60) : start])[-1]
-                after = _SENTENCE_END.split(normalised[end : end + 60])[0]
-                if self.over[1].search(before) or self.over[2].search(match.group(0) + after):
-                    continue
+            if thanked and self.over is not None and self.over.past(normalised, match):
+                continue
             return match.group(0).strip()[:60]
         return None
 
@@ -248,6 +242,29 @@ class SafetyCues:
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+@dataclass(frozen=True)
+class ToldAsOver:
+    """A danger told as over and thanked for ("we had a gas leak last month, your lads
+    came so fast, thanks"): ``guard`` is read on the whole message (thanks, and nothing
+    going on now), ``before`` and ``after`` in the cue's own sentence, at most 60
+    characters either side of its words (intents/safety_cues.toml)."""
+
+    guard: re.Pattern[str]
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+
+    def thanked(self, normalised: str) -> bool:
+        return self.guard.search(normalised) is not None
+
+    def past(self, normalised: str, match: re.Match[str]) -> bool:
+        """The cue's danger is put in the past in its own sentence: thanks for last
+        year's repair does not put today's bulging ceiling in the past."""
+        start, end = match.span()
+        before = _SENTENCE_END.split(normalised[max(0, start - 60) : start])[-1]
+        after = _SENTENCE_END.split(normalised[end : end + 60])[0]
+        return bool(self.before.search(before) or self.after.search(match.group(0) + after))
 
 
 def lift_to(scores: dict[str, float], label: str, value: float) -> None:

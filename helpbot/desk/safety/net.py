@@ -22,7 +22,7 @@ from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 SAFETY_TOPIC = "Safety check"
-# The model's own urgency (the urgent detector, or P(emergency) + P(safeguarding)) at
+# The model's own urgency (P(emergency) + P(safeguarding), see ``_urgency``) at
 # which a message in a known context (an answer to the desk's question, more of an
 # urgent matter in hand) still gets the safety line. The net's threshold is set low so
 # that open messages miss nothing (>= 98 % of urgent messages out of fold); a short
@@ -166,8 +166,7 @@ def _urgency(visit: Visit) -> float:
     if classification is None:
         return 0.0
     scores = classification.scores
-    either = float(scores.get("emergency", 0.0)) + float(scores.get("safeguarding", 0.0))
-    return either
+    return float(scores.get("emergency", 0.0)) + float(scores.get("safeguarding", 0.0))
 
 
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
