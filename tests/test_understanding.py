@@ -173,6 +173,26 @@ def test_a_general_question_about_gas_is_not_forced_to_emergency() -> None:
     assert cues.matches(normalise("I can smell gas")) == ["emergency"]
 
 
+def test_asking_ahead_for_the_future_is_a_question_but_a_danger_now_is_not() -> None:
+    """A question asked ahead ("just so I know for the future...") is not a report,
+    whatever preamble it comes with; a danger told now after the same words is."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    for asked_ahead in (
+        "Just so I have it for the future, what should I do if my CO alarm ever goes off?",
+        "for future reference, who do I ring if I smell gas?",
+        "silly question but what should I do if there's a gas leak",
+        "just in case, what do I do if the carbon monoxide alarm beeps?",
+    ):
+        assert cues.matches(normalise(asked_ahead)) == [], asked_ahead
+    for told_now in (
+        "just so you know there's a gas smell in the hallway",
+        "for the future, gas smell in my kitchen right now what do i do",
+        "just in case, gas smell in the kitchen, who do i ring",
+        "silly question but is it normal that the co alarm is beeping and my head hurts",
+    ):
+        assert cues.matches(normalise(told_now)) == ["emergency"], told_now
+
+
 def test_normalising_makes_shouting_look_like_speaking() -> None:
     assert normalise("GAS SMELL!!!!!") == normalise("gas smell!!")
 
@@ -318,6 +338,14 @@ def test_goodbyes_framed_as_paperwork_reach_the_safety_net(text: str) -> None:
         ('a note through the door: "we know what school your kids go to"', "safeguarding"),
         ("a man sits outside the primary gates taking pictures of the kids", "safeguarding"),
         ("my stepdad locks the kitchen so I can't eat unless he says so", "safeguarding"),
+        # Eighteenth pass: kinds the blind challenge17 let past the net.
+        ("a card through the letterbox said we know where you live", "safeguarding"),
+        ("someone shared our address on a local facebook page after the row", "safeguarding"),
+        ("they scratched a swastika into the car door", "safeguarding"),
+        ("my uncles say I'm shaming the family because of who I'm seeing", "safeguarding"),
+        ("her dad wants to take her abroad and make her marry a cousin", "safeguarding"),
+        ("is there any way onto the roof? I just want somewhere high", "safeguarding"),
+        ("how high is the top floor balcony, asking for no reason", "safeguarding"),
     ],
 )
 def test_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
@@ -354,6 +382,12 @@ def test_signs_of_risk_reach_the_safety_net(text: str, label: str) -> None:
         "the photographer was taking pictures of the kids for the newsletter",
         "we put a child lock on the fridge because of the toddler",
         "my husband locks the kitchen door at night",
+        "I know where you live, you useless lot",
+        "I put my new address on the form online",
+        "you bring shame on the whole housing sector",
+        "the family are ashamed of the state of the garden",
+        "is there somewhere high to store the Christmas decorations",
+        "can someone get onto the roof to fix the aerial",
     ],
 )
 def test_ordinary_messages_do_not_trip_the_safety_net_cues(text: str) -> None:
@@ -367,6 +401,28 @@ def test_praise_that_says_on_fire_is_not_a_fire() -> None:
     cues = SafetyCues.load(INTENTS_DIR)
     assert cues.matches(normalise("that new chicken place is on fire, queue every night")) == []
     assert cues.matches(normalise("the flat next door is on fire")) == ["emergency"]
+
+
+def test_a_body_or_the_sky_on_fire_and_a_flood_of_emails_are_not_emergencies() -> None:
+    """Hyperbole from posts about other things (challenge18's off-topic cue alarms): a
+    burning mouth, a red sky, a flood of notifications. Water, a room or a home on fire
+    still are."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    for hyperbole in (
+        "this vindaloo is so hot my mouth is on fire",
+        "the sky was on fire at sunset tonight",
+        "leg day at the gym, my thighs are literally on fire",
+        "got flooded with notifications when the tickets went on sale",
+        "we've been flooded with likes on the fun day photos",
+    ):
+        assert cues.matches(normalise(hyperbole)) == [], hyperbole
+    for danger in (
+        "the kitchen is on fire",
+        "my mouth is sore, the toaster caught fire and the kitchen is on fire",
+        "the bathroom got flooded with dirty water from the toilet",
+        "we're flooded, water everywhere",
+    ):
+        assert cues.matches(normalise(danger)) == ["emergency"], danger
 
 
 @pytest.mark.parametrize(
@@ -510,11 +566,15 @@ def test_every_intent_has_enough_examples() -> None:
     for label in INTENTS:
         assert sum(m.intent == label for m in examples) >= 150, label
         assert sum(m.intent == label for m in heldout) >= 30, label
+    # A challenge set loses its greetings and stock questions ("Hello!", "Where is your
+    # office?") that are word for word in the examples before it is measured, so its
+    # small-talk and question files can be shorter; its urgent files never are.
     for split in available_evaluation_splits(INTENTS_DIR):
         if split != "heldout":
             messages = load_split(INTENTS_DIR, split)
             for label in INTENTS:
-                assert sum(m.intent == label for m in messages) >= 30, (split, label)
+                least = 30 if label in ("emergency", "safeguarding") else 20
+                assert sum(m.intent == label for m in messages) >= least, (split, label)
 
 
 @pytest.mark.filterwarnings("ignore")

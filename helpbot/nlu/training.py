@@ -102,6 +102,8 @@ EVALUATION_SPLITS: tuple[str, ...] = (
     "challenge14",
     "challenge15",
     "challenge16",
+    "challenge17",
+    "challenge18",
 )
 
 
