@@ -171,6 +171,22 @@ async def test_hello_and_ok_get_no_safety_line_and_no_flag(bot: BotUnderTest) ->
     assert understanding.classify("hi, i'm scared").risk  # a word of risk still counts
 
 
+async def test_asking_ahead_about_a_co_alarm_opens_nothing_and_gets_the_co_advice(
+    bot: BotUnderTest,
+) -> None:
+    """Found walking the fake Bot API: "just so I have it for the future, what should I
+    do if my carbon monoxide alarm ever goes off?" is a question, not a report (no
+    urgent case), and its safety line spoke only of a gas smell. The line now names the
+    alarm as well, with the gas line that takes carbon monoxide calls."""
+    text = "Just so I have it for the future, what should I do if my CO alarm ever goes off?"
+    assert bot.desk.office.understanding.classify(text).intent not in ("emergency", "safeguarding")
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, text))
+    replies = "\n".join(bot.replies_to(ann.id))
+    assert "carbon monoxide alarm goes off" in replies and "0800 111 999" in replies
+    assert not [case for case in await Casebook(bot.store).all_cases() if case.urgent]
+
+
 async def test_a_faint_risk_in_a_mould_report_gets_the_breathing_line_not_the_gas_line(
     bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
