@@ -176,21 +176,30 @@ def test_a_general_question_about_gas_is_not_forced_to_emergency() -> None:
 def test_asking_ahead_for_the_future_is_a_question_but_a_danger_now_is_not() -> None:
     """A question asked ahead ("just so I know for the future...") is not a report,
     whatever preamble it comes with; a danger told now after the same words is."""
+    _emergency_cues_read(
+        not_now=(
+            "Just so I have it for the future, what should I do if my CO alarm ever goes off?",
+            "for future reference, who do I ring if I smell gas?",
+            "silly question but what should I do if there's a gas leak",
+            "just in case, what do I do if the carbon monoxide alarm beeps?",
+        ),
+        now=(
+            "just so you know there's a gas smell in the hallway",
+            "for the future, gas smell in my kitchen right now what do i do",
+            "just in case, gas smell in the kitchen, who do i ring",
+            "silly question but is it normal that the co alarm is beeping and my head hurts",
+        ),
+    )
+
+
+def _emergency_cues_read(not_now: tuple[str, ...], now: tuple[str, ...]) -> None:
+    """The emergency cues stay quiet on every ``not_now`` message and fire on every
+    ``now`` one: a guard is tested on both sides."""
     cues = SafetyCues.load(INTENTS_DIR)
-    for asked_ahead in (
-        "Just so I have it for the future, what should I do if my CO alarm ever goes off?",
-        "for future reference, who do I ring if I smell gas?",
-        "silly question but what should I do if there's a gas leak",
-        "just in case, what do I do if the carbon monoxide alarm beeps?",
-    ):
-        assert cues.matches(normalise(asked_ahead)) == [], asked_ahead
-    for told_now in (
-        "just so you know there's a gas smell in the hallway",
-        "for the future, gas smell in my kitchen right now what do i do",
-        "just in case, gas smell in the kitchen, who do i ring",
-        "silly question but is it normal that the co alarm is beeping and my head hurts",
-    ):
-        assert cues.matches(normalise(told_now)) == ["emergency"], told_now
+    for text in not_now:
+        assert cues.matches(normalise(text)) == [], text
+    for text in now:
+        assert cues.matches(normalise(text)) == ["emergency"], text
 
 
 def test_normalising_makes_shouting_look_like_speaking() -> None:
@@ -407,22 +416,21 @@ def test_a_body_or_the_sky_on_fire_and_a_flood_of_emails_are_not_emergencies() -
     """Hyperbole from posts about other things (challenge18's off-topic cue alarms): a
     burning mouth, a red sky, a flood of notifications. Water, a room or a home on fire
     still are."""
-    cues = SafetyCues.load(INTENTS_DIR)
-    for hyperbole in (
-        "this vindaloo is so hot my mouth is on fire",
-        "the sky was on fire at sunset tonight",
-        "leg day at the gym, my thighs are literally on fire",
-        "got flooded with notifications when the tickets went on sale",
-        "we've been flooded with likes on the fun day photos",
-    ):
-        assert cues.matches(normalise(hyperbole)) == [], hyperbole
-    for danger in (
-        "the kitchen is on fire",
-        "my mouth is sore, the toaster caught fire and the kitchen is on fire",
-        "the bathroom got flooded with dirty water from the toilet",
-        "we're flooded, water everywhere",
-    ):
-        assert cues.matches(normalise(danger)) == ["emergency"], danger
+    _emergency_cues_read(
+        not_now=(
+            "this vindaloo is so hot my mouth is on fire",
+            "the sky was on fire at sunset tonight",
+            "leg day at the gym, my thighs are literally on fire",
+            "got flooded with notifications when the tickets went on sale",
+            "we've been flooded with likes on the fun day photos",
+        ),
+        now=(
+            "the kitchen is on fire",
+            "my mouth is sore, the toaster caught fire and the kitchen is on fire",
+            "the bathroom got flooded with dirty water from the toilet",
+            "we're flooded, water everywhere",
+        ),
+    )
 
 
 @pytest.mark.parametrize(
