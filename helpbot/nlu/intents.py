@@ -38,6 +38,13 @@ URGENT = "urgent"
 # Below this calibrated probability the best non-urgent intent is a guess: unclear.
 UNSURE_BELOW = 0.35
 
+
+def urgent_score(scores: Mapping[str, float]) -> float:
+    """The probability that a message is urgent at all: emergency plus safeguarding.
+    The safety net's threshold is trained on it, and the desk's net reads the same."""
+    return sum(float(scores.get(label, 0.0)) for label in SAFETY_LABELS)
+
+
 # Intents that are never discussed in a community group (3.12, TAXONOMY.md).
 PRIVATE_INTENTS: frozenset[str] = frozenset(
     {"complaint", "personal", "asb", "safeguarding", "repair"}

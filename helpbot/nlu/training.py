@@ -38,7 +38,15 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import compounding, fix_random_seed, load_config, minibatch
 
-from helpbot.nlu.intents import INTENTS, LABELS, SAFETY_LABELS, UNCLEAR, URGENT, primary_intent
+from helpbot.nlu.intents import (
+    INTENTS,
+    LABELS,
+    SAFETY_LABELS,
+    UNCLEAR,
+    URGENT,
+    primary_intent,
+    urgent_score,
+)
 from helpbot.nlu.spelling import normalise
 
 if TYPE_CHECKING:
@@ -790,11 +798,6 @@ def _urgent_share(gold: Sequence[str], predicted: Sequence[str], urgent: bool) -
     """Share of urgent (or, with ``urgent=False``, of other) messages decided urgent."""
     pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if (g in SAFETY_LABELS) == urgent]
     return sum(p in SAFETY_LABELS for _, p in pairs) / max(1, len(pairs))
-
-
-def urgent_score(scores: Mapping[str, float]) -> float:
-    """The probability that a message is urgent at all: emergency plus safeguarding."""
-    return sum(float(scores.get(label, 0.0)) for label in SAFETY_LABELS)
 
 
 def _handled(

@@ -48,6 +48,7 @@ from helpbot.nlu.intents import (
     URGENT,
     Classification,
     primary_intent,
+    urgent_score,
 )
 from helpbot.nlu.knowledge import KnowledgeAnswer, KnowledgeBase
 from helpbot.nlu.other_languages import OtherLanguages
@@ -64,7 +65,6 @@ from helpbot.nlu.training import (
     load_split,
     model_text,
     normalise,
-    urgent_score,
 )
 
 # Intents that need an action, not a leaflet: never answer them from the knowledge

@@ -20,6 +20,7 @@ from helpbot.desk.hazards.kinds import emergency_variant, hazard_kinds
 from helpbot.desk.office import Office
 from helpbot.desk.safety.signposts import signposts
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
+from helpbot.nlu.intents import urgent_score
 
 SAFETY_TOPIC = "Safety check"
 # The model's own urgency (P(emergency) + P(safeguarding), see ``_urgency``) at
@@ -165,8 +166,7 @@ def _urgency(visit: Visit) -> float:
     classification = visit.classification
     if classification is None:
         return 0.0
-    scores = classification.scores
-    return float(scores.get("emergency", 0.0)) + float(scores.get("safeguarding", 0.0))
+    return urgent_score(classification.scores)
 
 
 def _staff_text(office: Office, visit: Visit, labels: Sequence[str], where: str) -> str:
