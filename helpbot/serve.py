@@ -71,13 +71,19 @@ def load_understanding(
     screen while that happens (the first `make run`), so a quiet wait is not a hang.
     ``threads``: cores the model may use (``cores_for_the_model``); 1 in a process that
     forks."""
-    MiniLMEncoder.threads = threads
     if say_so and not is_current(settings.intents_dir, settings.pipeline_dir):
         print(
             "helpbot: building the language model from intents/ (first run only; a few minutes)...",
             flush=True,
         )
+    # Training reads on one thread and forks its folds (training.FoldFits); the model
+    # that serves then gets its cores, in an encoder of its own.
+    MiniLMEncoder.threads = 1
     ensure_trained(settings.intents_dir, settings.pipeline_dir)
+    MiniLMEncoder.threads = threads
+    with MiniLMEncoder._lock:
+        if MiniLMEncoder._shared is not None and MiniLMEncoder._shared.threads != threads:
+            MiniLMEncoder._shared = None
     return Understanding.load(settings.pipeline_dir, settings.intents_dir)
 
 

@@ -1,7 +1,8 @@
 """Session fixture for the trained intent pipeline, shared by every test that needs it.
 
-Imported into tests/conftest.py. Training takes ~45 s (five folds plus the final
-fit) and runs only when ``build/intent-pipeline`` is missing or older than ``intents/``.
+Imported into tests/conftest.py. Training (five folds and the final fit, shared among
+the cores) takes about a minute on two, while the other workers wait for it; it runs
+only when ``build/intent-pipeline`` is missing or older than ``intents/``.
 """
 
 from __future__ import annotations

@@ -79,23 +79,27 @@ def test_questions_the_policy_does_not_answer_are_not_answered(
     assert understanding.answer(question) is None
 
 
-def test_a_question_the_policy_does_not_answer_does_not_drift_to_a_neighbour() -> None:
-    base = KnowledgeBase.load(INTENTS_DIR)
+def test_a_question_the_policy_does_not_answer_does_not_drift_to_a_neighbour(
+    understanding: Understanding,
+) -> None:
+    base = understanding.knowledge
     assert base.ranked("what time does the office open in the morning")[0][0] == "opening-hours"
     assert base.match("what time does the office open in the morning") is None
     assert base.match("where is your office?") is not None
 
 
-def test_an_older_set_naming_an_entry_outside_the_policy_expects_an_abstention() -> None:
-    base = KnowledgeBase.load(INTENTS_DIR)
+def test_an_older_set_naming_an_entry_outside_the_policy_expects_an_abstention(
+    understanding: Understanding,
+) -> None:
+    base = understanding.knowledge
     figures = score_heldout(base, [("what are your opening hours", "opening-hours")])
     assert figures["answered"] == 0 and figures["precision"] == 1.0
     assert outside_policy(base, "opening-hours") == ""
     assert outside_policy(base, "office-address") == "office-address"
 
 
-def test_a_refusal_is_folded_into_one_word() -> None:
-    base = KnowledgeBase.load(INTENTS_DIR)
+def test_a_refusal_is_folded_into_one_word(understanding: Understanding) -> None:
+    base = understanding.knowledge
     result = base.match("why did my request to join the group get turned down")
     assert result is not None and result.entry_id == "join-declined"
 
@@ -108,16 +112,18 @@ def test_a_refusal_is_folded_into_one_word() -> None:
         "my wife and I are a same sex couple, will you treat us fairly",
     ],
 )
-def test_any_characteristic_in_policy_6_finds_the_equality_entry(question: str) -> None:
+def test_any_characteristic_in_policy_6_finds_the_equality_entry(
+    understanding: Understanding, question: str
+) -> None:
     """Policy 6.1 lists the characteristics; a question naming any of them is about it."""
-    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    result = understanding.knowledge.match(question)
     assert result is not None and result.entry_id == "equality", question
 
 
-def test_someone_else_joining_is_about_who_may_join() -> None:
+def test_someone_else_joining_is_about_who_may_join(understanding: Understanding) -> None:
     """Policy 3.6.1: whether a relative or friend may join, not how to join."""
     question = "my brother lives with me, can he join the group"
-    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    result = understanding.knowledge.match(question)
     assert result is not None and result.entry_id == "who-can-join"
 
 
@@ -128,9 +134,11 @@ def test_someone_else_joining_is_about_who_may_join() -> None:
         ("will people see how my complaint got sorted out", "published-outcomes"),
     ],
 )
-def test_skipped_questions_and_sorted_complaints_are_folded(question: str, entry: str) -> None:
+def test_skipped_questions_and_sorted_complaints_are_folded(
+    understanding: Understanding, question: str, entry: str
+) -> None:
     """Policy 3.6.2 (questions not answered) and 3.13 (the resolution) in everyday words."""
-    result = KnowledgeBase.load(INTENTS_DIR).match(question)
+    result = understanding.knowledge.match(question)
     assert result is not None and result.entry_id == entry, question
 
 
@@ -201,16 +209,16 @@ def test_held_out_paraphrases_are_answered_precisely(understanding: Understandin
     assert correct / answerable >= 0.5
 
 
-def test_the_matcher_alone_is_precise_on_held_out_paraphrases() -> None:
-    base = KnowledgeBase.load(INTENTS_DIR)
+def test_the_matcher_alone_is_precise_on_held_out_paraphrases(understanding: Understanding) -> None:
+    base = understanding.knowledge
     figures = score_heldout(base, load_heldout(INTENTS_DIR / "heldout" / "knowledge.toml"))
     assert figures["precision"] >= MIN_KB_PRECISION
 
 
-def test_whether_a_group_exists_is_not_who_may_join() -> None:
+def test_whether_a_group_exists_is_not_who_may_join(understanding: Understanding) -> None:
     """ "Is there a group for tenants?" asks whether there is one (2.1, 4.1), not who may
     be in it (3.6.1): stop words alone would make the two one question."""
-    base = KnowledgeBase.load(INTENTS_DIR)
+    base = understanding.knowledge
     for question in (
         "do you have any groups for residents",
         "is there a group for tenants on social media",
@@ -223,21 +231,21 @@ def test_whether_a_group_exists_is_not_who_may_join() -> None:
     assert found is not None and found.entry_id == "who-can-join"
 
 
-def test_a_bot_that_might_argue_is_about_how_we_communicate() -> None:
+def test_a_bot_that_might_argue_is_about_how_we_communicate(understanding: Understanding) -> None:
     """Ranked first by TF-IDF; since the ninth pass (margin 0.15, chosen by cross-
     validation) it is no longer answered by the old semantic fallback, but it never
     drifts to the bot's own entry."""
-    base = KnowledgeBase.load(INTENTS_DIR)
+    base = understanding.knowledge
     question = "if I disagree with your bot is it going to argue back?"
     assert base.ranked(question)[0][0] == "how-we-communicate"
     found = base.match(question)
     assert found is None or found.entry_id == "how-we-communicate"
 
 
-def test_the_classifier_only_answers_what_tfidf_abstained_on() -> None:
+def test_the_classifier_only_answers_what_tfidf_abstained_on(understanding: Understanding) -> None:
     """The trained classifier is a second reading: with it switched off, every answer the
     TF-IDF rule gives is the same; with it on, nonsense is still not answered."""
-    with_it = KnowledgeBase.load(INTENTS_DIR)
+    with_it = understanding.knowledge
     without = KnowledgeBase(with_it.entries, use_classifier=False)
     questions = [q for e in with_it.entries for q in e.questions[:3]]
     for question in questions:
@@ -261,11 +269,11 @@ def test_the_classifier_only_answers_what_tfidf_abstained_on() -> None:
     ],
 )
 def test_a_question_in_new_words_is_answered_when_both_readings_agree(
-    question: str, entry: str
+    understanding: Understanding, question: str, entry: str
 ) -> None:
     """Ninth pass: a question sharing too few words with any phrasing for the TF-IDF rule
     is answered when the classifier's first choice is the TF-IDF ranking's first too."""
-    base = KnowledgeBase.load(INTENTS_DIR)
+    base = understanding.knowledge
     assert KnowledgeBase(base.entries, use_classifier=False).match(question) is None
     found = base.match(question)
     assert found is not None and found.entry_id == entry, question
@@ -281,15 +289,16 @@ def test_a_question_in_new_words_is_answered_when_both_readings_agree(
     ],
 )
 def test_a_question_the_policy_does_not_answer_stays_unanswered_in_new_words(
+    understanding: Understanding,
     question: str,
 ) -> None:
-    assert KnowledgeBase.load(INTENTS_DIR).match(question) is None
+    assert understanding.knowledge.match(question) is None
 
 
-def test_every_phrasing_still_answers_its_own_entry() -> None:
+def test_every_phrasing_still_answers_its_own_entry(understanding: Understanding) -> None:
     """An exact phrasing answers its entry (or abstains for one outside the policy),
     unless it is only filler words or word for word another entry's phrasing too."""
-    base = KnowledgeBase.load(INTENTS_DIR)
+    base = understanding.knowledge
     owners: dict[tuple[str, ...], set[str]] = {}
     for entry in base.entries:
         for question in entry.questions:

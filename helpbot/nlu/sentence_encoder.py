@@ -51,6 +51,8 @@ _GIVE_BACK_TOKENS = 128
 _RECENT = 512  # vectors a serving process keeps (a message's windows, a retried event)
 
 _F32 = np.float32
+# A run of texts read together, each with its token ids.
+Run = list[tuple[str, list[int]]]
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -130,7 +132,8 @@ class MiniLMEncoder:
             for index in range(int(config["num_hidden_layers"]))
             for name in encoder_graph.layer_tensors(index)
         ]
-        self.session, self._held = _session(folder, config, layer_names, type(self).threads)
+        self.threads = type(self).threads
+        self.session, self._held = _session(folder, config, layer_names, self.threads)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -199,23 +202,36 @@ class MiniLMEncoder:
                 self._remembered.update(known)
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            # A lone surrogate cannot be encoded as UTF-8; the tokenizer would refuse
-            # the whole batch for it.
-            readable = [t.encode("utf-8", "replace").decode("utf-8") for t in missing]
-            encodings = self.tokenizer.encode_batch(readable)
-            for chunk in _runs([len(e.ids) for e in encodings]):
-                vectors = self._forward([encodings[i].ids for i in chunk])
-                for i, vector in zip(chunk, vectors, strict=True):
-                    known[missing[i]] = vector
-            with self._cache_lock:
-                store = self._remembered if remember else self._recent
-                for text in missing:
-                    store[text] = known[text]
-                while len(self._recent) > _RECENT:
-                    self._recent.popitem(last=False)
+            for run in self.runs(missing):
+                known.update(zip((text for text, _ in run), self.read(run), strict=True))
+            self.keep(missing, [known[text] for text in missing], remember=remember)
         for row, text in enumerate(texts):
             out[row] = known[text]
         return out
+
+    def runs(self, texts: Sequence[str]) -> list[Run]:
+        """The texts, tokenised, grouped as ``embed`` reads them (runs of equal token
+        length). A run gives the same vectors in any process, so training can share
+        the runs out among processes (training.FoldFits)."""
+        # A lone surrogate cannot be encoded as UTF-8; the tokenizer would refuse
+        # the whole batch for it.
+        readable = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        encodings = self.tokenizer.encode_batch(readable)
+        lengths = [len(e.ids) for e in encodings]
+        return [[(texts[i], encodings[i].ids) for i in run] for run in _runs(lengths)]
+
+    def read(self, run: Run) -> np.ndarray:
+        """The vectors of one run from ``runs``, in its order."""
+        return self._forward([ids for _, ids in run])
+
+    def keep(self, texts: Sequence[str], vectors: Sequence[np.ndarray], remember: bool) -> None:
+        """Vectors read elsewhere (or just now), kept as ``embed`` keeps its own."""
+        with self._cache_lock:
+            store = self._remembered if remember else self._recent
+            for text, vector in zip(texts, vectors, strict=True):
+                store[text] = vector
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
 
     def forget(self) -> None:
         """Drops what ``remember`` kept: training is over, the process goes on serving."""
