@@ -433,6 +433,33 @@ def test_a_body_or_the_sky_on_fire_and_a_flood_of_emails_are_not_emergencies() -
     )
 
 
+def test_a_figure_of_speech_is_no_sign_of_a_fire_or_a_flood() -> None:
+    """Figures of speech are taken out before the risk signs read a message (walking the
+    fake Bot API, "my mouth is on fire" after a curry got the gas and fire line): a
+    body, the sky or a team on fire, an inbox flooded with emails. What is left of the
+    message is still read, and a room, a phone or a bathroom on fire or flooded with
+    nothing after it still gets the line."""
+    cues = SafetyCues.load(INTENTS_DIR)
+    for text in (
+        "This vindaloo is so hot I think my mouth is on fire",
+        "leg day today, my legs are on fire after those stairs",
+        "that sunset looked like the sky was on fire",
+        "our striker is on fire this season",
+        "I'm flooded with emails after my holiday, send coffee",
+        "my phone has been blowing up with messages all morning",
+        "my inbox is flooded",
+    ):
+        assert cues.risks(normalise(text)) == [], text
+    for text in (
+        "my mouth is on fire and there's smoke coming out of the socket",
+        "my phone is on fire",
+        "the bathroom is flooded with sewage",
+        "flat flooded with water from upstairs",
+        "I'm flooded with emails and the kitchen ceiling is sagging with water",
+    ):
+        assert cues.risks(normalise(text)) == ["emergency"], text
+
+
 @pytest.mark.parametrize(
     ("text", "label"),
     [

@@ -177,6 +177,9 @@ class SafetyCues:
     # A danger told as over and thanked for: the emergency cues stand down and only its
     # risk remains.
     over: ToldAsOver | None = None
+    # Figures of speech ("my mouth is on fire", "flooded with emails"), blanked before
+    # the cues and the risk signs are read.
+    figures: re.Pattern[str] | None = None
     # The last message matched and what matched: the reading of one message asks for
     # its cues, then its risks, and the ~200 patterns are the dearest part of it after
     # the encoder.
@@ -207,7 +210,15 @@ class SafetyCues:
                 re.compile(data["over_before"]),
                 re.compile(data["over_after"]),
             )
-        return cls(patterns, guard, float(data.get("score", 0.9)), {}, risk, over)
+        figures = data.get("figures_of_speech", [])
+        figure = re.compile("|".join(f"(?:{f})" for f in figures)) if figures else None
+        return cls(patterns, guard, float(data.get("score", 0.9)), {}, risk, over, figure)
+
+    def plain(self, normalised: str) -> str:
+        """The message with its figures of speech taken out, as the cues read it."""
+        if self.figures is None:
+            return normalised
+        return _SPACES.sub(" ", self.figures.sub(" ", normalised)).strip()
 
     def with_scores(self, scores: Mapping[str, float]) -> SafetyCues:
         """The same cues with measured precisions as their scores."""
@@ -218,6 +229,7 @@ class SafetyCues:
             dict(scores),
             self.risk,
             self.over,
+            self.figures,
             _memo=self._memo,
         )
 
@@ -225,7 +237,13 @@ class SafetyCues:
         """The same cues, having matched these texts once and kept what they found
         (training; a serving process keeps only the last message's)."""
         cues = SafetyCues(
-            self.patterns, self.guard, self.score, dict(self.scores), self.risk, self.over
+            self.patterns,
+            self.guard,
+            self.score,
+            dict(self.scores),
+            self.risk,
+            self.over,
+            self.figures,
         )
         for text in normalised:
             cues._memo[text] = cues.matching(text)
@@ -240,6 +258,7 @@ class SafetyCues:
         if normalised in self._memo:
             return dict(self._memo[normalised])
         found: dict[str, str] = {}
+        key, normalised = normalised, self.plain(normalised)
         if self.guard is None or not self.guard.search(normalised):
             thanked = self.over is not None and self.over.thanked(normalised)
             for label, patterns in self.patterns.items():
@@ -248,7 +267,7 @@ class SafetyCues:
                     if words is not None:
                         found[label] = words
                         break
-        self._last[:] = [(normalised, dict(found))]
+        self._last[:] = [(key, dict(found))]
         return found
 
     def _told(self, pattern: re.Pattern[str], normalised: str, thanked: bool) -> str | None:
@@ -269,6 +288,7 @@ class SafetyCues:
         smell gas" still gets the gas line)."""
         matched = self.matching(normalised)
         found = [label for label in SAFETY_LABELS if matched.get(label)]
+        normalised = self.plain(normalised)
         for label, patterns in self.risk.items():
             if label not in found and any(p.search(normalised) for p in patterns):
                 found.append(label)
@@ -281,6 +301,7 @@ class SafetyCues:
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
+_SPACES = re.compile(r" {2,}")
 
 
 @dataclass(frozen=True)
