@@ -84,3 +84,9 @@ async def bot(store: Store, understanding):  # type: ignore[no-untyped-def]  # n
 
     async with running_bot(store, understanding) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests start first. On two workers, one of them picked up last (the
+    full evaluation, two minutes) held up the end of the run while the other sat idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

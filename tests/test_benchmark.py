@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
 from helpbot.benchmark import profiling
 from helpbot.benchmark.__main__ import Options, report, run
 from helpbot.benchmark.load import Posted, measure
@@ -32,6 +34,7 @@ def small(tmp_path: Path, **changes: object) -> Options:
     return options
 
 
+@pytest.mark.slow
 async def test_a_small_run_answers_every_update_and_prints_the_table(tmp_path: Path) -> None:
     options = small(tmp_path)
     board = await run(options)

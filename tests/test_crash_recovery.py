@@ -169,6 +169,7 @@ async def check_outcome(tg: FakeTelegram, store: Store, updates: list[dict[str, 
             position += 1
 
 
+@pytest.mark.slow
 async def test_kill_nine_twice_mid_burst_loses_nothing_and_doubles_nothing(
     store: Store, tmp_path: Path, understanding: Any
 ) -> None:
@@ -191,6 +192,7 @@ async def test_kill_nine_twice_mid_burst_loses_nothing_and_doubles_nothing(
     assert bot.starts == 3
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_two_worker_processes_share_the_work_and_one_dies(
     tmp_path: Path, postgres_database: str, understanding: Any

@@ -50,6 +50,7 @@ async def deliver_until_accepted(tg: FakeTelegram, update: dict[str, Any]) -> in
             await asyncio.sleep(0.5)
 
 
+@pytest.mark.slow
 async def test_the_bot_rides_out_a_database_outage_and_says_so_meanwhile(
     own_postgres: OwnPostgres, understanding: Any
 ) -> None:

@@ -34,6 +34,7 @@ async def burst(bot: BotUnderTest, tenants: int = 6) -> list[Any]:
     return people
 
 
+@pytest.mark.slow
 async def test_a_rate_limit_storm_longer_than_thirty_seconds_loses_and_doubles_nothing(
     store: Store, understanding: Any
 ) -> None:
@@ -53,6 +54,7 @@ async def test_a_rate_limit_storm_longer_than_thirty_seconds_loses_and_doubles_n
         assert (await outbox_statuses(store)).keys() == {"sent"}
 
 
+@pytest.mark.slow
 async def test_server_errors_for_ten_seconds_are_retried_until_they_go_through(
     store: Store, understanding: Any
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from helpbot.store import models
@@ -70,6 +71,7 @@ async def test_sigterm_refuses_new_webhooks_finishes_its_work_and_exits(
             await bot.stop()
 
 
+@pytest.mark.slow
 async def test_long_polling_outlives_a_failing_bot_api(store: Store, understanding: Any) -> None:
     async with running_bot(store, understanding, polling=True) as bot:
         ann = tenant(bot.tg)

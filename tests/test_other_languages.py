@@ -101,9 +101,10 @@ def test_the_training_examples_are_all_read_as_english(understanding: Understand
         if line.strip() and not line.startswith("#")
     ]
     assert len(texts) > 4000
-    assert [
-        t for t, c in zip(texts, understanding.classify_many(texts), strict=True) if c.language
-    ] == []
+    # The language is read before the model (classify_many -> _language); a message read
+    # as another language is what gives a Classification its language.
+    assert [t for t in texts if (reading := understanding._language(t)) and reading.language] == []
+    assert not any(c.language for c in understanding.classify_many(texts[::250]))
 
 
 @pytest.mark.parametrize(

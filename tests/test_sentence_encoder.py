@@ -200,6 +200,7 @@ def test_a_lone_surrogate_does_not_sink_the_batch(encoder: MiniLMEncoder) -> Non
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5
 
 
+@pytest.mark.slow
 def test_reading_mixed_batches_does_not_grow_the_process(encoder: MiniLMEncoder) -> None:
     """The bot reads ahead whatever events are waiting, short and long together. Padded
     into one run, their varying buffers once left the C heap ~110 MB bigger after a few

@@ -687,6 +687,7 @@ def test_quality_gate_on_unseen_messages(understanding: Understanding, split: st
     assert table["safeguarding"]["recall"] >= MIN_SAFETY_RECALL, split
 
 
+@pytest.mark.slow
 def test_evaluate_reports_every_split_separately_and_plots(
     understanding: Understanding, tmp_path: Path
 ) -> None:
@@ -699,6 +700,7 @@ def test_evaluate_reports_every_split_separately_and_plots(
     for split in available_evaluation_splits(INTENTS_DIR):
         assert f"== {split}:" in report and f"{split} macro-F1" in report
     assert "macro-F1" in report and "p99" in report and "MB" in report
+    assert "off-topic posts" in report  # challenge3's posts about other services
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -732,12 +734,6 @@ def test_evaluate_scores_only_the_folders_asked_for(
     assert "no such evaluation folder under intents/: challenge99" in out.getvalue()
 
 
-def test_the_challenge3_off_topic_posts_are_scored(understanding: Understanding) -> None:
-    out = io.StringIO()
-    evaluate(PIPELINE_DIR, INTENTS_DIR, out=out, splits=["challenge3"])
-    assert "off-topic posts" in out.getvalue()
-
-
 def test_the_pipeline_is_current_and_records_its_thresholds(understanding: Understanding) -> None:
     assert is_current(INTENTS_DIR, PIPELINE_DIR)
     metadata = json.loads((PIPELINE_DIR / "thresholds.json").read_text())
@@ -758,6 +754,7 @@ def _tiny_intents(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")
 def test_training_twice_gives_the_same_model_in_one_process_or_several(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
