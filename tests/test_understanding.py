@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -812,6 +815,41 @@ def test_training_twice_gives_the_same_model_in_one_process_or_several(
     assert {k: v for k, v in metadata_a.items() if k not in timing} == {
         k: v for k, v in metadata_b.items() if k not in timing
     }
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a reaper."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_training_killed_mid_fold_leaves_no_helper_behind() -> None:
+    """kill -9 of a process training its folds (or of the first `make run`): the helpers
+    it forked end with it instead of waiting for work for ever, each holding a few
+    hundred MB (found walking it: an orphan still asleep a minute later)."""
+    script = (
+        "import os, time\n"
+        "from helpbot.nlu.training import helper_pool\n"
+        "pool = helper_pool(1)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "pool.submit(time.sleep, 60)\n"
+        "time.sleep(60)\n"
+    )
+    training = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert training.stdout is not None
+        helper = int(training.stdout.readline())
+        assert helper != training.pid and _running(helper)
+    finally:
+        training.kill()
+        training.wait()
+    deadline = time.monotonic() + 10
+    while _running(helper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(helper)
 
 
 def test_a_changed_example_makes_the_pipeline_stale(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ is refitted on every example with the same settings.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -25,6 +26,7 @@ import logging
 import os
 import random
 import re
+import signal
 import sys
 import threading
 import time
@@ -867,7 +869,7 @@ class FoldFits:
         # The comparison's bag-of-words cache lives in this process; a fork's is lost.
         if helpers > 0 and BOW_CACHE is None and _fork_safe():
             _read_ahead(intents_dir, messages, bow_weight, embedding, helpers)
-            self._pool = ProcessPoolExecutor(helpers, mp_context=get_context("fork"))
+            self._pool = helper_pool(helpers)
             for _ in range(helpers):
                 self._hand_on()
 
@@ -922,6 +924,29 @@ def _fit_fold(job: _FoldJob) -> list[dict[str, float]]:
     return raw_scores(fit(intents_dir, rest, seed, bow_weight, embedding), held)
 
 
+def helper_pool(workers: int) -> ProcessPoolExecutor:
+    """Forked helpers that end with the process that made them."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _end_with_parent(parent: int) -> None:
+    """A helper whose training process was killed (kill -9, or SIGTERM during the first
+    `make run`) would wait for work for ever and keep its few hundred MB: on Linux the
+    kernel ends it with its parent (PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the helper ends when its queue breaks
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def _fork_safe() -> bool:
     """A runtime thread pool does not survive a fork: the folds fork only from a process
     whose sentence encoder reads on one thread (``helpbot train``, the suite, and
@@ -967,7 +992,7 @@ def _read_ahead(
         return
     runs = reader.runs(texts)
     shares = [runs[k :: helpers + 1] for k in range(helpers + 1)]
-    with ProcessPoolExecutor(helpers, mp_context=get_context("fork")) as pool:
+    with helper_pool(helpers) as pool:
         theirs = [pool.submit(_read_runs, share) for share in shares[1:]]
         mine = [reader.read(run) for run in shares[0]]
         read = [mine, *(future.result() for future in theirs)]
