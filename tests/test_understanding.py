@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -20,11 +21,15 @@ from helpbot.nlu.evaluation import (
     macro_f1,
     per_intent,
 )
-from helpbot.nlu.intents import INTENTS, LABELS, URGENT, primary_intent
+from helpbot.nlu.intents import INTENTS, LABELS, SAFETY_LABELS, URGENT, primary_intent
 from helpbot.nlu.training import (
     EVALUATION_SPLITS,
+    OFF,
+    SAFETY_BETA,
+    DecisionTable,
     LabelledMessage,
     SafetyCues,
+    _f_beta,
     available_evaluation_splits,
     choose_thresholds,
     data_hash,
@@ -674,6 +679,49 @@ def test_an_urgent_threshold_never_rises_above_the_middle() -> None:
     thresholds = choose_thresholds(scores, gold)
     assert thresholds["emergency"] <= 0.4
     assert thresholds["safeguarding"] <= 0.4
+
+
+def test_the_threshold_search_decides_as_primary_intent_does() -> None:
+    """DecisionTable (all messages at once, for the threshold search) gives the label
+    primary_intent gives each message and the F-scores _f_beta gives, to the bit: on
+    random tables with ties at the thresholds, missing labels and the urgent detector
+    on, off and absent."""
+    rng = random.Random(1)
+    for trial in range(200):
+        size = rng.randint(1, 300)
+        scores = [
+            {
+                label: rng.choice([0.0, 0.35, 0.4, 0.5, rng.random()])
+                for label in LABELS
+                if rng.random() > 0.05
+            }
+            for _ in range(size)
+        ]
+        gold = [rng.choice(LABELS) for _ in range(size)]
+        urgent = [rng.choice([0.5, rng.random()]) for _ in range(size)]
+        detector = urgent if rng.random() < 0.7 else None
+        thresholds = {
+            label: rng.choice([0.1, 0.2, 0.35, 0.4, 0.5, 0.65])
+            for label in LABELS
+            if rng.random() > 0.1
+        }
+        if detector is not None and rng.random() < 0.8:
+            thresholds[URGENT] = rng.choice([0.5, 0.9, OFF])
+        table = DecisionTable(scores, gold, detector)
+        decided = [LABELS[i] for i in table.decide(thresholds)]
+        if detector is None:
+            expected = [primary_intent(s, thresholds) for s in scores]
+        else:
+            expected = [
+                primary_intent(s, thresholds, u) for s, u in zip(scores, detector, strict=True)
+            ]
+        assert decided == expected, trial
+        present = [label for label in LABELS if label in INTENTS or label in gold]
+        objective = sum(
+            _f_beta(gold, expected, label, SAFETY_BETA if label in SAFETY_LABELS else 1.0)
+            for label in present
+        ) / len(present)
+        assert table.objective(thresholds) == objective, trial
 
 
 @pytest.mark.parametrize("split", GATED_SPLITS)

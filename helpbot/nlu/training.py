@@ -33,7 +33,7 @@ import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -225,29 +225,12 @@ class SafetyCues:
 
     def with_scores(self, scores: Mapping[str, float]) -> SafetyCues:
         """The same cues with measured precisions as their scores."""
-        return SafetyCues(
-            self.patterns,
-            self.guard,
-            self.score,
-            dict(scores),
-            self.risk,
-            self.over,
-            self.figures,
-            _memo=self._memo,
-        )
+        return replace(self, scores=dict(scores))
 
     def remembering(self, normalised: Iterable[str]) -> SafetyCues:
         """The same cues, having matched these texts once and kept what they found
         (training; a serving process keeps only the last message's)."""
-        cues = SafetyCues(
-            self.patterns,
-            self.guard,
-            self.score,
-            dict(self.scores),
-            self.risk,
-            self.over,
-            self.figures,
-        )
+        cues = replace(self, _last=[], _memo={})
         for text in normalised:
             cues._memo[text] = cues.matching(text)
         return cues
@@ -578,6 +561,10 @@ def _f_beta(gold: Sequence[str], predicted: Sequence[str], label: str, beta: flo
     tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
     fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
     fn = sum(g == label != p for g, p in zip(gold, predicted, strict=True))
+    return _f_score(tp, fp, fn, beta)
+
+
+def _f_score(tp: int, fp: int, fn: int, beta: float) -> float:
     b2 = beta * beta
     return (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
 
@@ -591,13 +578,6 @@ def _macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return sum(_f_beta(gold, predicted, label, 1.0) for label in labels) / len(labels)
 
 
-def _objective(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    """Macro F-score where the safety labels count recall four times as much (F2)."""
-    labels = _present(gold)
-    betas = {label: SAFETY_BETA if label in SAFETY_LABELS else 1.0 for label in labels}
-    return sum(_f_beta(gold, predicted, lab, b) for lab, b in betas.items()) / len(labels)
-
-
 def _decide(
     scores: Sequence[Mapping[str, float]],
     thresholds: Mapping[str, float],
@@ -609,10 +589,10 @@ def _decide(
 
 
 class DecisionTable:
-    """``primary_intent`` and ``_objective`` over every message at once, in numpy: the
-    threshold search asks for some 400 objectives, and one at a time they were a fifth
-    of training. The decisions and the F-scores are the same, to the bit
-    (tests/test_understanding.py compares them)."""
+    """``primary_intent`` and the threshold search's objective over every message at
+    once, in numpy: the search asks for some 400 objectives, and one message at a time
+    they were a fifth of training. The decisions are ``primary_intent``'s and the
+    F-scores ``_f_beta``'s, to the bit (tests/test_understanding.py compares them)."""
 
     def __init__(
         self,
@@ -660,7 +640,8 @@ class DecisionTable:
         return chosen
 
     def objective(self, thresholds: Mapping[str, float]) -> float:
-        """``_objective`` of the decisions under ``thresholds``."""
+        """Macro F-score of the decisions under ``thresholds``, where the safety labels
+        count recall four times as much (F2)."""
         predicted = self.decide(thresholds)
         total = 0.0
         for label in self.labels:
@@ -670,8 +651,7 @@ class DecisionTable:
             tp = int(np.count_nonzero(is_gold & is_predicted))
             fp = int(np.count_nonzero(is_predicted & ~is_gold))
             fn = int(np.count_nonzero(is_gold & ~is_predicted))
-            b2 = beta * beta
-            total += (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+            total += _f_score(tp, fp, fn, beta)
         return total / len(self.labels)
 
 
