@@ -78,12 +78,9 @@ def load_understanding(
         )
     # Training reads on one thread and forks its folds (training.FoldFits); the model
     # that serves then gets its cores, in an encoder of its own.
-    MiniLMEncoder.threads = 1
+    MiniLMEncoder.use_threads(1)
     ensure_trained(settings.intents_dir, settings.pipeline_dir)
-    MiniLMEncoder.threads = threads
-    with MiniLMEncoder._lock:
-        if MiniLMEncoder._shared is not None and MiniLMEncoder._shared.threads != threads:
-            MiniLMEncoder._shared = None
+    MiniLMEncoder.use_threads(threads)
     return Understanding.load(settings.pipeline_dir, settings.intents_dir)
 
 

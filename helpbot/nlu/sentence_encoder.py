@@ -163,6 +163,15 @@ class MiniLMEncoder:
                 cls._shared = cls(cls.folder())
             return cls._shared
 
+    @classmethod
+    def use_threads(cls, threads: int) -> None:
+        """Encoders made from now on read on ``threads`` cores; a shared one made with
+        another count is let go, so the next ``shared()`` makes it anew."""
+        with cls._lock:
+            cls.threads = threads
+            if cls._shared is not None and cls._shared.threads != threads:
+                cls._shared = None
+
     @property
     def size_bytes(self) -> int:
         layers = sum(tensor.nbytes for tensor in self._held[0].values())
