@@ -194,6 +194,33 @@ def test_training_vectors_are_kept_then_let_go(encoder: MiniLMEncoder) -> None:
     assert not encoder._remembered
 
 
+def _table_resident_kb(encoder: MiniLMEncoder) -> int:
+    """Resident kB of the mapping that holds the table of word vectors."""
+    start = encoder.words.ctypes.data
+    resident, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split(maxsplit=1)[0]
+            if "-" in head and not head.endswith(":"):
+                low, high = (int(part, 16) for part in head.split("-"))
+                inside = low <= start < high
+            elif inside and line.startswith("Rss:"):
+                resident += int(line.split()[1])
+    return resident
+
+
+def test_the_table_of_word_vectors_stays_out_of_the_process(encoder: MiniLMEncoder) -> None:
+    """A message needs a few rows of the 47 MB table. Read in place, every row's page
+    fault mapped 16 pages, and a few hundred short messages left 33 MB of the table
+    resident; the rows used are copied out instead, and the same vectors come back."""
+    words = "boiler damp ceiling neighbour rent window stairs parcel lift smoke".split()
+    texts = [f"the {a} and the {b} near flat {n}" for n in range(40) for a in words for b in words]
+    encoder.embed(texts[:3000])
+    assert _table_resident_kb(encoder) < 1024
+    ids = encoder.tokenizer.encode("the boiler near flat 12").ids
+    assert np.array_equal(encoder._word_vectors(np.array(ids)), np.asarray(encoder.words[ids]))
+
+
 def test_a_lone_surrogate_does_not_sink_the_batch(encoder: MiniLMEncoder) -> None:
     vectors = encoder.embed(["help \ud800 the boiler", "my boiler is broken"])
     assert np.isfinite(vectors).all()

@@ -120,9 +120,10 @@ class MiniLMEncoder:
         def tensor(name: str) -> np.ndarray:
             return mapped_tensor(weights, f"embeddings.{name}")
 
-        # The embeddings are looked up and normalised here, in numpy: the 47 MB table of
-        # word vectors stays mapped, and a message pages in only its own words' rows.
+        # The embeddings are looked up and normalised here, in numpy. The 47 MB table of
+        # word vectors stays mapped, but is not read in place: see ``_word_vectors``.
         self.words = tensor("word_embeddings.weight")
+        self._rows: dict[int, np.ndarray] = {}
         self.positions = np.asarray(tensor("position_embeddings.weight"), dtype=_F32)
         self.token_type = np.asarray(tensor("token_type_embeddings.weight")[0], dtype=_F32)
         self.ln_w = np.asarray(tensor("LayerNorm.weight"), dtype=_F32)
@@ -177,6 +178,21 @@ class MiniLMEncoder:
         layers = sum(tensor.nbytes for tensor in self._held[0].values())
         return int(self.words.nbytes + self.positions.nbytes + layers)
 
+    def _word_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The table's rows for these token ids, from a copy of each row used so far.
+
+        Read in place, each row's page fault maps its neighbours too (the kernel maps
+        16 pages a fault): a few hundred short messages left 33 MB of the table in the
+        process's resident memory, and the words tenants use take a few MB. New rows
+        are copied out and the mapping's pages let go."""
+        wanted = ids.tolist()
+        new = [i for i in dict.fromkeys(wanted) if i not in self._rows]
+        if new:
+            rows = np.asarray(self.words[new], dtype=_F32)
+            self._rows.update(zip(new, rows, strict=True))
+            let_go(self.words)
+        return np.stack([self._rows[i] for i in wanted])
+
     def _forward(self, ids: list[list[int]]) -> np.ndarray:
         """Vectors of a batch of token-id lists (each with [CLS] and [SEP])."""
         length = max(len(row) for row in ids)
@@ -186,7 +202,7 @@ class MiniLMEncoder:
         for row, tokens in enumerate(ids):
             padded[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1.0
-        x = np.asarray(self.words[padded.ravel()], dtype=_F32).reshape(batch, length, -1)
+        x = self._word_vectors(padded.ravel()).reshape(batch, length, -1)
         x = _layer_norm(x + self.positions[:length] + self.token_type, self.ln_w, self.ln_b)
         mask_bias = ((1.0 - mask) * _F32(-1e9))[:, None, None, :]
         (hidden,) = self.session.run(
