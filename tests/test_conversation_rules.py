@@ -5,7 +5,7 @@ identity check (cases/identity_check.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 
 import pytest
@@ -75,8 +75,9 @@ def case(kind: str, *, urgent: bool = False, **values: object) -> Case:
         (case("repair"), "emergency", True),
         (case("repair"), "safeguarding", True),
         (case("emergency", urgent=True), "emergency", False),
-        (case("emergency", urgent=True), "safeguarding", True),
-        (case("safeguarding", urgent=True), "emergency", True),
+        # More of an urgent matter, read as the other urgent kind, stays with it.
+        (case("emergency", urgent=True), "safeguarding", False),
+        (case("safeguarding", urgent=True), "emergency", False),
         (case("emergency", urgent=True), "repair", False),
     ],
 )
@@ -84,6 +85,69 @@ def test_only_a_different_urgent_matter_leaves_the_matter_in_hand(
     current: Case | None, intent: str, new: bool
 ) -> None:
     assert starts_new_matter(current, intent) is new
+
+
+@dataclass(frozen=True)
+class Reading:
+    intent: str
+    why: str
+    scores: dict[str, float] = field(default_factory=dict)
+    risk: tuple[str, ...] = ()
+
+
+class Scripted(FakeUnderstanding):
+    """Reads each message as the script says, with what decided it (a cue or the model)."""
+
+    def __init__(self, script: dict[str, tuple[str, str]]) -> None:
+        self.script = script
+
+    def classify(self, text: str) -> Reading:  # type: ignore[override]
+        intent, why = self.script[text]
+        return Reading(intent, why, {intent: 0.9})
+
+
+SAGGING = "the bedroom ceiling is sagging and plaster keeps dropping on the bed"
+KIDS_MOVED = "I've moved the children into the front room"
+ADDRESS = "flat 21 Birch House, top floor"
+DESPAIR = "I can't do this anymore"
+
+
+async def test_more_of_an_urgent_matter_read_as_the_other_kind_stays_on_its_case() -> None:
+    """Read alone, "I've moved the children" is safeguarding and the address after it an
+    emergency; after a sagging ceiling both are that emergency, one case (they split it
+    over three). Despair said outright is a matter of its own, with its own helplines."""
+    script = {
+        SAGGING: ("emergency", 'cue "ceiling is sagging" (emergency 0.98)'),
+        KIDS_MOVED: ("safeguarding", "model: safeguarding 0.45 >= threshold 0.40"),
+        ADDRESS: ("emergency", "model: emergency 0.70 >= threshold 0.40"),
+        DESPAIR: ("safeguarding", 'cue "i can\'t do this anymore" (safeguarding 0.98)'),
+    }
+    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
+    settings = DeskSettings(staff_chat=STAFF)
+    desk = Desk(
+        records, Scripted(script), Wording.load(DEFAULT_INTENTS_DIR), settings, GroupRules.load()
+    )
+    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
+    told: dict[str, str] = {}
+    for number, text in enumerate(script, start=1):
+        said = Inbound(
+            chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=MONDAY_10AM
+        )
+        actions = await desk.handle(said)
+        told[text] = "\n".join(
+            a.text for a in actions if isinstance(a, SendText) and a.chat == chat
+        )
+    ceiling, despair = sorted(memory.cases.values(), key=lambda c: c.id)
+    assert (ceiling.kind, despair.kind) == ("emergency", "safeguarding")
+    filed = {m["text"]: m["case_id"] for m in memory.messages if m.get("text") in script}
+    assert filed == {
+        SAGGING: ceiling.id,
+        KIDS_MOVED: ceiling.id,
+        ADDRESS: ceiling.id,
+        DESPAIR: despair.id,
+    }
+    assert ceiling.ref in told[KIDS_MOVED] and "999" in told[KIDS_MOVED]  # its own advice
+    assert despair.ref in told[DESPAIR] and "116 123" in told[DESPAIR]
 
 
 def test_a_set_aside_case_counts_again_once_a_colleague_acts_on_it() -> None:

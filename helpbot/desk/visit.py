@@ -37,6 +37,13 @@ class Visit:
     def intent(self) -> str | None:
         return self.classification.intent if self.classification else None
 
+    @property
+    def urgent_by_cue(self) -> bool:
+        """Urgent because a safety cue fired (a gas smell, no heating with a baby, "I
+        can't do this anymore"), not by the model's guess alone."""
+        why = str(getattr(self.classification, "why", "") or "")
+        return self.intent in URGENT_INTENTS and why.startswith("cue")
+
 
 def reply(
     inbound: Inbound,

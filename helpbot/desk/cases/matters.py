@@ -12,8 +12,14 @@ privately as one thread). The rules:
    complaint's details are filed on the complaint, a long ramble on the matter in hand,
    never on an older open case of the kind the classifier guessed.
 3. A clearly different urgent matter always starts a new case: an emergency or a
-   safeguarding concern while the current matter is not urgent, or is urgent of the
-   other kind. Safety is never filed away inside a repair.
+   safeguarding concern while the current matter is not urgent, or an emergency
+   naming a hazard the urgent matter in hand is not about. Safety is never filed away
+   inside a repair. More of an urgent matter that the model reads as the other urgent
+   kind joins it ("I've moved the kids into the front room" after a sagging ceiling,
+   "we're all outside now" after a CO alarm): that case is urgent, colleagues already
+   have it, and the message still gets its own kind's safety advice. The other kind
+   told outright (a safety cue: "I can't do this anymore" after a report of a nan in
+   the cold) is a matter of its own.
 4. The tenant can say it is something new: "/new", plain words ("new issue", "that's a
    different problem"), or the button under "I've added this to your case". Every
    open matter in the conversation is then set aside (it stays open for colleagues);
@@ -116,20 +122,27 @@ class InHand:
     case: Case | None
 
 
-def starts_new_matter(current: Case | None, intent: str) -> bool:
-    """Rules 2 and 3: only a clearly different urgent matter leaves the current one."""
+def starts_new_matter(current: Case | None, intent: str, *, by_cue: bool = False) -> bool:
+    """Rules 2 and 3: only a clearly different urgent matter leaves the current one.
+
+    Within an urgent matter, the model's reading of the other urgent kind is more of
+    it: read alone, "the ambulance is on its way" after a CO alarm is safeguarding, and
+    "its 12 Birchwood House, 3rd floor" after "I've moved the kids" is an emergency.
+    Opening a case for each split one matter over three cases (make conversations: 22
+    splits in the five sets, each the author's single matter). ``by_cue``: the intent
+    was told outright (a safety cue), which a different matter of the other kind is."""
     if current is None:
         return True
     if intent in URGENT_INTENTS:
-        return not (current.urgent and current.kind == intent)
+        return not current.urgent or (current.kind != intent and by_cue)
     return False
 
 
 async def another_hazard(office: Office, current: Case | None, intent: str, text: str) -> bool:
-    """Rule 2, for two emergencies: a message naming a hazard the urgent matter in hand
-    is not about (a gas smell while a mould emergency is open) is a different matter,
-    though both read as "emergency"."""
-    if current is None or not current.urgent or intent != current.kind:
+    """Rule 3, for an emergency while an urgent matter is open: a message naming a
+    hazard that matter is not about (a gas smell while a mould emergency is open) is a
+    different matter, though both read as urgent."""
+    if current is None or not current.urgent or intent != "emergency":
         return False
     named = hazard_kinds(text)
     if not named:

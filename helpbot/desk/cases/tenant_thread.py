@@ -51,7 +51,7 @@ async def case_message(
     say = office.say
     current = None if own_matter else await current_matter(office, visit.person.id, visit.chat)
     advised = advised_lately(current, intent, inbound.received_at)
-    different = starts_new_matter(current, intent)
+    different = starts_new_matter(current, intent, by_cue=visit.urgent_by_cue)
     if not different and not follow_up:
         different = await another_hazard(office, current, intent, inbound.text)
     case = None if different else current

@@ -65,13 +65,6 @@ def reads_as_answer(question: str, text: str) -> bool:
     return False
 
 
-def by_cue(visit: Visit) -> bool:
-    """Urgent because a safety cue fired (a gas smell, no heating with a baby), not by
-    the model's guess alone."""
-    why = str(getattr(visit.classification, "why", "") or "")
-    return visit.intent in URGENT_INTENTS and why.startswith("cue")
-
-
 async def reply_to_question(
     office: Office, visit: Visit, in_hand: InHand | None = None
 ) -> list[Action] | None:
@@ -161,7 +154,7 @@ async def reply_to_question(
 
 
 def _is_answer(visit: Visit, question: str, text: str) -> bool:
-    if by_cue(visit):
+    if visit.urgent_by_cue:
         return False
     if reads_as_answer(question, text):
         return True
