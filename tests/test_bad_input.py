@@ -200,3 +200,30 @@ async def test_twenty_anonymous_reports_from_one_address_open_a_few_cases_not_tw
         if call.params.get("name") != SAFETY_TOPIC
     ]
     assert len(topics) == len(cases)
+
+
+async def test_an_emergency_from_a_busy_address_is_never_turned_away(bot: BotUnderTest) -> None:
+    """One address (a household, a library, a phone network) has used up its new cases
+    for the hour; the next visitor there smells gas. They get the gas advice and a
+    case colleagues see, while one more everyday report is still held back, honestly."""
+    url = bot.web_url
+    for _ in range(bot.desk.settings.web_new_cases_per_hour):
+        await web_chat_says(url, "my boiler is broken")
+    held = await web_chat_says(url, "my kitchen tap drips all the time")
+    gas = await web_chat_says(url, "I can smell gas in my kitchen, it's really strong")
+    await bot.settle()
+    cases = await Casebook(bot.store).all_cases()
+    assert len(cases) == bot.desk.settings.web_new_cases_per_hour + 1
+    assert [c.kind for c in cases if c.urgent] == ["emergency"]
+    assert "haven't logged this one" in held and "01278 444344" in held
+    assert "0800 111 999" in gas and "haven't logged" not in gas
+
+
+async def web_chat_says(url: str, text: str) -> str:
+    """A new anonymous visitor sends one message; what the bot answered."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{url}/chat")
+        async with session.ws_connect(f"{url}/chat/ws", origin=url) as ws:
+            await receive(ws)
+            await ws.send_json({"type": "message", "text": text})
+            return str((await receive(ws)).get("text", ""))
