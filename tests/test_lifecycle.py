@@ -81,3 +81,25 @@ async def test_long_polling_outlives_a_failing_bot_api(store: Store, understandi
         await bot.tg.wait_for_sent(ann.id, timeout=40)
         assert bot.tg.call_count("getUpdates", ok=False) >= 1
         assert "information@shal.org" in bot.replies_to(ann.id)[0]
+
+
+async def test_an_update_nobody_can_parse_neither_stops_polling_nor_logs_tenants_words(
+    store: Store, understanding: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An update whose message is not an object reached the bot by long polling; the
+    library's parser failed on the whole batch every time, so polling never moved on
+    and it logged the batch, another tenant's words with it (outside review). It is now
+    stored, recorded as malformed, and the tenant after it is answered."""
+    async with running_bot(store, understanding, polling=True) as bot:
+        ann, bea = tenant(bot.tg), tenant(bot.tg, 7702, "Bea")
+        broken = bot.tg.raw_update({"message": "notanobject"}, assign_update_id=True)
+        await bot.tg.deliver(broken)
+        await bot.tg.deliver(bot.tg.private_message(bea, "my rent is behind, what is your email"))
+        await bot.tg.deliver(bot.tg.private_message(ann, "what is your email address"))
+        await bot.tg.wait_for_sent(ann.id, timeout=30)
+        await bot.settle()
+        async with store.sessions() as session:
+            outcomes = list(await session.scalars(select(models.InboxEvent.outcome)))
+    assert "information@shal.org" in bot.replies_to(ann.id)[0]
+    assert "malformed" in outcomes
+    assert "rent is behind" not in caplog.text and "notanobject" not in caplog.text
