@@ -6,7 +6,7 @@ identity check (cases/identity_check.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -245,3 +245,43 @@ def test_an_answer_to_the_identity_check_is_a_number_and_a_postcode(
 )
 def test_other_messages_are_not_an_answer(text: str) -> None:
     assert read_answer(text) is None
+
+
+async def test_despair_in_a_crisis_is_more_of_the_crisis_not_an_argument() -> None:
+    """After "I can't do this anymore", "no one ever listens anyway" and "this is
+    useless" read as hostile. They got "didn't understand", then the close for
+    arguments, which ends the talk (outside review). While the urgent matter is in
+    hand they are filed on it, with the helplines; out of one, the close still stands
+    (3.10)."""
+    listens, useless = "no one ever listens anyway", "this is useless"
+    script = {
+        DESPAIR: ("safeguarding", 'cue "i can\'t do this anymore" (safeguarding 0.98)'),
+        listens: ("hostile", "model: hostile 0.71 >= threshold 0.50"),
+        useless: ("hostile", "model: hostile 0.83 >= threshold 0.50"),
+    }
+    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
+    desk = Desk(
+        records,
+        Scripted(script),
+        Wording.load(DEFAULT_INTENTS_DIR),
+        DeskSettings(staff_chat=STAFF),
+        GroupRules.load(),
+    )
+    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
+
+    async def say(text: str, number: int, at: datetime = MONDAY_10AM) -> str:
+        said = Inbound(chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=at)
+        actions = await desk.handle(said)
+        return "\n".join(a.text for a in actions if isinstance(a, SendText) and a.chat == chat)
+
+    await say(DESPAIR, 1)
+    (concern,) = memory.cases.values()
+    for number, text in enumerate((listens, useless), start=2):
+        told = await say(text, number)
+        assert concern.ref in told and "116 123" in told
+        assert "won't go on with this talk" not in told and "didn't understand" not in told
+    filed = [m["case_id"] for m in memory.messages if m.get("text") in (listens, useless)]
+    assert filed == [concern.id, concern.id]
+    # A day later, with nothing in hand lately, the same words get the close for arguments.
+    later = await say(useless, 4, MONDAY_10AM + timedelta(days=1))
+    assert "won't go on with this talk" in later

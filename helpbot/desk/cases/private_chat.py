@@ -3,14 +3,15 @@ an answer, or a case (3.12, 3.13)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action
+from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action, SendText
 from helpbot.desk.cases import identity_check, other_language
 from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.matters import InHand, current_matter, says_new_matter
 from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
-from helpbot.desk.cases.tenant_thread import attachment, case_message
+from helpbot.desk.cases.tenant_thread import attachment, case_message, one_line
 from helpbot.desk.events import Content
 from helpbot.desk.hazards.answers import reply_to_question
 from helpbot.desk.office import Office
@@ -74,7 +75,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
     if visit.intent in CASE_INTENTS:
         actions += await case_message(office, visit, visit.intent or "human")
     elif (matter := await unsure_follow_up(office, visit, in_hand)) is not None:
-        actions += await case_message(office, visit, matter.kind, follow_up=True)
+        filed = await case_message(office, visit, matter.kind, follow_up=True)
+        if visit.intent == "hostile":
+            filed = await with_the_line_that_matters(office, visit, matter, filed)
+        actions += filed
         # More of an urgent matter: its safety advice was given and colleagues know.
         covered = (matter.kind,) if matter.urgent else ()
     elif other_language.language_of(visit):
@@ -130,6 +134,33 @@ async def captioned(office: Office, visit: Visit, in_hand: InHand | None = None)
     return actions + await safety_net.catch(office, visit, where="private chat")
 
 
+async def crisis_in_hand(office: Office, visit: Visit, in_hand: InHand | None) -> Case | None:
+    """The urgent matter a tenant raised lately, for a message read as hostile: "no one
+    ever listens anyway", "whatever. forget it" after "I can't do this anymore" are
+    despair, not an argument. They got "Sorry, I didn't understand" and then the
+    polite close for arguments (3.10), which ends the talk (outside review). They are
+    more of the matter: filed where its colleagues read them."""
+    matter = await current_matter(office, visit.person.id, visit.chat, in_hand)
+    if matter is None or not matter.urgent or not _carrying_on(matter, visit.inbound.received_at):
+        return None
+    return matter
+
+
+async def with_the_line_that_matters(
+    office: Office, visit: Visit, matter: Case, filed: list[Action]
+) -> list[Action]:
+    """The tenant's acknowledgement with the matter's one line of safety advice (999,
+    Samaritans; the gas line), which a frustrated follow-up in a crisis needs."""
+    inbound = visit.inbound
+    line = "\n".join(await one_line(office, matter, matter.kind, inbound.text, inbound.received_at))
+    return [
+        replace(a, text=f"{a.text}\n\n{line}")
+        if isinstance(a, SendText) and a.chat == inbound.chat
+        else a
+        for a in filed
+    ]
+
+
 # A message read only faintly as chat ("it was really bad again last night" scores 0.27
 # smalltalk) soon after the tenant raised a matter is more of that matter (matters.py).
 FAINT_CHAT = 0.5
@@ -152,6 +183,8 @@ async def unsure_follow_up(
     walking the fake Bot API): below its own threshold a reading is a guess. Only a question
     the knowledge base can answer is left to be answered."""
     classification = visit.classification
+    if visit.intent == "hostile":
+        return await crisis_in_hand(office, visit, in_hand)
     if classification is None or visit.intent not in ("smalltalk", "unclear", "question"):
         return None
     if (
