@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import aiohttp
 import pytest
 
 from helpbot.store import models
@@ -283,3 +284,22 @@ async def test_stage_two_may_be_extended_by_up_to_twenty_working_days(
         for e in await Casebook(bot.store).timeline(case.id)
         if e.kind == "extended"
     ] == [15]
+
+
+async def test_a_staff_group_without_topics_still_hears_of_every_case(bot: BotUnderTest) -> None:
+    """Topics were off in the staff group: every alert failed ("the chat is not a
+    forum") and was marked undelivered, while the tenant was told colleagues knew and
+    /healthz said ok (outside review). The alerts now go to the group's main chat,
+    headed with the case, and /healthz says what to fix."""
+    bot.tg.world.chats[bot.staff_room.id].is_forum = False
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "I can smell gas in my kitchen, it's strong"))
+    await bot.settle()
+    (case,) = await Casebook(bot.store).all_cases()
+    in_main_chat = [m.get("text", "") for m in bot.tg.sent_messages(bot.staff_room.id)]
+    assert any(case.ref in text and "smell gas" in text for text in in_main_chat)
+    assert (await bot.postroom.outbox.counts())["undelivered"][0] == 0
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.web_url}/healthz") as answer:
+            health = await answer.json()
+    assert any("Topics turned off" in w for w in health["warnings"])

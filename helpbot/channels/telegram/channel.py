@@ -93,6 +93,13 @@ MAX_UPDATE_ID = 2**31 - 1
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 
+STAFF_TOPICS_OFF = (
+    "the staff group (HELPBOT_STAFF_GROUP_ID) has Topics turned off: each case's posts go "
+    "to its main chat, headed with the case; turn Topics on in the group's settings so "
+    "each case gets its own topic and colleagues can reply to tenants from it"
+)
+
+
 def is_update(payload: Any) -> bool:
     """Shaped like an update: an object with an update_id in range and no more nesting
     or size than an update has. Telegram's webhook and getUpdates are checked alike."""
@@ -226,6 +233,9 @@ class TelegramChannel:
         self.open_message_label = open_message_label
         self.accepting = False  # the webhook answers 503 until the inbox can take updates
         self._topic_locks: dict[str, asyncio.Lock] = {}  # one maker per staff topic
+        # Set when Telegram says the staff group is not a forum (Topics turned off): staff
+        # posts then go to the group's main chat, each headed with its case or topic.
+        self.staff_topics_off = False
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -568,7 +578,7 @@ class TelegramChannel:
             await _remember(lambda: self.topics.case_topic_opened(action.case_id, thread))
             return thread
 
-        def post(thread: int) -> Any:
+        def post(thread: int | None) -> Any:
             if action.copy_from is not None and action.copy_message_id is not None:
                 return self.bot.copy_message(
                     chat_id=group,
@@ -576,7 +586,8 @@ class TelegramChannel:
                     message_id=int(action.copy_message_id),
                     message_thread_id=thread,
                 )
-            return self.bot.send_message(group, action.text, message_thread_id=thread)
+            text = action.text if thread is not None else f"[{action.topic_name}]\n{action.text}"
+            return self.bot.send_message(group, text[:4096], message_thread_id=thread)
 
         return await self._in_topic(f"case:{action.case_id}", made, make, post, forget=None)
 
@@ -600,9 +611,10 @@ class TelegramChannel:
             await _remember(lambda: self.topics.named_opened(action.topic, thread))
             return thread
 
-        def post(thread: int) -> Any:
+        def post(thread: int | None) -> Any:
+            text = action.text if thread is not None else f"[{action.topic}]\n{action.text}"
             return self.bot.send_message(
-                group, action.text, message_thread_id=thread, reply_markup=_keyboard(rows)
+                group, text[:4096], message_thread_id=thread, reply_markup=_keyboard(rows)
             )
 
         async def forget() -> None:
@@ -627,10 +639,18 @@ class TelegramChannel:
         lock = self._topic_locks.setdefault(key, asyncio.Lock())
         remade = False
         for _attempt in (1, 2):
+            if self.staff_topics_off:
+                return await self._in_main_chat(post)
             async with lock:
                 thread = await made()
                 if thread is None or remade:
-                    thread = await make()
+                    try:
+                        thread = await make()
+                    except Undeliverable as error:
+                        if "not a forum" not in str(error).lower():
+                            raise
+                        self._topics_are_off()
+                        return await self._in_main_chat(post)
             try:
                 sent = await call(lambda t=thread: post(t), raise_bad_request=True)
             except BadRequest as error:
@@ -649,6 +669,18 @@ class TelegramChannel:
                 raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
             return Delivered(external_id=str(sent.message_id), thread_id=thread)
         raise RetryLater("staff topic kept failing")
+
+    def _topics_are_off(self) -> None:
+        """Telegram said the staff group is not a forum. Alerts that had nowhere to go
+        were marked undelivered while tenants were told colleagues knew (outside
+        review); they go to the group's main chat instead, and /healthz says why."""
+        if not self.staff_topics_off:
+            log.warning(STAFF_TOPICS_OFF)
+        self.staff_topics_off = True
+
+    async def _in_main_chat(self, post: Any) -> Delivered:
+        sent = await call(lambda: post(None))
+        return Delivered(external_id=str(sent.message_id))
 
     async def _set_topic_open(self, action: SetTopicOpen) -> None:
         if self.staff_group_id is None:
