@@ -213,3 +213,17 @@ async def test_flooding_is_slowed_with_one_notice(bot: BotUnderTest) -> None:
     assert len(notices) == 1
     (entry,) = await ModerationLog(bot.store).entries(action="restrict")
     assert entry.entry.reason == "flooding" and entry.entry.until is not None
+
+
+async def test_a_member_reporting_a_fire_is_never_paused_for_flooding(bot: BotUnderTest) -> None:
+    """Fal fires off short messages, then the danger (outside review: muted for five
+    minutes). The danger is answered and Fal is not muted for it."""
+    fal = tenant(bot.tg, 5006, "Fal")
+    for word in ("help", "anyone", "please", "quick", "hello??", "is anyone there", "pls"):
+        await bot.send(bot.tg.group_message(bot.community, fal, word))
+    paused = len(bot.tg.calls_to("restrictChatMember"))
+    fire = "there's smoke coming under my front door and I can't get out, the stairs are full of it"
+    await bot.send(bot.tg.group_message(bot.community, fal, fire))
+    assert len(bot.tg.calls_to("restrictChatMember")) == paused
+    said = [m["text"] for m in bot.tg.sent_messages(bot.community.id)]
+    assert any("999" in text for text in said[-2:])
