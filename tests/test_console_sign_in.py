@@ -4,6 +4,7 @@ the headers every answer carries. In real headless Chromium where a browser matt
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from datetime import timedelta
@@ -18,6 +19,7 @@ from helpbot.store.models import utcnow
 from helpbot.store.staff_accounts import StaffAccounts
 from helpbot.store.staff_models import SignInAttempt, StaffAccount, StaffSession
 from helpbot.testing.harness import BotUnderTest
+from helpbot.web.console.operator_commands import add_staff, disable_staff
 from tests.console_fixtures import (
     ALEX,
     PASSWORD,
@@ -297,3 +299,45 @@ async def test_a_second_factor_code_lets_in_only_once(bot: BotUnderTest) -> None
         assert status == 401 and "That code is not right." in page
         assert (await onlooker.get(f"{base}/console/")).url.path == "/console/second-factor"
     assert len(await bot.store.audit_trail("console_second_factor_failed")) == 1
+
+
+async def test_re_adding_a_disabled_colleague_wipes_the_old_password_and_second_factor(
+    bot: BotUnderTest, database_url: str
+) -> None:
+    """`helpbot staff disable` then `staff add` again: only the new link lets them in."""
+    totp = await _admin_with_second_factor(bot)
+    base = bot.web_url
+    out, err = io.StringIO(), io.StringIO()
+    async with _client() as alex, _client() as later:
+        await _password(alex, base, ALEX)
+        assert (await _code(alex, base, totp.now()))[0] == 303
+        assert await disable_staff(database_url, ALEX.email, out, err) == 0
+        assert await add_staff(database_url, ALEX.email, "admin", "Alex", None, base, out, err) == 0
+        link = re.search(r"/console/set-password/([A-Za-z0-9_-]{40,})", out.getvalue())
+        assert link is not None
+
+        # The old password and the old session are no way in.
+        status, _, page = await _password(later, base, ALEX)
+        assert status == 401 and "do not match" in page
+        assert (await alex.get(f"{base}/console/")).url.path == "/console/sign-in"
+        async with bot.store.sessions() as session:
+            row = await session.scalar(select(StaffAccount).where(StaffAccount.email == ALEX.email))
+        assert row is not None and row.password_hash is None and row.totp_secret is None
+
+        # The new link sets a new password, which signs in (no old authenticator needed).
+        url = f"{base}/console/set-password/{link.group(1)}"
+        new = "a brand new passphrase for alex"
+        csrf = await _form_token(later, url)
+        answer = await later.post(url, data={"csrf": csrf, "password": new, "again": new})
+        assert answer.url.path == "/console/sign-in"
+        assert (await _password(later, base, ALEX, new))[1] == "/console/"
+
+        # Adding someone who already has a working account is refused and changes nothing.
+        assert await add_staff(database_url, ALEX.email, "officer", "", None, base, out, err) == 2
+        assert "already has an account" in err.getvalue()
+        assert (await _password(alex, base, ALEX, new))[1] == "/console/"
+
+    readded = await bot.store.audit_trail("staff_reenabled")
+    assert [(e.actor, e.subject) for e in readded] == [("cli", ALEX.email)]
+    assert readded[0].detail["password_cleared"] is True
+    assert readded[0].detail["second_factor_cleared"] is True

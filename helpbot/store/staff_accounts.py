@@ -121,7 +121,9 @@ class StaffAccounts:
         now: datetime | None = None,
     ) -> tuple[StaffAccount, str]:
         """A new account (or a fresh set-password link for a disabled or unfinished one)
-        and the one-time token for its link."""
+        and the one-time token for its link. Re-adding a disabled account starts it
+        afresh: its password, second factor and any sessions go, so only the new link
+        lets anyone in. An active account with a password is refused."""
         email = normal_email(email)
         if "@" not in email or len(email) < 3:
             raise AccountError("that does not look like an email address")
@@ -138,6 +140,11 @@ class StaffAccounts:
                 session.add(account)
             elif account.password_hash and account.disabled_at is None:
                 raise AccountError("that colleague already has an account")
+            elif account.disabled_at is not None:
+                account.password_hash = None
+                account.totp_secret = None
+                account.totp_last_step = None
+                await _end_sessions(session, account.id)
             account.role = role
             account.name = (name.strip() or email.split("@")[0].split(".")[0].title())[:128]
             account.telegram_user_id = telegram_user_id
@@ -157,12 +164,14 @@ class StaffAccounts:
                 return False
             account.disabled_at = models.utcnow()
             account.setup_token_hash = None
-            await session.execute(
-                update(StaffSession)
-                .where(StaffSession.account_id == account.id, StaffSession.ended_at.is_(None))
-                .values(ended_at=models.utcnow())
-            )
+            await _end_sessions(session, account.id)
         return True
+
+    async def by_email(self, email: str) -> StaffAccount | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(StaffAccount).where(StaffAccount.email == normal_email(email))
+            )
 
     async def by_id(self, account_id: int) -> StaffAccount | None:
         async with self.sessions() as session:
@@ -355,6 +364,15 @@ class StaffAccounts:
             )
         assert value is not None
         return value
+
+
+async def _end_sessions(session: AsyncSession, account_id: int) -> None:
+    """End every open session of an account (disabled, or re-added afresh)."""
+    await session.execute(
+        update(StaffSession)
+        .where(StaffSession.account_id == account_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=models.utcnow())
+    )
 
 
 async def _throttled(session: AsyncSession, email: str, address: str) -> bool:
