@@ -4,19 +4,27 @@ the headers every answer carries. In real headless Chromium where a browser matt
 
 from __future__ import annotations
 
+import io
 import re
+import time
 from datetime import timedelta
 
 import aiohttp
+import pyotp
 import pytest
 from sqlalchemy import select, update
 
 from helpbot.cli import main
-from helpbot.store.staff_models import StaffAccount, StaffSession
+from helpbot.store.models import utcnow
+from helpbot.store.staff_accounts import StaffAccounts
+from helpbot.store.staff_models import SignInAttempt, StaffAccount, StaffSession
 from helpbot.testing.harness import BotUnderTest
+from helpbot.web.console.operator_commands import add_staff, disable_staff
 from tests.console_fixtures import (
+    ALEX,
     PASSWORD,
     PRIYA,
+    Colleague,
     add_colleague,
     chromium,
     screenshot,
@@ -182,3 +190,154 @@ def test_staff_add_prints_a_one_time_link_and_disable_stops_the_account(
     assert main(["staff", "add", "not-an-email", "--role", "lead"]) == 2
     assert main(["staff", "disable", "priya@shal.org"]) == 0
     assert main(["staff", "disable", "nobody@shal.org"]) == 1
+
+
+async def _form_token(client: aiohttp.ClientSession, url: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', await (await client.get(url)).text())
+    assert found is not None, url
+    return found.group(1)
+
+
+async def _password(
+    client: aiohttp.ClientSession, base: str, who: Colleague, password: str = PASSWORD
+) -> tuple[int, str, str]:
+    """Sign in with a password as the form does: the status, where it ended up, the page."""
+    csrf = await _form_token(client, f"{base}/console/sign-in")
+    answer = await client.post(
+        f"{base}/console/sign-in", data={"csrf": csrf, "email": who.email, "password": password}
+    )
+    return answer.status, answer.url.path, await answer.text()
+
+
+async def _code(client: aiohttp.ClientSession, base: str, code: str) -> tuple[int, str]:
+    """Post a six-digit code from the second-factor page: the status and its page."""
+    csrf = await _form_token(client, f"{base}/console/second-factor")
+    answer = await client.post(
+        f"{base}/console/second-factor", data={"csrf": csrf, "code": code}, allow_redirects=False
+    )
+    return answer.status, await answer.text()
+
+
+def _wrong(totp: pyotp.TOTP) -> str:
+    """A code no authenticator shows now or either side of now."""
+    near = {totp.at(time.time(), counter_offset=k) for k in range(-2, 3)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+
+
+def _client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def _admin_with_second_factor(bot: BotUnderTest) -> pyotp.TOTP:
+    await add_colleague(bot.store, ALEX, role="admin")
+    secret = pyotp.random_base32()
+    async with bot.store.sessions() as session:
+        alex = await session.scalar(select(StaffAccount).where(StaffAccount.email == ALEX.email))
+    assert alex is not None
+    await StaffAccounts(bot.store).set_totp(alex.id, secret)
+    return pyotp.TOTP(secret)
+
+
+async def test_guessing_the_second_factor_locks_the_account_like_wrong_passwords(
+    bot: BotUnderTest,
+) -> None:
+    """Someone with an admin's password cannot try code after code: five wrong codes and
+    even the right one waits 15 minutes, and signing in again does not start the count
+    afresh."""
+    totp = await _admin_with_second_factor(bot)
+    base = bot.web_url
+    async with _client() as alex, _client() as thief, _client() as again:
+        # Alex mistypes four times, then gets it right: in.
+        assert (await _password(alex, base, ALEX))[1] == "/console/second-factor"
+        for _ in range(4):
+            status, page = await _code(alex, base, _wrong(totp))
+            assert status == 401 and "That code is not right." in page
+        assert (await _code(alex, base, totp.now()))[0] == 303
+        assert (await alex.get(f"{base}/console/")).url.path == "/console/"
+
+        # Someone else with the password guesses, signing in afresh part-way through.
+        assert (await _password(thief, base, ALEX))[1] == "/console/second-factor"
+        for _ in range(3):
+            assert (await _code(thief, base, _wrong(totp)))[0] == 401
+        assert (await _password(again, base, ALEX))[1] == "/console/second-factor"
+        for _ in range(2):
+            assert (await _code(again, base, _wrong(totp)))[0] == 401
+        # Five wrong codes: the right code (one not used yet) is refused now.
+        next_code = totp.at(time.time(), counter_offset=1)
+        status, page = await _code(again, base, next_code)
+        assert status == 429 and "Too many attempts. Wait 15 minutes" in page
+        assert (await again.get(f"{base}/console/")).url.path == "/console/second-factor"
+        # So is the password, as after five wrong passwords.
+        status, _, page = await _password(thief, base, ALEX)
+        assert status == 429 and "Too many attempts" in page
+
+        # Fifteen minutes later the right code works.
+        async with bot.store.sessions.begin() as session:
+            await session.execute(update(SignInAttempt).values(at=utcnow() - timedelta(minutes=16)))
+        next_code = totp.at(time.time(), counter_offset=1)
+        assert (await _code(again, base, next_code))[0] == 303
+        assert (await again.get(f"{base}/console/")).url.path == "/console/"
+
+    trail = await bot.store.audit_trail()
+    failed = [e for e in trail if e.action == "console_second_factor_failed"]
+    assert len(failed) == 9 and {e.actor for e in failed} == {f"console:{ALEX.email}"}
+    assert [e.action for e in trail].count("console_second_factor_locked") == 1
+    assert await bot.store.audit_trail("console_second_factor_throttled")
+    assert len(await bot.store.audit_trail("console_second_factor_passed")) == 2
+
+
+async def test_a_second_factor_code_lets_in_only_once(bot: BotUnderTest) -> None:
+    """A code seen over someone's shoulder (or in a proxy's log) is no use once used."""
+    totp = await _admin_with_second_factor(bot)
+    base = bot.web_url
+    async with _client() as alex, _client() as onlooker:
+        code = totp.now()
+        await _password(alex, base, ALEX)
+        assert (await _code(alex, base, code))[0] == 303
+        await _password(onlooker, base, ALEX)
+        status, page = await _code(onlooker, base, code)
+        assert status == 401 and "That code is not right." in page
+        assert (await onlooker.get(f"{base}/console/")).url.path == "/console/second-factor"
+    assert len(await bot.store.audit_trail("console_second_factor_failed")) == 1
+
+
+async def test_re_adding_a_disabled_colleague_wipes_the_old_password_and_second_factor(
+    bot: BotUnderTest, database_url: str
+) -> None:
+    """`helpbot staff disable` then `staff add` again: only the new link lets them in."""
+    totp = await _admin_with_second_factor(bot)
+    base = bot.web_url
+    out, err = io.StringIO(), io.StringIO()
+    async with _client() as alex, _client() as later:
+        await _password(alex, base, ALEX)
+        assert (await _code(alex, base, totp.now()))[0] == 303
+        assert await disable_staff(database_url, ALEX.email, out, err) == 0
+        assert await add_staff(database_url, ALEX.email, "admin", "Alex", None, base, out, err) == 0
+        link = re.search(r"/console/set-password/([A-Za-z0-9_-]{40,})", out.getvalue())
+        assert link is not None
+
+        # The old password and the old session are no way in.
+        status, _, page = await _password(later, base, ALEX)
+        assert status == 401 and "do not match" in page
+        assert (await alex.get(f"{base}/console/")).url.path == "/console/sign-in"
+        async with bot.store.sessions() as session:
+            row = await session.scalar(select(StaffAccount).where(StaffAccount.email == ALEX.email))
+        assert row is not None and row.password_hash is None and row.totp_secret is None
+
+        # The new link sets a new password, which signs in (no old authenticator needed).
+        url = f"{base}/console/set-password/{link.group(1)}"
+        new = "a brand new passphrase for alex"
+        csrf = await _form_token(later, url)
+        answer = await later.post(url, data={"csrf": csrf, "password": new, "again": new})
+        assert answer.url.path == "/console/sign-in"
+        assert (await _password(later, base, ALEX, new))[1] == "/console/"
+
+        # Adding someone who already has a working account is refused and changes nothing.
+        assert await add_staff(database_url, ALEX.email, "officer", "", None, base, out, err) == 2
+        assert "already has an account" in err.getvalue()
+        assert (await _password(alex, base, ALEX, new))[1] == "/console/"
+
+    readded = await bot.store.audit_trail("staff_reenabled")
+    assert [(e.actor, e.subject) for e in readded] == [("cli", ALEX.email)]
+    assert readded[0].detail["password_cleared"] is True
+    assert readded[0].detail["second_factor_cleared"] is True

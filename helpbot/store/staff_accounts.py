@@ -1,6 +1,7 @@
 """Colleagues' console accounts: adding and disabling them, passwords (argon2), the
-one-time set-password link, signed-in sessions with inactivity expiry, and the record
-of failed sign-ins that throttles guessing per account and per address."""
+one-time set-password link, signed-in sessions with inactivity expiry, an admin's
+second factor, and the record of failed sign-ins (wrong passwords and wrong codes alike)
+that throttles guessing per account and per address."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
@@ -63,6 +68,28 @@ def normal_email(email: str) -> str:
     return email.strip().lower()[:254]
 
 
+def needs_second_factor(account: StaffAccount) -> bool:
+    """An admin who has turned the second factor on must give a code after the password."""
+    return account.role == "admin" and bool(account.totp_secret)
+
+
+def totp_step(secret: str, code: str, at: float | None = None) -> int | None:
+    """The TOTP time-step this code is for, allowing one step either side of now for an
+    authenticator's clock; None if it is none of them."""
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(time.time() if at is None else at)
+    offered = code.encode()
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(offered, totp.generate_otp(step).encode()):
+            return step
+    return None
+
+
+# What checking a second-factor code came to: "locked" is a wrong code that reached the
+# limit; "refused" means the limit was already reached, so the code was not looked at.
+SecondFactor = Literal["passed", "wrong", "locked", "refused"]
+
+
 class AccountError(ValueError):
     """A staff command or form was given something it cannot use; the message says what."""
 
@@ -94,7 +121,9 @@ class StaffAccounts:
         now: datetime | None = None,
     ) -> tuple[StaffAccount, str]:
         """A new account (or a fresh set-password link for a disabled or unfinished one)
-        and the one-time token for its link."""
+        and the one-time token for its link. Re-adding a disabled account starts it
+        afresh: its password, second factor and any sessions go, so only the new link
+        lets anyone in. An active account with a password is refused."""
         email = normal_email(email)
         if "@" not in email or len(email) < 3:
             raise AccountError("that does not look like an email address")
@@ -111,6 +140,11 @@ class StaffAccounts:
                 session.add(account)
             elif account.password_hash and account.disabled_at is None:
                 raise AccountError("that colleague already has an account")
+            elif account.disabled_at is not None:
+                account.password_hash = None
+                account.totp_secret = None
+                account.totp_last_step = None
+                await _end_sessions(session, account.id)
             account.role = role
             account.name = (name.strip() or email.split("@")[0].split(".")[0].title())[:128]
             account.telegram_user_id = telegram_user_id
@@ -130,12 +164,14 @@ class StaffAccounts:
                 return False
             account.disabled_at = models.utcnow()
             account.setup_token_hash = None
-            await session.execute(
-                update(StaffSession)
-                .where(StaffSession.account_id == account.id, StaffSession.ended_at.is_(None))
-                .values(ended_at=models.utcnow())
-            )
+            await _end_sessions(session, account.id)
         return True
+
+    async def by_email(self, email: str) -> StaffAccount | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(StaffAccount).where(StaffAccount.email == normal_email(email))
+            )
 
     async def by_id(self, account_id: int) -> StaffAccount | None:
         async with self.sessions() as session:
@@ -174,30 +210,23 @@ class StaffAccounts:
             )
         return account if rows_changed(result) == 1 else None
 
-    async def set_totp(self, account_id: int, secret: str | None) -> None:
+    async def set_totp(
+        self, account_id: int, secret: str | None, used_step: int | None = None
+    ) -> None:
+        """Turn the second factor on (or off); the step of the code that confirmed it is
+        spent, so that code cannot sign in another browser."""
         async with self.sessions.begin() as session:
             await session.execute(
-                update(StaffAccount).where(StaffAccount.id == account_id).values(totp_secret=secret)
+                update(StaffAccount)
+                .where(StaffAccount.id == account_id)
+                .values(totp_secret=secret, totp_last_step=used_step)
             )
 
     # -- signing in -----------------------------------------------------------------
 
     async def throttled(self, email: str, address: str) -> bool:
-        since = models.utcnow() - THROTTLE_WINDOW
         async with self.sessions() as session:
-            by_account = await session.scalar(
-                select(func.count(SignInAttempt.id)).where(
-                    SignInAttempt.email == normal_email(email), SignInAttempt.at >= since
-                )
-            )
-            by_address = await session.scalar(
-                select(func.count(SignInAttempt.id)).where(
-                    SignInAttempt.address == address, SignInAttempt.at >= since
-                )
-            )
-        return (by_account or 0) >= FAILURES_PER_ACCOUNT or (
-            by_address or 0
-        ) >= FAILURES_PER_ADDRESS
+            return await _throttled(session, email, address)
 
     async def check_password(self, email: str, password: str, address: str) -> StaffAccount | None:
         """The account if the password is right and it may sign in; a failure is recorded
@@ -276,6 +305,42 @@ class StaffAccounts:
                 .values(second_factor_at=models.utcnow())
             )
 
+    async def check_second_factor(
+        self, signed_in: SignedIn, code: str, address: str, at: float | None = None
+    ) -> SecondFactor:
+        """A code from the admin's authenticator, under the same limit as passwords: each
+        wrong code is a failed sign-in for the account; once the limit is reached even the
+        right code is refused until it expires. A code whose time-step was already used
+        (or an earlier one) is wrong: a code lets in once. On success the session has
+        passed and the account's failures are forgotten."""
+        async with self.sessions.begin() as session:
+            # One check at a time per account (a row lock on PostgreSQL; SQLite has one
+            # connection): parallel guesses cannot all pass the count before any is kept.
+            account = await session.scalar(
+                select(StaffAccount)
+                .where(StaffAccount.id == signed_in.account.id)
+                .with_for_update()
+            )
+            if account is None or not account.totp_secret:
+                return "wrong"
+            if await _throttled(session, account.email, address):
+                return "refused"
+            step = totp_step(account.totp_secret, code, at)
+            if step is not None and (account.totp_last_step or -1) < step:
+                account.totp_last_step = step
+                await session.execute(
+                    update(StaffSession)
+                    .where(StaffSession.id == signed_in.session_id)
+                    .values(second_factor_at=models.utcnow())
+                )
+                await session.execute(
+                    delete(SignInAttempt).where(SignInAttempt.email == account.email)
+                )
+                return "passed"
+            session.add(SignInAttempt(email=account.email, address=address))
+            await session.flush()
+            return "locked" if await _throttled(session, account.email, address) else "wrong"
+
     async def end_session(self, token: str) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
@@ -299,6 +364,31 @@ class StaffAccounts:
             )
         assert value is not None
         return value
+
+
+async def _end_sessions(session: AsyncSession, account_id: int) -> None:
+    """End every open session of an account (disabled, or re-added afresh)."""
+    await session.execute(
+        update(StaffSession)
+        .where(StaffSession.account_id == account_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=models.utcnow())
+    )
+
+
+async def _throttled(session: AsyncSession, email: str, address: str) -> bool:
+    """Whether the account or the address has reached its limit of failures lately."""
+    since = models.utcnow() - THROTTLE_WINDOW
+    by_account = await session.scalar(
+        select(func.count(SignInAttempt.id)).where(
+            SignInAttempt.email == normal_email(email), SignInAttempt.at >= since
+        )
+    )
+    by_address = await session.scalar(
+        select(func.count(SignInAttempt.id)).where(
+            SignInAttempt.address == address, SignInAttempt.at >= since
+        )
+    )
+    return (by_account or 0) >= FAILURES_PER_ACCOUNT or (by_address or 0) >= FAILURES_PER_ADDRESS
 
 
 def address_key(address: str, key: str) -> str:

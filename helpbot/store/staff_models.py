@@ -29,6 +29,8 @@ class StaffAccount(Base):
     setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     setup_expires_at: Mapped[datetime | None] = mapped_column()
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time-step accepted: a code for it or an earlier one is not taken again.
+    totp_last_step: Mapped[int | None] = mapped_column()
     telegram_user_id: Mapped[str | None] = mapped_column(String(64))
     disabled_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -52,8 +54,8 @@ class StaffSession(Base):
 
 
 class SignInAttempt(Base):
-    """A failed or refused sign-in, for throttling per account and per address. The
-    address is kept only as a keyed hash."""
+    """A failed or refused sign-in (a wrong password or a wrong second-factor code), for
+    throttling per account and per address. The address is kept only as a keyed hash."""
 
     __tablename__ = "sign_in_attempts"
     __table_args__ = (

@@ -19,7 +19,7 @@ from aiohttp_session import AbstractStorage, Session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from helpbot.store.records import Store
-from helpbot.store.staff_accounts import SignedIn, StaffAccounts
+from helpbot.store.staff_accounts import SignedIn, StaffAccounts, needs_second_factor
 from helpbot.web.console.settings import ConsoleSettings
 
 log = logging.getLogger(__name__)
@@ -169,10 +169,7 @@ def auth_middleware(idle: timedelta) -> Any:
             session["next"] = destination if destination.startswith(PREFIX) else PREFIX + "/"
             raise web.HTTPSeeOther(PREFIX + "/sign-in")
         request[SIGNED_IN] = signed_in
-        account = signed_in.account
-        needs_second = (
-            account.role == "admin" and account.totp_secret and not signed_in.second_factor_done
-        )
+        needs_second = needs_second_factor(signed_in.account) and not signed_in.second_factor_done
         if needs_second and not tail.startswith(("/second-factor", "/sign-out")):
             raise web.HTTPSeeOther(PREFIX + "/second-factor")
         if request.method == "POST":

@@ -24,10 +24,24 @@ async def add_staff(
 ) -> int:
     store = Store.from_url(database_url)
     try:
-        account, token = await StaffAccounts(store).add(
+        accounts = StaffAccounts(store)
+        before = await accounts.by_email(email)
+        account, token = await accounts.add(
             email, role, name=name, telegram_user_id=telegram_user_id
         )
-        await store.audit(actor="cli", action="staff_added", subject=account.email)
+        if before is not None and before.disabled_at is not None:
+            # Re-added: what it signed in with before is gone (StaffAccounts.add).
+            await store.audit(
+                actor="cli",
+                action="staff_reenabled",
+                subject=account.email,
+                detail={
+                    "password_cleared": before.password_hash is not None,
+                    "second_factor_cleared": before.totp_secret is not None,
+                },
+            )
+        else:
+            await store.audit(actor="cli", action="staff_added", subject=account.email)
     except AccountError as error:
         print(f"helpbot staff add: {error}", file=err)
         return 2

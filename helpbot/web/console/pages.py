@@ -24,7 +24,12 @@ from helpbot.desk.complaints_clock import LONDON, local_day, working_days_betwee
 from helpbot.store import models
 from helpbot.store.case_search import KINDS, STATUSES, CaseFilter, CaseSearch, next_deadline
 from helpbot.store.privacy import Privacy
-from helpbot.store.staff_accounts import AccountError, address_key
+from helpbot.store.staff_accounts import (
+    AccountError,
+    address_key,
+    needs_second_factor,
+    totp_step,
+)
 from helpbot.store.staff_models import StaffAccount
 from helpbot.store.tenancy_links import TenancyLinks
 from helpbot.web.console.reports_chart import weekly_chart_svg
@@ -84,6 +89,17 @@ async def _flash(request: web.Request, *lines: str) -> None:
 
 # -- signing in -----------------------------------------------------------------------
 
+# The one answer to too many wrong passwords or codes (429), whichever step it is.
+TOO_MANY = "Too many attempts. Wait 15 minutes and try again."
+
+
+async def _address(request: web.Request) -> str:
+    """The client's address as the throttle keeps it: a keyed hash."""
+    accounts = request.app[guard.STAFF]
+    settings = request.app[guard.CONFIG]
+    key = await accounts.cookie_key() if not settings.console_secret else settings.console_secret
+    return address_key(guard.client_address(request, settings), key)
+
 
 async def sign_in_form(request: web.Request) -> web.Response:
     return await _page(request, "sign_in.html", {"email": ""})
@@ -94,18 +110,11 @@ async def sign_in(request: web.Request) -> web.Response:
     email = str(form.get("email", ""))[:254]
     password = str(form.get("password", ""))[:1024]
     accounts = request.app[guard.STAFF]
-    settings = request.app[guard.CONFIG]
-    key = await accounts.cookie_key() if not settings.console_secret else settings.console_secret
-    address = address_key(guard.client_address(request, settings), key)
+    address = await _address(request)
     store = request.app[guard.STORE]
     if await accounts.throttled(email, address):
         await store.audit(actor=f"console:{email.lower()}", action="console_sign_in_throttled")
-        return await _page(
-            request,
-            "sign_in.html",
-            {"email": email, "error": "Too many attempts. Wait 15 minutes and try again."},
-            status=429,
-        )
+        return await _page(request, "sign_in.html", {"email": email, "error": TOO_MANY}, status=429)
     account = await accounts.check_password(email, password, address)
     if account is None:
         await store.audit(actor=f"console:{email.lower()}", action="console_sign_in_failed")
@@ -115,7 +124,10 @@ async def sign_in(request: web.Request) -> web.Response:
             {"email": email, "error": "That email and password do not match an account."},
             status=401,
         )
-    await accounts.forget_failures(email)
+    if not needs_second_factor(account):
+        # With a second factor the count goes on until the code is right: signing in
+        # again with the password must not give a guesser five more codes.
+        await accounts.forget_failures(email)
     token = await accounts.open_session(account)
     before = await aiohttp_session.get_session(request)
     destination = str(before.get("next") or guard.PREFIX + "/")
@@ -183,12 +195,17 @@ async def second_factor(request: web.Request) -> web.Response:
     signed_in = guard.staff(request)
     form = await request.post()
     code = str(form.get("code", "")).strip()[:12]
-    secret = signed_in.account.totp_secret
-    if secret and pyotp.TOTP(secret).verify(code, valid_window=1):
-        await request.app[guard.STAFF].second_factor_passed(signed_in.session_id)
+    accounts = request.app[guard.STAFF]
+    outcome = await accounts.check_second_factor(signed_in, code, await _address(request))
+    if outcome == "passed":
         await guard.audit(request, "console_second_factor_passed")
         raise web.HTTPSeeOther(guard.PREFIX + "/")
+    if outcome == "refused":
+        await guard.audit(request, "console_second_factor_throttled")
+        return await _page(request, "second_factor.html", {"error": TOO_MANY}, status=429)
     await guard.audit(request, "console_second_factor_failed")
+    if outcome == "locked":
+        await guard.audit(request, "console_second_factor_locked")
     return await _page(
         request, "second_factor.html", {"error": "That code is not right."}, status=401
     )
@@ -212,8 +229,9 @@ async def account_totp(request: web.Request) -> web.Response:
     session = await aiohttp_session.get_session(request)
     pending = session.get("totp_pending")
     form = await request.post()
-    if pending and pyotp.TOTP(pending).verify(str(form.get("code", "")).strip(), valid_window=1):
-        await request.app[guard.STAFF].set_totp(signed_in.account.id, pending)
+    step = totp_step(pending, str(form.get("code", "")).strip()[:12]) if pending else None
+    if pending and step is not None:
+        await request.app[guard.STAFF].set_totp(signed_in.account.id, pending, step)
         await request.app[guard.STAFF].second_factor_passed(signed_in.session_id)
         session.pop("totp_pending", None)
         await guard.audit(request, "console_second_factor_enabled")
