@@ -285,3 +285,41 @@ async def test_despair_in_a_crisis_is_more_of_the_crisis_not_an_argument() -> No
     # A day later, with nothing in hand lately, the same words get the close for arguments.
     later = await say(useless, 4, MONDAY_10AM + timedelta(days=1))
     assert "won't go on with this talk" in later
+
+
+async def test_a_complaint_asked_for_about_a_repair_gets_its_own_case_and_clock() -> None:
+    """A chaser that reads as a complaint is more of the repair; "I want to make a
+    formal complaint" is a stage 1 complaint, on its own clock (outside review: it
+    was filed as a note on the repair, and no complaint clock started)."""
+    hinge = "the hinge on my kitchen cupboard door has snapped"
+    chaser = "any news on this? it's been a week"
+    formal = "I want to make a formal complaint, nobody has called me back"
+    script = {
+        hinge: ("repair", "model: repair 0.91 >= threshold 0.25"),
+        chaser: ("complaint", "model: complaint 0.55 >= threshold 0.40"),
+        formal: ("complaint", "model: complaint 0.97 >= threshold 0.40"),
+    }
+    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
+    desk = Desk(
+        records,
+        Scripted(script),
+        Wording.load(DEFAULT_INTENTS_DIR),
+        DeskSettings(staff_chat=STAFF),
+        GroupRules.load(),
+    )
+    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
+    told = {}
+    for number, text in enumerate(script, start=1):
+        said = Inbound(
+            chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=MONDAY_10AM
+        )
+        actions = await desk.handle(said)
+        told[text] = "\n".join(
+            a.text for a in actions if isinstance(a, SendText) and a.chat == chat
+        )
+    repair, complaint = sorted(memory.cases.values(), key=lambda c: c.id)
+    assert (repair.kind, complaint.kind) == ("repair", "complaint")
+    filed = {m["text"]: m["case_id"] for m in memory.messages if m.get("text") in script}
+    assert filed == {hinge: repair.id, chaser: repair.id, formal: complaint.id}
+    assert complaint.acknowledge_by is not None and complaint.respond_by is not None
+    assert complaint.ref in told[formal] and "5 working days" in told[formal]

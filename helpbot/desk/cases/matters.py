@@ -20,6 +20,11 @@ privately as one thread). The rules:
    have it, and the message still gets its own kind's safety advice. The other kind
    told outright (a safety cue: "I can't do this anymore" after a report of a nan in
    the cold) is a matter of its own.
+   A complaint asked for in so many words ("I want to make a formal complaint",
+   "I'd like to complain about how this has been handled") while the matter in hand
+   is not a complaint is a complaint of its own, on its own clock (the Housing
+   Ombudsman's Complaint Handling Code: a stage 1 complaint is logged when the
+   resident asks for one); colleagues see the matter it is about beside it.
 4. The tenant can say it is something new: "/new", plain words ("new issue", "that's a
    different problem"), or the button under "I've added this to your case". Every
    open matter in the conversation is then set aside (it stays open for colleagues);
@@ -120,6 +125,32 @@ class InHand:
     ask again before anything has changed (one query on every message, not three)."""
 
     case: Case | None
+
+
+# "I want to make a formal complaint", "I'd like to complain", "this is a complaint",
+# "can I complain about ...": asked for in so many words, not dissatisfaction alone
+# ("any news? it's been a week" reads as a complaint and is more of the repair).
+_ASKS_TO_COMPLAIN = re.compile(
+    r"\b(?:formal|official|proper|stage (?:1|one|2|two)) complaint\b|"
+    r"\b(?:make|log|raise|file|lodge|put in|submit|open|start)\s+(?:a\s+|an\s+|my\s+)?"
+    r"(?:formal\s+|official\s+)?complaint\b|"
+    r"\b(?:want|wish|like|going|need|have)\s+to\s+complain\b|"
+    r"\b(?:can|could|may|how do)\s+i\s+complain\b|"
+    r"\bthis is (?:a|an official|a formal) complaint\b|\bi(?:'m| am) complaining\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_complain(current: Case | None, intent: str, text: str) -> bool:
+    """Rule 3, for complaints: asked for in so many words while the matter in hand is
+    not a complaint (an outside tester's "I want to make a formal complaint, nobody has
+    called me back" was filed as a note on the repair, with no complaint and no clock)."""
+    return (
+        current is not None
+        and current.kind != "complaint"
+        and intent == "complaint"
+        and _ASKS_TO_COMPLAIN.search(text) is not None
+    )
 
 
 def starts_new_matter(current: Case | None, intent: str, *, by_cue: bool = False) -> bool:

@@ -12,6 +12,7 @@ from helpbot.desk.buttons import NewMatter
 from helpbot.desk.cases import identity_check, other_language
 from helpbot.desk.cases.matters import (
     another_hazard,
+    asks_to_complain,
     current_matter,
     recently_finished,
     starts_new_matter,
@@ -51,7 +52,9 @@ async def case_message(
     say = office.say
     current = None if own_matter else await current_matter(office, visit.person.id, visit.chat)
     advised = advised_lately(current, intent, inbound.received_at)
-    different = starts_new_matter(current, intent, by_cue=visit.urgent_by_cue)
+    different = starts_new_matter(current, intent, by_cue=visit.urgent_by_cue) or asks_to_complain(
+        current, intent, inbound.text
+    )
     if not different and not follow_up:
         different = await another_hazard(office, current, intent, inbound.text)
     case = None if different else current
