@@ -303,3 +303,18 @@ async def test_a_staff_group_without_topics_still_hears_of_every_case(bot: BotUn
         async with session.get(f"{bot.web_url}/healthz") as answer:
             health = await answer.json()
     assert any("Topics turned off" in w for w in health["warnings"])
+
+
+async def test_health_says_so_when_telegram_refuses_the_staff_group(bot: BotUnderTest) -> None:
+    """A wrong HELPBOT_STAFF_GROUP_ID (or the bot removed from the group): every alert
+    came back "chat not found" and was undelivered while /healthz said nothing (found
+    walking a fresh clone). It now warns until a post gets through."""
+    del bot.tg.world.chats[bot.staff_room.id]
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "the kitchen tap is dripping all the time"))
+    await bot.settle()
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.web_url}/healthz") as answer:
+            health = await answer.json()
+    assert health["undelivered"] >= 1
+    assert any("refuses the staff group" in w for w in health["warnings"])

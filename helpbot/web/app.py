@@ -99,6 +99,8 @@ def build_app(
         noted = list(warnings)
         if telegram is not None and telegram.staff_topics_off:
             noted.append(STAFF_TOPICS_OFF)
+        if telegram is not None and telegram.staff_group_problem:
+            noted.append(telegram.staff_group_problem)
         if noted:
             report["warnings"] = noted
         try:

@@ -101,6 +101,14 @@ STAFF_TOPICS_OFF = (
 )
 
 
+STAFF_GROUP_UNREACHABLE = (
+    "Telegram refuses the staff group (HELPBOT_STAFF_GROUP_ID): wrong id, or the bot is "
+    "not a member: no colleague is alerted to new cases; check the id and add the bot "
+    "to the group as an admin"
+)
+UNREACHABLE_GROUP = ("chat not found", "kicked", "not a member", "bot is not a member")
+
+
 def is_update(payload: Any) -> bool:
     """Shaped like an update: an object with an update_id in range and no more nesting
     or size than an update has. Telegram's webhook and getUpdates are checked alike."""
@@ -241,6 +249,8 @@ class TelegramChannel:
         # Set when Telegram says the staff group is not a forum (Topics turned off): staff
         # posts then go to the group's main chat, each headed with its case or topic.
         self.staff_topics_off = False
+        # Set while Telegram refuses the staff group itself (see _staff_group_unreachable).
+        self.staff_group_problem: str | None = None
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -652,7 +662,10 @@ class TelegramChannel:
                     try:
                         thread = await make()
                     except Undeliverable as error:
-                        if "not a forum" not in str(error).lower():
+                        reason = str(error).lower()
+                        if any(sign in reason for sign in UNREACHABLE_GROUP):
+                            self._staff_group_unreachable(reason)
+                        if "not a forum" not in reason:
                             raise
                         self._topics_are_off()
                         return await self._in_main_chat(post)
@@ -672,6 +685,7 @@ class TelegramChannel:
                     await call(lambda t=thread: self.bot.reopen_forum_topic(group, t))
                     continue
                 raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
+            self.staff_group_problem = None
             return Delivered(external_id=str(sent.message_id), thread_id=thread)
         raise RetryLater("staff topic kept failing")
 
@@ -682,6 +696,14 @@ class TelegramChannel:
         if not self.staff_topics_off:
             log.warning(STAFF_TOPICS_OFF)
         self.staff_topics_off = True
+
+    def _staff_group_unreachable(self, reason: str) -> None:
+        """Telegram says the staff group does not exist for the bot (a wrong
+        HELPBOT_STAFF_GROUP_ID, or the bot was removed): every alert is undelivered,
+        so /healthz says so until a post gets through."""
+        if self.staff_group_problem is None:
+            log.warning("%s (%s)", STAFF_GROUP_UNREACHABLE, reason[:64])
+        self.staff_group_problem = STAFF_GROUP_UNREACHABLE
 
     async def _in_main_chat(self, post: Any) -> Delivered:
         sent = await call(lambda: post(None))
