@@ -5,6 +5,7 @@ identity check (cases/identity_check.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 
@@ -106,6 +107,39 @@ class Scripted(FakeUnderstanding):
         return Reading(intent, why, {intent: 0.9})
 
 
+class ScriptedChat:
+    """Ann's private chat with a desk that reads her messages as the script says."""
+
+    def __init__(self, script: dict[str, tuple[str, str]]) -> None:
+        records, self.memory = fake_records(clock=FakeClock(MONDAY_10AM))
+        self.desk = Desk(
+            records,
+            Scripted(script),
+            Wording.load(DEFAULT_INTENTS_DIR),
+            DeskSettings(staff_chat=STAFF),
+            GroupRules.load(),
+        )
+        self.chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
+        self.sent = 0
+
+    async def say(self, text: str, at: datetime = MONDAY_10AM) -> str:
+        """What Ann is told in answer to ``text``."""
+        self.sent += 1
+        said = Inbound(
+            self.chat, ANN, Content.TEXT, text=text, message_id=str(self.sent), received_at=at
+        )
+        actions = await self.desk.handle(said)
+        return "\n".join(a.text for a in actions if isinstance(a, SendText) and a.chat == self.chat)
+
+    def cases(self) -> list[Case]:
+        return sorted(self.memory.cases.values(), key=lambda c: c.id)
+
+    def filed(self, texts: Iterable[str]) -> dict[str, int | None]:
+        """The case each of these of Ann's messages was filed on."""
+        wanted = set(texts)
+        return {m["text"]: m["case_id"] for m in self.memory.messages if m.get("text") in wanted}
+
+
 SAGGING = "the bedroom ceiling is sagging and plaster keeps dropping on the bed"
 KIDS_MOVED = "I've moved the children into the front room"
 ADDRESS = "flat 21 Birch House, top floor"
@@ -122,25 +156,11 @@ async def test_more_of_an_urgent_matter_read_as_the_other_kind_stays_on_its_case
         ADDRESS: ("emergency", "model: emergency 0.70 >= threshold 0.40"),
         DESPAIR: ("safeguarding", 'cue "i can\'t do this anymore" (safeguarding 0.98)'),
     }
-    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
-    settings = DeskSettings(staff_chat=STAFF)
-    desk = Desk(
-        records, Scripted(script), Wording.load(DEFAULT_INTENTS_DIR), settings, GroupRules.load()
-    )
-    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
-    told: dict[str, str] = {}
-    for number, text in enumerate(script, start=1):
-        said = Inbound(
-            chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=MONDAY_10AM
-        )
-        actions = await desk.handle(said)
-        told[text] = "\n".join(
-            a.text for a in actions if isinstance(a, SendText) and a.chat == chat
-        )
-    ceiling, despair = sorted(memory.cases.values(), key=lambda c: c.id)
+    ann = ScriptedChat(script)
+    told = {text: await ann.say(text) for text in script}
+    ceiling, despair = ann.cases()
     assert (ceiling.kind, despair.kind) == ("emergency", "safeguarding")
-    filed = {m["text"]: m["case_id"] for m in memory.messages if m.get("text") in script}
-    assert filed == {
+    assert ann.filed(script) == {
         SAGGING: ceiling.id,
         KIDS_MOVED: ceiling.id,
         ADDRESS: ceiling.id,
@@ -259,31 +279,16 @@ async def test_despair_in_a_crisis_is_more_of_the_crisis_not_an_argument() -> No
         listens: ("hostile", "model: hostile 0.71 >= threshold 0.50"),
         useless: ("hostile", "model: hostile 0.83 >= threshold 0.50"),
     }
-    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
-    desk = Desk(
-        records,
-        Scripted(script),
-        Wording.load(DEFAULT_INTENTS_DIR),
-        DeskSettings(staff_chat=STAFF),
-        GroupRules.load(),
-    )
-    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
-
-    async def say(text: str, number: int, at: datetime = MONDAY_10AM) -> str:
-        said = Inbound(chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=at)
-        actions = await desk.handle(said)
-        return "\n".join(a.text for a in actions if isinstance(a, SendText) and a.chat == chat)
-
-    await say(DESPAIR, 1)
-    (concern,) = memory.cases.values()
-    for number, text in enumerate((listens, useless), start=2):
-        told = await say(text, number)
+    ann = ScriptedChat(script)
+    await ann.say(DESPAIR)
+    (concern,) = ann.cases()
+    for text in (listens, useless):
+        told = await ann.say(text)
         assert concern.ref in told and "116 123" in told
         assert "won't go on with this talk" not in told and "didn't understand" not in told
-    filed = [m["case_id"] for m in memory.messages if m.get("text") in (listens, useless)]
-    assert filed == [concern.id, concern.id]
+    assert ann.filed((listens, useless)) == {listens: concern.id, useless: concern.id}
     # A day later, with nothing in hand lately, the same words get the close for arguments.
-    later = await say(useless, 4, MONDAY_10AM + timedelta(days=1))
+    later = await ann.say(useless, MONDAY_10AM + timedelta(days=1))
     assert "won't go on with this talk" in later
 
 
@@ -299,27 +304,10 @@ async def test_a_complaint_asked_for_about_a_repair_gets_its_own_case_and_clock(
         chaser: ("complaint", "model: complaint 0.55 >= threshold 0.40"),
         formal: ("complaint", "model: complaint 0.97 >= threshold 0.40"),
     }
-    records, memory = fake_records(clock=FakeClock(MONDAY_10AM))
-    desk = Desk(
-        records,
-        Scripted(script),
-        Wording.load(DEFAULT_INTENTS_DIR),
-        DeskSettings(staff_chat=STAFF),
-        GroupRules.load(),
-    )
-    chat = ChatRef("telegram", ANN.external_id, ChatKind.PRIVATE)
-    told = {}
-    for number, text in enumerate(script, start=1):
-        said = Inbound(
-            chat, ANN, Content.TEXT, text=text, message_id=str(number), received_at=MONDAY_10AM
-        )
-        actions = await desk.handle(said)
-        told[text] = "\n".join(
-            a.text for a in actions if isinstance(a, SendText) and a.chat == chat
-        )
-    repair, complaint = sorted(memory.cases.values(), key=lambda c: c.id)
+    ann = ScriptedChat(script)
+    told = {text: await ann.say(text) for text in script}
+    repair, complaint = ann.cases()
     assert (repair.kind, complaint.kind) == ("repair", "complaint")
-    filed = {m["text"]: m["case_id"] for m in memory.messages if m.get("text") in script}
-    assert filed == {hinge: repair.id, chaser: repair.id, formal: complaint.id}
+    assert ann.filed(script) == {hinge: repair.id, chaser: repair.id, formal: complaint.id}
     assert complaint.acknowledge_by is not None and complaint.respond_by is not None
     assert complaint.ref in told[formal] and "5 working days" in told[formal]
