@@ -234,3 +234,18 @@ async def test_a_group_post_removed_for_personal_data_is_not_kept_in_raw_form(
     # colleagues need it to call back (3.12, 3.13).
     assert await _public_copies(bot, "07700 900123") == 0
     assert await _texts_mentioning(bot, "morning all") > 0  # other posts are kept
+
+
+async def test_ids_too_long_for_the_database_are_not_found_not_a_fault(bot: BotUnderTest) -> None:
+    """A 23-digit id in a path reached the database driver and came back as a 500
+    ("console fault OverflowError", outside review). Ids are range-checked first."""
+    ann = tenant(bot.tg)
+    case = await repair_case(bot, ann, ANNS_WORDS)
+    await add_colleague(bot.store, PRIYA)
+    huge = "9" * 23
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, bot.web_url, PRIYA)
+        for path in (f"tenants/{huge}", f"cases/{case.ref}/files/{huge}"):
+            answer = await page.goto(f"{bot.web_url}/console/{path}")
+            assert answer is not None and answer.status == 404, path

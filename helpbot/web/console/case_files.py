@@ -63,7 +63,7 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     case = await CaseSearch(store).case(request.match_info["ref"])
     if case is None:
         raise web.HTTPNotFound(text="No such case.")
-    message_id = int(request.match_info["message_id"])
+    message_id = guard.path_id(request, "message_id", "No such file on this case.")
     sent = await CaseFiles(store).sent(case.id, message_id)
     if sent is None:
         raise web.HTTPNotFound(text="No such file on this case.")

@@ -189,6 +189,28 @@ async def check_form_token(request: web.Request, expected: str | None) -> None:
         raise web.HTTPForbidden(text="This form has expired. Go back, reload and try again.")
 
 
+# Row ids are 64-bit. A longer number in a path or a form names nothing, and the
+# database driver fails on it ("console fault OverflowError": a 500, outside review).
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: object) -> int | None:
+    """A row id from outside (a path or a form field), or None if it cannot be one."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
+def path_id(request: web.Request, name: str, missing: str) -> int:
+    """The id in the path, or a 404 saying ``missing``."""
+    number = row_id(request.match_info[name])
+    if number is None:
+        raise web.HTTPNotFound(text=missing)
+    return number
+
+
 def actor_of(request: web.Request) -> str:
     signed_in: SignedIn | None = request.get(SIGNED_IN)
     return f"console:{signed_in.account.email}" if signed_in else "console:anonymous"

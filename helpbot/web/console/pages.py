@@ -378,18 +378,13 @@ async def case_action(request: web.Request) -> web.Response:
 
 async def _colleague_account(request: web.Request, value: str) -> StaffAccount | None:
     """The colleague a reassignment names: an account that can still sign in."""
-    try:
-        account = await request.app[guard.STAFF].by_id(int(value))
-    except ValueError:
-        return None
+    number = guard.row_id(value)
+    account = await request.app[guard.STAFF].by_id(number) if number is not None else None
     return account if account is not None and account.disabled_at is None else None
 
 
 async def tenant_page(request: web.Request) -> web.Response:
-    try:
-        person_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="No such person.") from None
+    person_id = guard.path_id(request, "id", "No such person.")
     record = await CaseSearch(request.app[guard.STORE]).tenant(person_id)
     if record is None:
         raise web.HTTPNotFound(text="No such person.")
@@ -400,7 +395,7 @@ async def tenant_page(request: web.Request) -> web.Response:
 async def tenant_tenancy(request: web.Request) -> web.Response:
     """Link a person to a tenancy in the register (or unlink them), once a colleague has
     checked who they are: their identities on other channels then show as one person."""
-    person_id = int(request.match_info["id"])
+    person_id = guard.path_id(request, "id", "No such person.")
     form = await request.post()
     reference = str(form.get("reference", "")).strip()[:64]
     links = TenancyLinks(request.app[guard.STORE])
@@ -590,7 +585,7 @@ async def reports_csv(request: web.Request) -> web.Response:
 
 async def privacy_export(request: web.Request) -> web.Response:
     guard.require_role(request, "lead")
-    person_id = int(request.match_info["id"])
+    person_id = guard.path_id(request, "id", "No such person.")
     archive = await Privacy(request.app[guard.STORE]).subject_access_zip(person_id)
     if archive is None:
         raise web.HTTPNotFound(text="No such person.")
@@ -604,7 +599,7 @@ async def privacy_export(request: web.Request) -> web.Response:
 
 async def privacy_erase(request: web.Request) -> web.Response:
     guard.require_role(request, "lead")
-    person_id = int(request.match_info["id"])
+    person_id = guard.path_id(request, "id", "No such person.")
     form = await request.post()
     back = f"{guard.PREFIX}/tenants/{person_id}"
     if str(form.get("confirm", "")).strip().upper() != "ERASE":
