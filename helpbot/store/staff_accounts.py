@@ -256,9 +256,7 @@ class StaffAccounts:
 
     async def forget_failures(self, email: str) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(
-                delete(SignInAttempt).where(SignInAttempt.email == normal_email(email))
-            )
+            await _forget_failures(session, email)
 
     async def open_session(self, account: StaffAccount) -> str:
         token = secrets.token_urlsafe(32)
@@ -299,11 +297,7 @@ class StaffAccounts:
 
     async def second_factor_passed(self, session_id: int) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(
-                update(StaffSession)
-                .where(StaffSession.id == session_id)
-                .values(second_factor_at=models.utcnow())
-            )
+            await _second_factor_passed(session, session_id)
 
     async def check_second_factor(
         self, signed_in: SignedIn, code: str, address: str, at: float | None = None
@@ -328,14 +322,8 @@ class StaffAccounts:
             step = totp_step(account.totp_secret, code, at)
             if step is not None and (account.totp_last_step or -1) < step:
                 account.totp_last_step = step
-                await session.execute(
-                    update(StaffSession)
-                    .where(StaffSession.id == signed_in.session_id)
-                    .values(second_factor_at=models.utcnow())
-                )
-                await session.execute(
-                    delete(SignInAttempt).where(SignInAttempt.email == account.email)
-                )
+                await _second_factor_passed(session, signed_in.session_id)
+                await _forget_failures(session, account.email)
                 return "passed"
             session.add(SignInAttempt(email=account.email, address=address))
             await session.flush()
@@ -373,6 +361,18 @@ async def _end_sessions(session: AsyncSession, account_id: int) -> None:
         .where(StaffSession.account_id == account_id, StaffSession.ended_at.is_(None))
         .values(ended_at=models.utcnow())
     )
+
+
+async def _second_factor_passed(session: AsyncSession, session_id: int) -> None:
+    await session.execute(
+        update(StaffSession)
+        .where(StaffSession.id == session_id)
+        .values(second_factor_at=models.utcnow())
+    )
+
+
+async def _forget_failures(session: AsyncSession, email: str) -> None:
+    await session.execute(delete(SignInAttempt).where(SignInAttempt.email == normal_email(email)))
 
 
 async def _throttled(session: AsyncSession, email: str, address: str) -> bool:

@@ -230,7 +230,7 @@ async def account_totp(request: web.Request) -> web.Response:
     pending = session.get("totp_pending")
     form = await request.post()
     step = totp_step(pending, str(form.get("code", "")).strip()[:12]) if pending else None
-    if pending and step is not None:
+    if step is not None:
         await request.app[guard.STAFF].set_totp(signed_in.account.id, pending, step)
         await request.app[guard.STAFF].second_factor_passed(signed_in.session_id)
         session.pop("totp_pending", None)
