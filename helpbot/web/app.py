@@ -12,7 +12,7 @@ from sqlalchemy import text
 from helpbot.channels.attachments import FileSource
 from helpbot.channels.facebook.channel import WEBHOOK_PATH as FACEBOOK_WEBHOOK_PATH
 from helpbot.channels.facebook.channel import FacebookChannel
-from helpbot.channels.telegram.channel import STAFF_TOPICS_OFF, TelegramChannel
+from helpbot.channels.telegram.channel import TelegramChannel
 from helpbot.channels.webchat import WebChat
 from helpbot.postroom.room import PostRoom
 from helpbot.store import models
@@ -96,11 +96,7 @@ def build_app(
             # Whether colleagues are alerted to new cases (and can reply in the chat).
             "staff_room": telegram is not None and telegram.staff_chat is not None,
         }
-        noted = list(warnings)
-        if telegram is not None and telegram.staff_topics_off:
-            noted.append(STAFF_TOPICS_OFF)
-        if telegram is not None and telegram.staff_group_problem:
-            noted.append(telegram.staff_group_problem)
+        noted = [*warnings, *(telegram.staff_room_warnings if telegram is not None else [])]
         if noted:
             report["warnings"] = noted
         try:

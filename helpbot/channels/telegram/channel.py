@@ -106,7 +106,7 @@ STAFF_GROUP_UNREACHABLE = (
     "not a member: no colleague is alerted to new cases; check the id and add the bot "
     "to the group as an admin"
 )
-UNREACHABLE_GROUP = ("chat not found", "kicked", "not a member", "bot is not a member")
+UNREACHABLE_GROUP = ("chat not found", "kicked", "not a member")
 
 
 def is_update(payload: Any) -> bool:
@@ -250,7 +250,7 @@ class TelegramChannel:
         # posts then go to the group's main chat, each headed with its case or topic.
         self.staff_topics_off = False
         # Set while Telegram refuses the staff group itself (see _staff_group_unreachable).
-        self.staff_group_problem: str | None = None
+        self.staff_group_refused = False
         self.directory: ChatDirectory | None = None
         self._polling: asyncio.Task[None] | None = None
 
@@ -276,6 +276,18 @@ class TelegramChannel:
         if self.staff_group_id is None:
             return None
         return ChatRef(CHANNEL, str(self.staff_group_id), ChatKind.STAFF)
+
+    @property
+    def staff_room_warnings(self) -> list[str]:
+        """What /healthz says about the staff group as Telegram has answered lately."""
+        return [
+            warning
+            for warning, holds in (
+                (STAFF_TOPICS_OFF, self.staff_topics_off),
+                (STAFF_GROUP_UNREACHABLE, self.staff_group_refused),
+            )
+            if holds
+        ]
 
     @property
     def polling(self) -> bool:
@@ -653,9 +665,9 @@ class TelegramChannel:
         group = self.staff_group_id
         lock = self._topic_locks.setdefault(key, asyncio.Lock())
         remade = False
+        if self.staff_topics_off:
+            return await self._in_main_chat(post)
         for _attempt in (1, 2):
-            if self.staff_topics_off:
-                return await self._in_main_chat(post)
             async with lock:
                 thread = await made()
                 if thread is None or remade:
@@ -685,7 +697,7 @@ class TelegramChannel:
                     await call(lambda t=thread: self.bot.reopen_forum_topic(group, t))
                     continue
                 raise Undeliverable(f"BadRequest: {error.message}"[:64]) from None
-            self.staff_group_problem = None
+            self.staff_group_refused = False
             return Delivered(external_id=str(sent.message_id), thread_id=thread)
         raise RetryLater("staff topic kept failing")
 
@@ -701,9 +713,9 @@ class TelegramChannel:
         """Telegram says the staff group does not exist for the bot (a wrong
         HELPBOT_STAFF_GROUP_ID, or the bot was removed): every alert is undelivered,
         so /healthz says so until a post gets through."""
-        if self.staff_group_problem is None:
+        if not self.staff_group_refused:
             log.warning("%s (%s)", STAFF_GROUP_UNREACHABLE, reason[:64])
-        self.staff_group_problem = STAFF_GROUP_UNREACHABLE
+        self.staff_group_refused = True
 
     async def _in_main_chat(self, post: Any) -> Delivered:
         sent = await call(lambda: post(None))
