@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     pipeline_dir: Path = REPO_ROOT / "build" / "intent-pipeline"
     log_level: str = "INFO"
     public_url: str | None = None  # where the web chat is reachable, for links
+    # Every web request comes through a proxy that sets X-Forwarded-For itself
+    # (helpbot/web/visitor_address.py); HELPBOT_CONSOLE_TRUST_PROXY is the older name.
+    trust_proxy: bool = False
+    console_trust_proxy: bool = False
     # What the bot may promise (issue 12): the office's hours on working days, "09:00-17:00"
     # (unset: the bot never says whether the office is open), and the number to call when
     # it is closed or when no staff room can see an urgent report.

@@ -211,7 +211,12 @@ async def assemble(settings: Settings, store: Store, understanding: Understandin
     if not desk.settings.staff_room:
         # Once per process, at start-up: what tenants are told instead (cases/promises.py).
         log.warning(NO_STAFF_ROOM)
-    webchat = WebChat(inbox, store, allowed_origins=public_origins(settings))
+    webchat = WebChat(
+        inbox,
+        store,
+        allowed_origins=public_origins(settings),
+        trust_proxy=settings.trust_proxy or settings.console_trust_proxy,
+    )
     reception = Reception(desk, {WEB: webchat.translate, CONSOLE: console_translate})
     switchboard.connect(WEB, webchat)
     switchboard.connect(CONSOLE, ShownInConsole())  # the desk's answers to the console

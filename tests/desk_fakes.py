@@ -642,6 +642,9 @@ class FakeIdentity:
             and (who == person_id or (origin is not None and where == origin))
         )
 
+    async def wrong_tries_everywhere(self, since: datetime) -> int:
+        return sum(1 for _, _, matched, at in self.m.identity_tries if not matched and at >= since)
+
 
 def fake_records(
     memory: Memory | None = None, clock: FakeClock | None = None

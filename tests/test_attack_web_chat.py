@@ -56,7 +56,7 @@ async def test_tenants_behind_the_proxy_are_not_one_address(
     """Every visitor reaches the server from the proxy's loopback address. Limits meant
     for one address (three new cases an hour) must not become three for the whole town,
     and a visitor cannot dodge them by writing their own X-Forwarded-For."""
-    async with running_web_chat(store, understanding) as (url, parts):
+    async with running_web_chat(store, understanding, trust_proxy=True) as (url, parts):
         limit = parts.desk.settings.web_new_cases_per_hour
         for n in range(limit + 1):
             await report_boiler(url, f"203.0.113.{n + 1}")
@@ -67,3 +67,33 @@ async def test_tenants_behind_the_proxy_are_not_one_address(
             await report_boiler(url, f"198.51.100.{n + 1}, 192.0.2.7")
         await parts.postroom.idle()
         assert len(await Casebook(store).all_cases()) == 2 * limit + 1
+
+
+async def test_without_a_trusted_proxy_a_made_up_address_changes_nothing(
+    store: Store, understanding: Any
+) -> None:
+    """The operator has not said a proxy sets X-Forwarded-For (HELPBOT_TRUST_PROXY off).
+    A visitor on this machine writing a new address in the header each time is still one
+    address: the fourth everyday report in the hour is held back, and /healthz tells the
+    operator the header is arriving untrusted."""
+    async with running_web_chat(store, understanding) as (url, parts):
+        limit = parts.desk.settings.web_new_cases_per_hour
+        for n in range(limit + 2):
+            await report_boiler(url, f"203.0.113.{n + 1}")
+        await parts.postroom.idle()
+        assert len(await Casebook(store).all_cases()) == limit
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{url}/healthz") as health:
+                report = await health.json()
+        assert any("HELPBOT_TRUST_PROXY" in w for w in report["warnings"])
+
+
+async def test_a_quiet_install_has_no_proxy_warning(store: Store, understanding: Any) -> None:
+    async with running_web_chat(store, understanding) as (url, _parts):
+        async with aiohttp.ClientSession() as session:
+            await session.get(f"{url}/chat")
+            async with session.get(f"{url}/healthz") as health:
+                report = await health.json()
+        assert "warnings" not in report or not any(
+            "HELPBOT_TRUST_PROXY" in w for w in report["warnings"]
+        )

@@ -42,10 +42,14 @@ class Visitor:
 
 
 @asynccontextmanager
-async def visitor(bot: BotUnderTest) -> AsyncIterator[Visitor]:
+async def visitor(bot: BotUnderTest, address: str | None = None) -> AsyncIterator[Visitor]:
+    """A browser; with ``address``, one behind the proxy at that address."""
+    headers = {"X-Forwarded-For": address} if address else {}
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        await session.get(f"{bot.web_url}/chat")
-        async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
+        await session.get(f"{bot.web_url}/chat", headers=headers)
+        async with session.ws_connect(
+            f"{bot.web_url}/chat/ws", origin=bot.web_url, headers=headers
+        ) as ws:
             await ws.receive_json(timeout=15)  # the welcome
             yield Visitor(ws)
 
@@ -135,6 +139,37 @@ async def test_guessing_is_slowed_down_per_visitor_and_per_address(
     async with visitor(bot) as again:
         assert "too many tries" in await again.says("SH-000123 TA6 4SY")
     assert all(p.tenancy_verified_at is None for p in await web_people(bot))
+
+
+async def test_guessing_from_many_addresses_pauses_the_check_for_everyone(
+    store: Any, understanding: Any
+) -> None:
+    """Someone with many addresses and a fresh cookie each time: three wrong tries each
+    never pause anyone. After enough wrong tries from everyone together in the hour, the
+    check waits for everyone (the right answer too), and colleagues are told once."""
+    from helpbot.desk.cases.identity_check import WRONG_TRIES_EVERYWHERE
+    from helpbot.testing.harness import running_bot
+
+    async with running_bot(store, understanding, trust_proxy=True) as bot:
+        await TenancyRegister(bot.store).import_text(REGISTER)
+        for n in range(WRONG_TRIES_EVERYWHERE // 2):
+            async with visitor(bot, f"203.0.113.{n + 1}") as guesser:
+                for guess in (f"SH-{n:06d} TA6 4SY", f"SH-{n + 500:06d} TA6 4SY"):
+                    assert "don't match our records" in await guesser.says(guess)
+        async with visitor(bot, "198.51.100.20") as ann:
+            paused = await ann.says("SH-000123 TA6 4SY")
+        assert "too many tries" in paused
+        assert all(p.tenancy_verified_at is None for p in await web_people(bot))
+        await bot.settle()
+        told = [
+            m["text"]
+            for m in bot.tg.sent_messages(bot.staff_room.id)
+            if "identity check" in m.get("text", "")
+        ]
+        assert len(told) == 1 and "someone may be guessing" in told[0]
+        assert not any(secret in told[0] for secret in SECRETS)
+        trail = [e.action for e in await bot.store.audit_trail()]
+        assert "identity_check_paused_everywhere" in trail
 
 
 async def test_once_verified_an_account_matter_promises_the_account_and_asks_nothing(

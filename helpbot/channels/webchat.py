@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -31,6 +30,7 @@ from helpbot.postroom.inbox import Inbox
 from helpbot.postroom.outcomes import Delivered
 from helpbot.store.records import Store
 from helpbot.store.web_visitors import WebVisitors
+from helpbot.web.visitor_address import VisitorAddresses
 
 log = logging.getLogger(__name__)
 
@@ -52,29 +52,6 @@ def visitor_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def _address(request: web.Request) -> str:
-    """The visitor's address. From a proxy on this machine (the server listens on
-    loopback behind it) the address the proxy saw is the last X-Forwarded-For entry;
-    entries before it are whatever the visitor chose to write, so they are ignored.
-    From anywhere else the header is not trusted at all."""
-    peer = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _is_loopback(peer):
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        try:
-            return str(ipaddress.ip_address(last))
-        except ValueError:
-            pass  # not an address the proxy wrote
-    return peer
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def _buttons(action: SendText) -> list[list[dict[str, str | None]]]:
     return [
         [{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in action.buttons
@@ -89,6 +66,7 @@ class WebChat:
         *,
         allowed_origins: tuple[str, ...] = (),
         limits: RateLimits | None = None,
+        trust_proxy: bool = False,
     ) -> None:
         self.inbox = inbox
         self.store = store
@@ -97,6 +75,7 @@ class WebChat:
         self.limits = limits or RateLimits()
         # Per process: a keyed hash of each address, so nothing stored names it.
         self._origin_key = secrets.token_bytes(16)
+        self.addresses = VisitorAddresses(trust_proxy=trust_proxy)
         self.origins: dict[str, str] = {}
         self.accepting = True  # off while shutting down: new frames get a polite refusal
         # Open sockets per visitor (a visitor may have several tabs open).
@@ -152,7 +131,7 @@ class WebChat:
         return ws
 
     def origin_of(self, request: web.Request) -> str:
-        digest = hmac.new(self._origin_key, _address(request).encode(), hashlib.sha256)
+        digest = hmac.new(self._origin_key, self.addresses.of(request).encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
     async def _converse(self, ws: web.WebSocketResponse, visitor: str) -> None:

@@ -356,6 +356,10 @@ class IdentityChecks(Protocol):
         """Wrong answers since a moment, by this person or from this address."""
         ...
 
+    async def wrong_tries_everywhere(self, since: datetime) -> int:
+        """Wrong answers since a moment, by anyone from anywhere."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Records:

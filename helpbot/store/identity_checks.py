@@ -53,3 +53,12 @@ class IdentityChecks:
                 )
             )
         return int(count or 0)
+
+    async def wrong_tries_everywhere(self, since: datetime) -> int:
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count(models.IdentityCheck.id)).where(
+                    models.IdentityCheck.matched.is_(False), models.IdentityCheck.at >= since
+                )
+            )
+        return int(count or 0)

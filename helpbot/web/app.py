@@ -96,7 +96,11 @@ def build_app(
             # Whether colleagues are alerted to new cases (and can reply in the chat).
             "staff_room": telegram is not None and telegram.staff_chat is not None,
         }
-        noted = [*warnings, *(telegram.staff_room_warnings if telegram is not None else [])]
+        noted = [
+            *warnings,
+            *(telegram.staff_room_warnings if telegram is not None else []),
+            *webchat.addresses.warnings,
+        ]
         if noted:
             report["warnings"] = noted
         try:

@@ -8,8 +8,12 @@ in the console. Until then it says plainly what it can do without one (questions
 repairs, complaints) and never promises "a colleague who can see your account".
 
 Guessing is slowed down: a few wrong tries an hour per visitor and per address, then
-the check waits. Nothing typed is ever said back, logged or passed on: the tries are
-counted as matched or not, the message stays in the tenant's own history only.
+the check waits. Someone with many addresses is slowed down too: after a few dozen
+wrong tries in an hour from everyone together the check waits for everyone, and
+colleagues are told once, since a tenant can always be checked by phone.
+
+Nothing typed is ever said back, logged or passed on: the tries are counted as matched
+or not, the message stays in the tenant's own history only.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from helpbot.desk.actions import Action
+from helpbot.desk.actions import Action, StaffNotice
 from helpbot.desk.cases.matters import current_matter
 from helpbot.desk.cases.promises import next_step
 from helpbot.desk.cases.topics import to_topic
 from helpbot.desk.complaints_clock import local_day
 from helpbot.desk.office import Office
 from helpbot.desk.records import Tenancy, normalise_postcode, normalise_reference
+from helpbot.desk.staff_topics import WEB_CHAT_TOPIC
 from helpbot.desk.visit import Visit, reply, sender_actor
 
 # Channels whose people are anonymous until checked (Telegram and Messenger accounts
@@ -32,6 +37,8 @@ from helpbot.desk.visit import Visit, reply, sender_actor
 CHECKED_CHANNELS = frozenset({"web"})
 WRONG_TRIES = 3
 WINDOW = timedelta(hours=1)
+# From everyone together: far above what tenants mistyping produce in an hour.
+WRONG_TRIES_EVERYWHERE = 30
 # An answer is a short message: the number, the postcode and a few words around them.
 _MOST_WORDS = 12
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
@@ -95,12 +102,20 @@ async def check(office: Office, visit: Visit, given: Answer) -> list[Action]:
     if await identity.wrong_tries(visit.person.id, inbound.origin, at - WINDOW) >= WRONG_TRIES:
         await office.audit(sender_actor(inbound), "identity_check_paused")
         return [reply(inbound, say("identity", "too_many"))]
+    if await identity.wrong_tries_everywhere(at - WINDOW) >= WRONG_TRIES_EVERYWHERE:
+        await office.audit(sender_actor(inbound), "identity_check_paused_everywhere")
+        return [reply(inbound, say("identity", "too_many"))]
     matched = await _matches(office, given, visit)
     await identity.record_try(visit.person.id, inbound.origin, matched=matched, at=at)
     # Whether it matched, never what was typed (Privacy).
     await office.audit(sender_actor(inbound), "identity_check", detail={"matched": matched})
     if not matched:
-        return [reply(inbound, say("identity", "no_match"))]
+        answer: list[Action] = [reply(inbound, say("identity", "no_match"))]
+        if await identity.wrong_tries_everywhere(at - WINDOW) == WRONG_TRIES_EVERYWHERE:
+            # The try that reached the limit: told once, not on every paused try after.
+            notice = say("staff", "identity_checks_paused", count=WRONG_TRIES_EVERYWHERE)
+            answer.append(StaffNotice(WEB_CHAT_TOPIC, notice))
+        return answer
     await identity.verify(visit.person.id, given.reference, at)
     matter = await current_matter(office, visit.person.id, visit.chat)
     if matter is None:

@@ -21,6 +21,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from helpbot.store.records import Store
 from helpbot.store.staff_accounts import SignedIn, StaffAccounts, needs_second_factor
 from helpbot.web.console.settings import ConsoleSettings
+from helpbot.web.visitor_address import visitor_address
 
 log = logging.getLogger(__name__)
 COOKIE = "helpbot_console"
@@ -116,12 +117,7 @@ class StoredKeyStorage(AbstractStorage):
 
 
 def client_address(request: web.Request, settings: ConsoleSettings) -> str:
-    if settings.console_trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:64]
-    return (request.remote or "unknown")[:64]
+    return visitor_address(request, trust_proxy=settings.trusts_proxy)
 
 
 def is_local(request: web.Request) -> bool:

@@ -1,0 +1,56 @@
+"""The address a web request came from, for limits that count per address (new web-chat
+cases, identity-check tries, console sign-in lockout).
+
+X-Forwarded-For is whatever the sender wrote unless a proxy we trust wrote it. Only the
+operator knows whether one does (HELPBOT_TRUST_PROXY), so nothing is guessed from the
+peer: a proxy that passes the visitor's own header through unchanged would otherwise let
+anyone pick a new address per request and walk past every per-address limit. When it is
+trusted, only the last entry counts: the proxy appends the address it saw, and entries
+before it are the visitor's own writing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+UNTRUSTED_PROXY = (
+    "Web requests arrive with X-Forwarded-For but HELPBOT_TRUST_PROXY is off, so every "
+    "visitor behind the proxy counts as one address for the web chat's limits. Set it to "
+    "true if (and only if) the proxy sets X-Forwarded-For itself."
+)
+
+
+def visitor_address(request: web.Request, *, trust_proxy: bool) -> str:
+    peer = (request.remote or "unknown")[:64]
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if not forwarded or not trust_proxy:
+        return peer
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return peer  # not an address a proxy wrote
+
+
+class VisitorAddresses:
+    """Reads each request's address; remembers, for /healthz, a proxy it was not told of."""
+
+    def __init__(self, *, trust_proxy: bool) -> None:
+        self.trust_proxy = trust_proxy
+        self.untrusted_proxy_seen = False
+
+    def of(self, request: web.Request) -> str:
+        if not self.trust_proxy and not self.untrusted_proxy_seen:
+            if "X-Forwarded-For" in request.headers:
+                self.untrusted_proxy_seen = True
+                log.warning(UNTRUSTED_PROXY)
+        return visitor_address(request, trust_proxy=self.trust_proxy)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [UNTRUSTED_PROXY] if self.untrusted_proxy_seen else []
