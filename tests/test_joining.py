@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from helpbot.desk.joining.register_matching import match_register
 from helpbot.desk.records import Tenancy
 from helpbot.store import models
+from helpbot.store.casebook import Casebook
 from helpbot.store.membership import Membership
 from helpbot.store.tenancy_register import TenancyRegister
 from helpbot.testing.fake_telegram_objects import FakeUser
@@ -207,6 +208,35 @@ async def test_an_emergency_in_the_middle_of_joining_still_gets_help(bot: BotUnd
     request = await only_request(bot)
     assert request.status == "asking" and request.step == 0
     # The join conversation carries on where it was.
+    assert "Question 2 of 3" in await say(bot, gus, "Gus Reed")
+
+
+async def test_talking_through_an_emergency_while_joining_does_not_decline_the_applicant(
+    bot: BotUnderTest,
+) -> None:
+    """The bot asked about the emergency ("Is someone at home now?"); the applicant's
+    answers to that are more of the emergency, not wrong answers to the joining
+    question, and the time to answer starts again after it."""
+    gus = tenant(bot.tg, 5007, "Gus")
+    await bot.send(bot.tg.join_request(bot.community, gus))
+    await say(bot, gus, "I can smell gas in the hallway")
+    (case,) = await Casebook(bot.store).all_cases()
+    for follow_up in (
+        "ok I've opened the windows, do I call someone?",
+        "the engineer is coming at 6",
+    ):
+        told = await say(bot, gus, follow_up)
+        assert "couldn't quite use that answer" not in told and "join again" not in told
+    assert bot.tg.join_request_status(bot.community.id, gus.id) == "pending"
+    request = await only_request(bot)
+    assert (request.status, request.step, request.attempts) == ("asking", 0, 0)
+    assert len(await Casebook(bot.store).all_cases()) == 1
+    history = [e.text for e in await Casebook(bot.store).timeline(case.id) if e.text]
+    assert any("engineer is coming" in t for t in history)
+    # An hour after the join request, but not after the emergency: still waiting.
+    await bot.sweep(datetime.now(UTC) + timedelta(minutes=50))
+    assert bot.tg.join_request_status(bot.community.id, gus.id) == "pending"
+    # A usable answer carries the joining on.
     assert "Question 2 of 3" in await say(bot, gus, "Gus Reed")
 
 

@@ -6,7 +6,7 @@ lets an emergency through) and the questions carry on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from helpbot.desk.actions import (
     Action,
@@ -17,6 +17,7 @@ from helpbot.desk.actions import (
     split_long_text,
 )
 from helpbot.desk.buttons import AcceptRules, ReviewJoin
+from helpbot.desk.cases.matters import current_matter
 from helpbot.desk.complaints_clock import local_day
 from helpbot.desk.events import Content
 from helpbot.desk.group_rules import JoinQuestion
@@ -86,7 +87,13 @@ async def conversation(office: Office, visit: Visit) -> list[Action] | None:
     if visit.intent in URGENT_INTENTS:
         structured = question is not None and question.kind in STRUCTURED_KINDS
         if not (structured and answer is not None):
+            await _give_time(office, request, inbound.received_at)
             return None
+    if answer is None and await _urgent_matter_since_asked(office, visit, request):
+        # "I've opened the windows", "the engineer is coming at 6": more of the emergency
+        # raised while joining, answering the bot's questions about it. Counted as a
+        # wrong answer, the second would decline the applicant mid-emergency.
+        return None
     if request.answer_by <= inbound.received_at:
         return await decline(office, request, "timeout", now=inbound.received_at)
     if request.status == "rules":
@@ -115,6 +122,22 @@ async def conversation(office: Office, visit: Visit) -> list[Action] | None:
         request.id, answers=answers, step=step, attempts=0, status="rules"
     )
     return rules_message(office, request, visit)
+
+
+async def _give_time(office: Office, request: JoinRequest, now: datetime) -> None:
+    """An emergency while joining: the full time to answer starts again after it."""
+    window = timedelta(minutes=office.settings.community.join_answer_minutes)
+    if request.answer_by < now + window:
+        await office.members.change_request(request.id, answer_by=now + window)
+
+
+async def _urgent_matter_since_asked(office: Office, visit: Visit, request: JoinRequest) -> bool:
+    """An urgent case raised in this chat since the current time to answer began."""
+    matter = await current_matter(office, visit.person.id, visit.chat)
+    if matter is None or not matter.urgent or matter.created_at is None:
+        return False
+    window = timedelta(minutes=office.settings.community.join_answer_minutes)
+    return matter.created_at >= request.answer_by - window
 
 
 async def rules_button(office: Office, visit: Visit, button: AcceptRules) -> list[Action]:
