@@ -100,6 +100,14 @@ async def test_export_holds_only_the_tenants_own_data_and_erasure_removes_it(
         await screenshot(page, "tenant-erased")
     assert await _texts_mentioning(bot, "Acacia") == 0
     assert await _texts_mentioning(bot, BOBS_WORDS) > 0  # nobody else's data touched
+    # Nor in the staff group: Ann's case topic is gone with her words; Bob's stays.
+    await bot.settle()
+    group = bot.staff_room.id
+    live = [bot.tg.message(group, m["message_id"]) for m in bot.tg.sent_messages(group)]
+    staff = [m.get("text", "") for m in live if m is not None]
+    assert not any("Acacia" in text for text in staff)
+    assert any(BOBS_WORDS in text for text in staff)
+    assert case.staff_topic_id not in bot.tg.topics[bot.staff_room.id]
     kept = await Casebook(bot.store).by_id(case.id)
     assert kept is not None and kept.kind == "repair" and kept.created_at == case.created_at
     async with bot.store.sessions() as session:

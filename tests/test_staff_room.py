@@ -318,3 +318,25 @@ async def test_health_says_so_when_telegram_refuses_the_staff_group(bot: BotUnde
             health = await answer.json()
     assert health["undelivered"] >= 1
     assert any("refuses the staff group" in w for w in health["warnings"])
+
+
+async def test_erasing_a_tenant_takes_their_posts_out_of_a_group_without_topics(
+    bot: BotUnderTest,
+) -> None:
+    """With Topics off the case's alerts sit in the group's main chat. Erasure (UK GDPR
+    art. 17) deletes each of them there too, and no one else's."""
+    from helpbot.store.privacy import Privacy
+
+    bot.tg.world.chats[bot.staff_room.id].is_forum = False
+    ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
+    await bot.send(bot.tg.private_message(ann, "I can smell gas in my kitchen at 4 Acacia Road"))
+    await bot.send(bot.tg.private_message(bob, "the gutter at the back is hanging off"))
+    ann_case, _bob_case = await Casebook(bot.store).all_cases()
+    assert await Privacy(bot.store).erase(ann_case.tenant_id, actor="test") is not None
+    await bot.settle()
+    group = bot.staff_room.id
+    live = [bot.tg.message(group, m["message_id"]) for m in bot.tg.sent_messages(group)]
+    texts = [m.get("text", "") for m in live if m is not None]
+    assert not any("Acacia" in t or ann_case.ref in t for t in texts)
+    assert any("gutter" in t for t in texts)
+    assert (await bot.postroom.outbox.counts())["undelivered"][0] == 0

@@ -97,6 +97,15 @@ class SetTopicOpen:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoveStaffTopic:
+    """Delete a case's staff topic with everything posted in it: after a tenant's data is
+    erased (UK GDPR art. 17) their words must not stay in the staff group either."""
+
+    case_id: int
+    thread_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class StaffNotice:
     """Post in a fixed, named topic of the staff group ("Join requests", "Moderation",
     "Held for review"); the adapter makes the topic the first time and remembers it.
@@ -198,6 +207,7 @@ Action = (
     | DeleteMessage
     | PostToStaff
     | SetTopicOpen
+    | RemoveStaffTopic
     | StaffNotice
     | HideComment
     | MemberAction

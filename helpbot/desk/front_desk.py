@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from helpbot.desk.actions import Action, AnswerButton, PostToStaff
 from helpbot.desk.buttons import read_button
+from helpbot.desk.cases.erasure import out_of_staff_room
 from helpbot.desk.cases.private_chat import private_message
 from helpbot.desk.cases.staff_room import note_colleague, staff_message
 from helpbot.desk.cases.tenant_commands import unknown
@@ -221,6 +222,11 @@ class Desk:
         key = "reply_undelivered" if status == "undelivered" else "reply_unconfirmed"
         text = staff_note(self.say("staff", key, name=author, reason=reason))
         return [PostToStaff(case.id, topic_name(case), case.staff_topic_id, text=text)]
+
+    def tenant_erased(
+        self, topics: Sequence[tuple[int, int]], posts: Sequence[str]
+    ) -> list[Action]:
+        return out_of_staff_room(self.office, topics, posts)
 
     async def complaint_reminders(self, today: date) -> list[Action]:
         return await complaint_reminders(self.office, today)

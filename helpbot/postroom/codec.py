@@ -19,6 +19,7 @@ _TYPES: dict[str, type] = {
         actions.React,
         actions.PostToStaff,
         actions.SetTopicOpen,
+        actions.RemoveStaffTopic,
         actions.StaffNotice,
         actions.ApproveJoin,
         actions.DeclineJoin,

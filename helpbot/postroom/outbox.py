@@ -39,6 +39,7 @@ from helpbot.desk.actions import (
     MemberAction,
     PostToStaff,
     React,
+    RemoveStaffTopic,
     SendText,
     SetTopicOpen,
     StaffNotice,
@@ -204,7 +205,7 @@ def lane_of(action: Action, origin: str) -> tuple[str, str]:
     ):
         chat = action.chat
         return chat.channel, f"{chat.channel}:{chat.external_id}"
-    if isinstance(action, PostToStaff | SetTopicOpen):
+    if isinstance(action, PostToStaff | SetTopicOpen | RemoveStaffTopic):
         return STAFF, f"staff:case:{action.case_id}"
     if isinstance(action, StaffNotice):
         return STAFF, f"staff:topic:{action.topic}"

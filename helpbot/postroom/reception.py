@@ -85,4 +85,8 @@ class Reception:
                 str(payload.get("reason")),
             )
             return actions, "done"
+        if kind == "erased":
+            topics = [(int(case), int(thread)) for case, thread in payload.get("topics", [])]
+            posts = [str(post) for post in payload.get("posts", [])]
+            return self.desk.tenant_erased(topics, posts), "done"
         return [], "malformed"

@@ -13,6 +13,7 @@ import html
 import io
 import json
 import logging
+import uuid
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -240,6 +241,7 @@ class Privacy:
                 )
             )
             counts.cases = len(case_ids)
+            await self._out_of_staff_room(session, person.id, case_ids)
             counts.messages += await self._blank_messages(
                 session,
                 (models.Message.person_id == person.id)
@@ -283,6 +285,48 @@ class Privacy:
             )
         self.store._people.clear()
         return counts
+
+    async def _out_of_staff_room(self, session: Any, person_id: int, case_ids: list[int]) -> None:
+        """The cases' topics and main-chat posts in the Telegram staff group still hold
+        the tenant's words: an event in the same transaction has the desk delete them
+        (desk/cases/erasure.py), so an erasure that commits is carried out even if the
+        process stops right after. The cases forget their topics."""
+        if not case_ids:
+            return
+        topics = [
+            [case_id, thread]
+            for case_id, thread in await session.execute(
+                select(models.Case.id, models.Case.staff_topic_id).where(
+                    models.Case.id.in_(case_ids), models.Case.staff_topic_id.is_not(None)
+                )
+            )
+        ]
+        posts = list(
+            await session.scalars(
+                select(models.Message.channel_message_id)
+                .join(models.Chat, models.Chat.id == models.Message.chat_id)
+                .where(
+                    models.Message.case_id.in_(case_ids),
+                    models.Message.direction == "out",
+                    models.Message.thread_id.is_(None),
+                    models.Message.channel_message_id.is_not(None),
+                    models.Chat.kind == "staff",
+                )
+            )
+        )
+        if not topics and not posts:
+            return
+        await session.execute(
+            update(models.Case).where(models.Case.id.in_(case_ids)).values(staff_topic_id=None)
+        )
+        session.add(
+            models.InboxEvent(
+                channel="system",
+                event_key=f"erased:{person_id}:{uuid.uuid4().hex}",
+                conversation="system:privacy",
+                payload={"kind": "erased", "topics": topics, "posts": posts},
+            )
+        )
 
     async def _private_chats(self, session: Any, person: models.Person) -> list[int]:
         """The person's one-to-one chats with us: their own chat and their cases' threads."""

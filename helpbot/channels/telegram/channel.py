@@ -57,6 +57,7 @@ from helpbot.desk.actions import (
     PostToStaff,
     React,
     RemoveMember,
+    RemoveStaffTopic,
     RestrictMember,
     SendText,
     SetTopicOpen,
@@ -470,6 +471,14 @@ class TelegramChannel:
             return await self._post_to_staff(action)
         elif isinstance(action, SetTopicOpen):
             await self._set_topic_open(action)
+        elif isinstance(action, RemoveStaffTopic):
+            if self.staff_group_id is not None:
+                group, thread = self.staff_group_id, action.thread_id
+                await call(
+                    lambda: self.bot.delete_forum_topic(group, thread),
+                    gone_is_done=True,
+                    repeatable=True,
+                )
         elif isinstance(action, StaffNotice):
             return await self._staff_notice(action)
         else:
