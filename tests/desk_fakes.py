@@ -713,5 +713,9 @@ class FakeUnderstanding:
         at = text.find("07700")
         return [Found("phone", at, at + 11)] if at >= 0 else []
 
+    def find_disclosures(self, text: str) -> list[Found]:
+        at = text.find("my arrears")
+        return [Found("money", at + 3, at + 10)] if at >= 0 else []
+
 
 __all__ = ["FakeClock", "FakeUnderstanding", "Memory", "fake_records", "timedelta"]

@@ -93,6 +93,36 @@ async def test_personal_details_posted_in_the_group_are_removed_without_repeatin
     assert removal.detail["kinds"] == ["phone"]
 
 
+async def test_someones_health_or_debts_told_in_the_group_are_taken_down_too(
+    bot: BotUnderTest,
+) -> None:
+    """No number in it, but a child's illness and the family's arrears: special
+    category and private (3.12). The matter goes private like one with a phone number;
+    a thank-you that mentions a stay in hospital is only chat and stays."""
+    ann, bob = tenant(bot.tg), tenant(bot.tg, 5002, "Bob")
+    post = bot.tg.group_message(
+        bot.community,
+        ann,
+        "the mould in our bedroom is making my son's asthma worse and I'm already behind "
+        "on my rent so I can't move him, can someone come and look at it",
+    )
+    await bot.send(post)
+    assert bot.tg.is_deleted(bot.community.id, post["message"]["message_id"])
+    (notice,) = bot.tg.sent_messages(bot.community.id)
+    assert "removed" in notice["text"] and "asthma" not in notice["text"]
+    (removal,) = await bot.store.audit_trail("removed_personal_data")
+    assert removal.detail["kinds"] == ["health", "money"]
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.kind in ("repair", "personal")
+
+    thanks = bot.tg.group_message(
+        bot.community, bob, "thank you all for the card when my husband was in hospital, so kind"
+    )
+    await bot.send(thanks)
+    assert not bot.tg.is_deleted(bot.community.id, thanks["message"]["message_id"])
+    assert len(await bot.store.audit_trail("removed_personal_data")) == 1
+
+
 async def test_a_photo_relayed_to_staff_and_a_colleagues_reply_relayed_back(
     bot: BotUnderTest,
 ) -> None:

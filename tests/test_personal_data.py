@@ -154,3 +154,44 @@ def test_redact_never_crashes_and_leaves_no_detectable_data(text: str) -> None:
     assert isinstance(redacted, str)
     for datum in find_personal_data(text):
         assert 0 <= datum.start < datum.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("my son's asthma is worse since the mould came back", "health", "asthma"),
+        ("I was diagnosed with cancer in March", "health", "diagnosed"),
+        ("my mum has dementia and lives with me", "health", "dementia"),
+        ("we're in debt and the bailiffs came yesterday", "money", "in debt"),
+        ("Behind on rent since I lost my job", "money", "Behind on rent"),
+        ("I've got rent arrears of 800 pounds", "money", "arrears"),
+        (
+            "my universal credit has been sanctioned",
+            "money",
+            "universal credit has been sanctioned",
+        ),
+    ],
+)
+def test_health_or_money_trouble_told_is_found(text: str, kind: str, words: str) -> None:
+    from helpbot.nlu.health_and_money import find_disclosures
+
+    found = find_disclosures(text)
+    assert [(d.kind, text[d.start : d.end]) for d in found][:1] == [(kind, words)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mental health awareness week at the centre on friday",
+        "the food bank opens on Tuesdays",
+        "cancer research coffee morning in the hall",
+        "I have a question about disabled parking bays",
+        "I rang the GP surgery about the smell",
+        "the loft hatch fell open and nearly gave me a heart attack",
+        "who do I talk to about the rent increase",
+    ],
+)
+def test_talk_about_health_or_money_is_not_a_disclosure(text: str) -> None:
+    from helpbot.nlu.health_and_money import find_disclosures
+
+    assert find_disclosures(text) == []

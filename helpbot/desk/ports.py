@@ -74,6 +74,10 @@ class Understanding(Protocol):
 
     def find_personal_data(self, text: str) -> Sequence[PersonalDatum]: ...
 
+    def find_disclosures(self, text: str) -> Sequence[PersonalDatum]:
+        """Someone's health or money trouble, told in so many words."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

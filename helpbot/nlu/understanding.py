@@ -39,6 +39,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from helpbot.nlu.health_and_money import find_disclosures
 from helpbot.nlu.intents import (
     INTENTS,
     LABELS,
@@ -532,6 +533,10 @@ class Understanding:
     def find_personal_data(self, text: str) -> list[PersonalDatum]:
         """Personal data with character offsets (see ``personal_data``)."""
         return find_personal_data(text)
+
+    def find_disclosures(self, text: str) -> list[PersonalDatum]:
+        """Someone's health or money trouble, told (see ``health_and_money``)."""
+        return find_disclosures(text)
 
 
 def _empty() -> Classification:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from helpbot.desk.actions import Action
-from helpbot.desk.community.personal_data import take_down
+from helpbot.desk.community.personal_data import exposed_in_public, take_down
 from helpbot.desk.community.public_to_private import group_text
 from helpbot.desk.community.threads import thread_of
 from helpbot.desk.events import Content
@@ -38,7 +38,7 @@ async def group_message(office: Office, visit: Visit, *, colleague: bool) -> lis
             return flood
     visit = read(office, visit)
     thread = await thread_of(office, visit)
-    found = office.understanding.find_personal_data(inbound.text) if inbound.text else []
+    found = exposed_in_public(office, visit)
     if found:
         return await take_down(office, visit, thread, found, colleague=colleague)
     if member:

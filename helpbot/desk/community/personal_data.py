@@ -20,9 +20,22 @@ from helpbot.desk.ports import PersonalDatum
 from helpbot.desk.records import GroupThread
 from helpbot.desk.safety import net as safety_net
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
-from helpbot.nlu.intents import CASE_INTENTS
+from helpbot.nlu.intents import CASE_INTENTS, PRIVATE_INTENTS
 
 WHERE = "community group"
+PRIVATE_NATURE = PRIVATE_INTENTS | {"emergency"}
+
+
+def exposed_in_public(office: Office, visit: Visit) -> Sequence[PersonalDatum]:
+    """What must not stay public in a post: identifiers always; someone's health or
+    money trouble when the post is a matter of a personal nature (3.12), not chat."""
+    text = visit.inbound.text
+    if not text:
+        return []
+    found = office.understanding.find_personal_data(text)
+    if found or visit.intent not in PRIVATE_NATURE:
+        return found
+    return office.understanding.find_disclosures(text)
 
 
 async def take_down(

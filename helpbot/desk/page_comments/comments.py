@@ -19,6 +19,7 @@ from helpbot.desk.arguments.heat import HOSTILE, MIN_HOSTILE, hostility
 from helpbot.desk.cases.promises import first_reply
 from helpbot.desk.cases.tenant_thread import file_message, open_case
 from helpbot.desk.cases.topics import KIND_NAMES, new_case_header, topic_name
+from helpbot.desk.community.personal_data import exposed_in_public
 from helpbot.desk.events import ChatKind, ChatRef, Content
 from helpbot.desk.office import Office
 from helpbot.desk.ports import PersonalDatum
@@ -36,7 +37,7 @@ async def page_comment(office: Office, visit: Visit) -> list[Action]:
     inbound = visit.inbound
     if inbound.content is not Content.TEXT or not inbound.message_id:
         return []
-    exposed = office.understanding.find_personal_data(inbound.text)
+    exposed = exposed_in_public(office, visit)
     if inbound.edited:
         # An edit is not a new conversation; it is only looked at for personal data.
         return await _hide(office, visit, exposed, notice=False) if exposed else []
