@@ -9,8 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 
 from helpbot.config import REPO_ROOT
+from helpbot.store import models
 from helpbot.store.casebook import Casebook
 from helpbot.store.records import Store
 from helpbot.testing.harness import BotUnderTest, running_web_chat, tenant
@@ -162,3 +164,82 @@ async def test_operators_can_scrape_case_and_delivery_figures(bot: BotUnderTest)
     assert 'helpbot_inbox_oldest_seconds{status="parked"} 0.0' in text
     assert 'helpbot_messages{direction="in",status="stored"} 1.0' in text
     assert "pull cord" not in text
+
+
+@pytest.mark.browser
+async def test_a_tenant_on_a_shared_computer_ends_the_chat_and_the_next_person_sees_nothing(
+    bot: BotUnderTest,
+) -> None:
+    """At the library: Ann reports a repair, presses End chat and leaves. The next person
+    at that computer opens /chat and sees nothing of hers; her old cookie opens nothing
+    either; the case stays open and colleagues are told a reply in the chat won't reach
+    her."""
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is required (make test installs it)"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{bot.web_url}/chat")
+            await page.locator("li.bot", has_text="automated assistant").wait_for(timeout=10_000)
+            box = page.get_by_label("Your message")
+            await box.fill("the radiator in my bedroom at 4 Acacia Road won't heat up")
+            await box.press("Enter")
+            await page.locator("li.bot", has_text="SHAL-").wait_for(timeout=10_000)
+            (ann_cookie,) = [c for c in await page.context.cookies() if c["name"] == "helpbot_chat"]
+            await page.get_by_role("button", name="End chat").click()
+            await page.get_by_text("You ended the chat").wait_for(timeout=10_000)
+            await page.locator("li.bot", has_text="automated assistant").wait_for(timeout=10_000)
+            # The next person: a fresh welcome, nothing of Ann's.
+            await page.reload()
+            await page.locator("li.bot", has_text="automated assistant").wait_for(timeout=10_000)
+            assert "Acacia" not in await page.locator("#conversation").inner_text()
+        finally:
+            await browser.close()
+    # Ann's old cookie, kept by someone: refused, and /chat gives a new one.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        session.cookie_jar.update_cookies({"helpbot_chat": ann_cookie["value"]})
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url)
+        assert refused.value.status == 403
+        async with session.get(f"{bot.web_url}/chat") as again:
+            assert again.cookies["helpbot_chat"].value != ann_cookie["value"]
+    await bot.settle()
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.status == "open"
+    assert "chat_ended" in [e.kind for e in await Casebook(bot.store).timeline(case.id)]
+    told = bot.tg.sent_messages(bot.staff_room.id, thread_id=case.staff_topic_id)
+    assert any("ended the web chat" in m.get("text", "") for m in told)
+
+
+async def test_loading_the_chat_page_again_and_again_writes_nothing(
+    web_chat: str, store: Store
+) -> None:
+    """A stranger reloading /chat in a loop (no cookie kept) used to add a session row
+    each time; the row now waits until a chat is opened."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        tokens = set()
+        for _ in range(20):
+            async with session.get(f"{web_chat}/chat") as page:
+                tokens.add(page.cookies["helpbot_chat"].value)
+    assert len(tokens) == 20
+    async with store.sessions() as db:
+        rows = await db.scalar(select(func.count(models.WebVisitor.id)))
+    assert rows == 0
+
+
+async def test_another_site_cannot_end_a_visitors_chat(web_chat: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{web_chat}/chat")
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
+            await _receive(ws)
+        forged = await session.post(
+            f"{web_chat}/chat/end",
+            headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+            allow_redirects=False,
+        )
+        assert forged.status == 403
+        async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
+            assert (await _receive(ws))["type"] in ("history", "reply")

@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from helpbot.channels.plain_text import clean_inbound
 from helpbot.desk.actions import Action, SendText
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 COOKIE = "helpbot_chat"
+COOKIE_DAYS = 30  # from the last visit
 # Anything bigger than this is not a chat message; the socket refuses it politely.
 MAX_FRAME = 64 * 1024
 HISTORY_ON_CONNECT = 50
@@ -82,24 +83,51 @@ class WebChat:
         self.sockets: dict[str, set[web.WebSocketResponse]] = {}
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.get("/chat/ws", self.socket)]
+        return [web.get("/chat/ws", self.socket), web.post("/chat/end", self.end)]
 
     async def ensure_session(self, request: web.Request, response: web.StreamResponse) -> str:
         """The visitor's session: kept if we minted it, otherwise a new one. A cookie the
-        client chose (or one we never issued) is replaced, never adopted."""
+        client chose (or one we never issued, or one its visitor ended) is replaced,
+        never adopted. Each visit keeps it for another ``COOKIE_DAYS``."""
         token = request.cookies.get(COOKIE)
-        if token and len(token) <= 128 and await self.visitors.known(token):
-            return token
-        token = await self.visitors.mint()
+        if not (token and len(token) <= 128 and await self.visitors.known(token)):
+            token = await self.visitors.mint()
         response.set_cookie(
             COOKIE,
             token,
-            max_age=90 * 24 * 3600,
+            max_age=COOKIE_DAYS * 24 * 3600,
             httponly=True,
             samesite="Strict",
             secure=request.secure,
         )
         return token
+
+    async def end(self, request: web.Request) -> web.StreamResponse:
+        """End chat: on a shared computer the next person must see nothing of it. The
+        cookie opens nothing from now on, open tabs close, and the desk is told so
+        colleagues know a reply in the chat will not reach this tenant."""
+        if not self._form_from_our_page(request):
+            return web.Response(status=403, text="This chat can only be used from its own page.")
+        token = request.cookies.get(COOKIE)
+        if token and len(token) <= 128 and await self.visitors.known(token):
+            await self.visitors.end(token)
+            visitor = visitor_id(token)
+            await self._store(visitor, {"kind": "ended"})
+            for ws in list(self.sockets.get(visitor, ())):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"chat ended")
+        response = web.HTTPSeeOther("/chat?ended=1")
+        response.del_cookie(COOKIE)
+        return response
+
+    def _form_from_our_page(self, request: web.Request) -> bool:
+        """A form posted from our own page. Under our "no-referrer" policy a browser
+        sends ``Origin: null`` on a form post, so the browser's own Sec-Fetch-Site says
+        where it came from; the cookie is SameSite=Strict besides."""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site in ("same-origin", "none")
+        origin = request.headers.get("Origin")
+        return origin in (None, "null") or self._same_origin(request)
 
     def _same_origin(self, request: web.Request) -> bool:
         """Browsers send Origin on every websocket; a page on another site must not be
@@ -116,6 +144,7 @@ class WebChat:
             return web.Response(status=403, text="This chat can only be used from its own page.")
         if not token or len(token) > 128 or not await self.visitors.known(token):
             return web.Response(status=403, text="Open /chat first so we can start a conversation.")
+        await self.visitors.opened(token)
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30)
         await ws.prepare(request)
         visitor = visitor_id(token)
@@ -210,6 +239,8 @@ class WebChat:
         origin = payload.get("origin") if isinstance(payload.get("origin"), str) else None
         if kind == "start":
             event = _event(who, where, "/start")
+        elif kind == "ended":
+            event = Inbound(chat=where, sender=who, content=Content.MEMBER_LEFT)
         elif kind == "button":
             data = payload.get("data")
             event = Inbound(

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from helpbot.desk.actions import Action, AnswerButton, PostToStaff
 from helpbot.desk.buttons import read_button
+from helpbot.desk.cases.chat_ended import chat_ended
 from helpbot.desk.cases.erasure import out_of_staff_room
 from helpbot.desk.cases.private_chat import private_message
 from helpbot.desk.cases.staff_room import note_colleague, staff_message
@@ -133,6 +134,8 @@ class Desk:
         role = role_of(office, visit)
         if inbound.content is Content.BUTTON:
             return await self.press(visit, role)
+        if kind is ChatKind.PRIVATE and inbound.content is Content.MEMBER_LEFT:
+            return await chat_ended(office, visit)
         if kind is ChatKind.PRIVATE and not inbound.edited:
             # Someone asking to join a community group is answering its questions (3.5);
             # an emergency or safeguarding message still gets help (joining lets it by).

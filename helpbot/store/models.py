@@ -169,14 +169,16 @@ class IdentityCheck(Base):
 
 
 class WebVisitor(Base):
-    """A web chat session the server minted: only the hash of its cookie is kept, so a
-    cookie the client made up (or a stolen database) opens no one's chat."""
+    """A web chat session in use: only the hash of its cookie is kept, so a stolen
+    database opens no one's chat. Written when the chat is first opened, not on every
+    page view; ``ended_at``: the visitor pressed End chat, and the cookie opens nothing."""
 
     __tablename__ = "web_visitors"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
 
 
 class OutboxItem(Base):

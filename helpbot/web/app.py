@@ -82,7 +82,8 @@ def build_app(
 
     async def chat_page(request: web.Request) -> web.Response:
         response = web.Response(
-            text=_templates.get_template("chat.html").render(), content_type="text/html"
+            text=_templates.get_template("chat.html").render(ended="ended" in request.query),
+            content_type="text/html",
         )
         await webchat.ensure_session(request, response)
         return response

@@ -67,7 +67,13 @@
         add("bot", data.text);
       }
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
+      if (event.reason === "chat ended") {
+        // Ended from this or another tab: show nothing of it any more.
+        list.textContent = "";
+        status.textContent = "This chat was ended. Reload the page to start a new one.";
+        return;
+      }
       status.textContent = "Connection lost, reconnecting…";
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
