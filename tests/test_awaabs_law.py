@@ -275,6 +275,39 @@ async def test_details_in_the_first_message_are_never_asked_for(bot: BotUnderTes
     assert hazard is not None and hazard.at_risk == ("health",)
 
 
+async def test_an_answer_to_a_question_not_yet_asked_is_filed_under_that_question(
+    bot: BotUnderTest,
+) -> None:
+    """Asked for a photo, the tenant says when they are in. That is the access answer,
+    not the photo's (outside review: filed as the photo, the photo never came up again
+    and colleagues read 'Photo: I'm in most days after 2'). The photo still waits."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 2, 3, 10, 0)
+    await bot.send(
+        bot.tg.private_message(
+            ann,
+            "there is damp and mould in my son's bedroom, he has asthma. "
+            "It is a big patch and has been there for months",
+        )
+    )
+    assert QUESTIONS["photo"] in "\n".join(bot.replies_to(ann.id))
+    await bot.send(bot.tg.private_message(ann, "I'm in most days after 2"))
+    await bot.send(bot.tg.private_message(ann, "no sorry my camera is broken"))
+    case = await only_case(bot)
+    details = await HazardBook(bot.store).details(case.id)
+    assert details is not None
+    assert details.answers["access"] == "I'm in most days after 2"
+    assert details.answers["photo"] == "no sorry my camera is broken"
+    assert details.photo is False
+    assert asked(bot, ann.id, "access") == 0  # told before it was asked
+    topic = "\n".join(
+        m.get("text", "")
+        for m in bot.tg.sent_messages(bot.staff_room.id, thread_id=case.staff_topic_id)
+    )
+    assert "Access: I'm in most days after 2" in topic
+    assert "Photo: I'm in most days" not in topic
+
+
 async def test_a_repair_raised_in_the_group_is_on_the_clock_from_the_group_post(
     bot: BotUnderTest,
 ) -> None:

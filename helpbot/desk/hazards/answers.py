@@ -32,6 +32,7 @@ from helpbot.desk.hazards.questions import (
     PHOTO,
     ROOM,
     SINCE,
+    questions_for,
     reading_of,
     take_answer,
 )
@@ -65,6 +66,25 @@ def reads_as_answer(question: str, text: str) -> bool:
     return False
 
 
+def answered_instead(
+    details: CaseDetails, question: str, text: str, asks: tuple[str, ...]
+) -> str | None:
+    """Another of this case's questions (``asks``) the words answer, not yet answered,
+    when they do not answer the one asked."""
+    if reads_as_answer(question, text):
+        return None
+    asked_now = ACCESS if question == ACCESS_NOW else question
+    for other in (ACCESS, ROOM, EXTENT, HOUSEHOLD):
+        if other == asked_now or other in details.answers:
+            continue
+        if other not in asks and not (other == ACCESS and ACCESS_NOW in asks):
+            continue
+        said = reading.says_when_in(text) if other == ACCESS else reads_as_answer(other, text)
+        if said:
+            return other
+    return None
+
+
 async def reply_to_question(
     office: Office, visit: Visit, in_hand: InHand | None = None
 ) -> list[Action] | None:
@@ -92,15 +112,27 @@ async def reply_to_question(
             await hazards.save_details(_photo_sent(details))
         return None
     text = inbound.text
-    if not picture and not _is_answer(visit, question, text):
-        return None
+    # "I'm in most days after 2" while a photo was asked for: it answers when we can come,
+    # not the photo (outside review: it was filed as the photo's answer, and the photo
+    # was never asked for again). Filed under what it answers; the question asked still
+    # waits for its own answer.
     hazard = await hazards.hazard(case.id)
+    instead = None
+    if not picture and visit.intent not in URGENT_INTENTS and not visit.urgent_by_cue:
+        # Only a message read as ordinary: a danger is never filed away as a detail.
+        asks = questions_for(hazard.kind if hazard else None, case.kind == "emergency")
+        instead = answered_instead(details, question, text, asks)
+    if not picture and instead is None and not _is_answer(visit, question, text):
+        return None
     named = hazard_kind(text)
     if not picture and named is not None and (hazard is None or named != hazard.kind):
         # A hazard the case does not have yet: a report, not just an answer. It goes
         # the usual way, which still reads the answer in it.
         return None
+    waiting, question = question, instead or question
     details = take_answer(details, question, text, photo=picture)
+    if question != waiting:
+        details = replace(details, pending=waiting)
     if picture:
         await file_message(
             office,

@@ -195,6 +195,21 @@ def access(text: str) -> bool:
     return bool(_ACCESS.search(text))
 
 
+# When someone is in, said outright: not "now" or "today" alone, which answer other
+# questions too ("I'll take one now").
+_WHEN_IN = re.compile(
+    r"\b(any ?time|whenever|mornings?|afternoons?|evenings?|weekdays?|weekends?|"
+    r"(mon|tues|wednes|thurs|fri|satur|sun)days?|after \d|before \d|\d ?(am|pm)|"
+    r"all day|most days|(at|be) home|i'?m (in|home|here|around)|i am (in|home|here)|"
+    r"at work|not in)\b",
+    re.I,
+)
+
+
+def says_when_in(text: str) -> bool:
+    return bool(_WHEN_IN.search(text))
+
+
 def yes_or_no(text: str) -> bool | None:
     if _NO.search(text):
         return False
