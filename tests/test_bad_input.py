@@ -73,6 +73,27 @@ async def test_absurd_json_is_a_400_and_the_bot_carries_on(
     no_tracebacks(caplog)
 
 
+async def test_a_url_or_header_too_long_to_read_is_a_400_and_one_quiet_log_line(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiohttp refuses a request line or header over 8 KB, and logged it at ERROR with a
+    traceback and the start of the line: a tenant's words in a shared link, or a token."""
+    from helpbot.log_privacy import hold_payload_loggers
+
+    hold_payload_loggers()  # as `helpbot serve` does
+    secret = "my-email-is-ann.smith" + "x" * 9000
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.web_url}/chat?note={secret}") as long_url:
+            assert long_url.status == 400
+        async with session.get(f"{bot.web_url}/chat", headers={"X-Note": secret}) as header:
+            assert header.status == 400
+        async with session.get(f"{bot.web_url}/healthz") as health:
+            assert health.status == 200
+    no_tracebacks(caplog)
+    assert "ann.smith" not in caplog.text
+    assert "LineTooLong" in caplog.text
+
+
 async def test_a_message_whose_text_is_not_text_is_set_aside_at_once(
     bot: BotUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
