@@ -133,6 +133,24 @@ async def test_a_colleagues_reply_goes_to_the_tenant_signed_and_claims_the_case(
     assert case.assignee_name == "Sam" and case.acknowledged_on == date(2026, 3, 2)
 
 
+@pytest.mark.parametrize("gap", ["\n\n", " ", ""])
+async def test_a_reply_as_long_as_telegram_allows_is_signed_once_at_its_end(gap: str) -> None:
+    """/reply with 4,089 characters: the signature made it too long, so it went alone in
+    a second message, or was cut in two (outside review)."""
+    office = Office()
+    await opened_complaint(office)
+    words = ("The engineer will come on Tuesday." + gap) * 200
+    body = words[: 4096 - len("/reply ")].strip()
+    actions = await office.command(SAM, topic(77), f"/reply {body}")
+    parts = [t for t in texts(actions, private(ANN)) if "acknowledged your" not in t]
+    signature = WORDING("cases", "staff_signature", name="Sam")
+    assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
+    assert parts[-1].endswith(f"\n\n{signature}") and signature not in parts[0]
+    assert "".join(parts).replace(f"\n\n{signature}", "").replace("\n", "").replace(
+        " ", ""
+    ) == body.replace("\n", "").replace(" ", "")
+
+
 async def test_chatter_in_a_case_topic_is_a_note_never_sent_nor_an_acknowledgement() -> None:
     office = Office()
     case_id = await opened_complaint(office)

@@ -6,7 +6,7 @@ the case if nobody has; on a complaint the first one sent is its acknowledgement
 
 from __future__ import annotations
 
-from helpbot.desk.actions import Action, SendText, split_long_text
+from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action, SendText, split_long_text
 from helpbot.desk.cases.tenant_chat import tenant_chat
 from helpbot.desk.cases.topics import day
 from helpbot.desk.complaints.extension import extended_so_far
@@ -37,11 +37,12 @@ async def relay_to_tenant(office: Office, visit: Visit, case: Case, text: str) -
     tenant = await tenant_chat(office, case)
     if tenant is None:
         return [*actions, reply(inbound, say("staff", "relayed_later"))]
-    signed = f"{text}\n\n{say('cases', 'staff_signature', name=name)}"
-    actions += [
-        SendText(chat=tenant, text=part, case_id=case.id, author=name)
-        for part in split_long_text(signed)
-    ]
+    # Signed once, at the end of the last part: a reply at Telegram's length with the
+    # signature added would otherwise send the signature alone, or cut in two.
+    signature = say("cases", "staff_signature", name=name)
+    parts = split_long_text(text, MAX_MESSAGE_LENGTH - len(signature) - 2)
+    parts[-1] = f"{parts[-1]}\n\n{signature}"
+    actions += [SendText(chat=tenant, text=part, case_id=case.id, author=name) for part in parts]
     actions.append(reply(inbound, say("staff", "relayed")))
     if case.kind == "complaint" and case.acknowledged_on is None and case.stage:
         actions += await acknowledge(office, visit, case)
