@@ -13,6 +13,7 @@ from sqlalchemy import select
 from helpbot.log_privacy import hold_payload_loggers
 from helpbot.postroom.inbox import Inbox
 from helpbot.store import models
+from helpbot.store.casebook import Casebook
 from helpbot.testing.fake_telegram import FakeTelegram
 from helpbot.testing.harness import SECRET, BotUnderTest, running_bot, tenant
 
@@ -159,6 +160,27 @@ async def test_an_edited_message_is_acknowledged_without_repeating_the_answer(
     answers = bot.replies_to(ann.id)
     assert len(answers) == 2
     assert "edited" in answers[1]
+
+
+async def test_a_danger_added_by_editing_a_photos_caption_gets_the_emergency_advice(
+    bot: BotUnderTest,
+) -> None:
+    """A photo captioned "the window in the kitchen is cracked", then the caption edited
+    to add a gas smell: it was told to send that again as a new message."""
+    ann = tenant(bot.tg)
+    photo = bot.tg.photo(ann, ann, caption="the window in the kitchen is cracked")
+    await bot.send(photo)
+    await bot.send(
+        bot.tg.edited_message(
+            photo, "the window in the kitchen is cracked and I can smell gas by the cooker"
+        )
+    )
+    answer = bot.replies_to(ann.id)[-1]
+    assert "0800 111 999" in answer and "edited" not in answer
+    await bot.settle()
+    urgent = [c for c in await Casebook(bot.store).all_cases() if c.kind == "emergency"]
+    assert len(urgent) == 1
+    assert any(urgent[0].ref in m.get("text", "") for m in bot.tg.sent_messages(bot.staff_room.id))
 
 
 async def test_a_very_long_message_is_kept_whole_and_every_reply_fits_telegram(

@@ -253,6 +253,8 @@ def _read(inbound: Inbound) -> bool:
     return (
         inbound.content in READ_CONTENT
         and bool(inbound.text.strip())
-        and not inbound.edited
+        # An edit in a private chat is read for danger (cases/private_chat.py); a group
+        # reads its own edits (community/group_chat.py).
+        and (not inbound.edited or inbound.chat.kind is ChatKind.PRIVATE)
         and inbound.chat.kind not in (ChatKind.STAFF, ChatKind.CONSOLE)
     )

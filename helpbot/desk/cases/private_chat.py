@@ -26,7 +26,13 @@ NOT_MESSAGES = frozenset({Content.JOIN_REQUEST, Content.MEMBER_JOINED, Content.M
 async def private_message(office: Office, visit: Visit) -> list[Action]:
     inbound = visit.inbound
     if inbound.edited:
-        return [reply(inbound, office.say("content", "edited"))]
+        if visit.intent not in URGENT_INTENTS:
+            return [reply(inbound, office.say("content", "edited"))]
+        # "broken window" edited to "broken window and I can smell gas": danger added
+        # by an edit is answered as if just sent (outside review: it was told to send
+        # it again), on the matter in hand like any other follow-up.
+        visit = replace(visit, inbound=replace(inbound, edited=False))
+        inbound = visit.inbound
     if inbound.content in NOT_MESSAGES:
         return []
     moving_on = says_new_matter(inbound.text) if inbound.content is Content.TEXT else None
