@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     argument_cooldown_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
     argument_cooldown_group_ids: Annotated[tuple[int, ...], NoDecode] = ()
     private_hostile_limit: int = Field(default=2, ge=1, le=20)
+    # A private chat past this many messages a minute is held back (cases/private_flood.py).
+    private_flood_messages: int = Field(default=20, ge=0, le=1000)
     private_cooldown_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     warnings_before_removal: int = Field(default=3, ge=0, le=20)
 

@@ -107,6 +107,7 @@ def build_desk(
             stage2_extension_working_days=settings.complaint_stage2_extension_days,
             office_hours=office_hours(settings.office_hours),
             out_of_hours_phone=settings.out_of_hours_phone,
+            private_flood_messages=settings.private_flood_messages,
         ),
         GroupRules.load(settings.intents_dir),
     )

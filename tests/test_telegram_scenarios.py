@@ -276,3 +276,26 @@ async def test_an_update_stored_but_not_answered_before_a_restart_is_answered_af
         (answer,) = second_run.replies_to(ann.id)
         assert "help" in answer.lower()
     assert not await Inbox(store).has_pending()
+
+
+async def test_a_flooded_private_chat_is_kept_but_not_answered_one_by_one(
+    bot: BotUnderTest,
+) -> None:
+    """Forty messages in a few seconds (a paste loop): each was read, answered and
+    could open a case and a staff topic. Past twenty a minute they are kept on the
+    matter in hand with one request to slow down; a gas smell still gets its advice."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "the front door lock is broken"))
+    for n in range(39):
+        await bot.send(bot.tg.private_message(ann, f"the front door lock is broken ({n})"))
+    answers = bot.replies_to(ann.id)
+    slow = [a for a in answers if "faster than I can read" in a]
+    assert len(slow) == 1
+    assert len(answers) <= 22  # twenty answered (some with two messages), one notice
+    await bot.send(bot.tg.private_message(ann, "I can smell gas in the kitchen now"))
+    assert "0800 111 999" in bot.replies_to(ann.id)[-1]
+    cases = await Casebook(bot.store).all_cases()
+    repair = next(c for c in cases if c.kind == "repair")
+    kept = [e for e in await Casebook(bot.store).timeline(repair.id) if "(38)" in (e.text or "")]
+    assert kept, "the held-back messages are kept on the matter in hand"
+    assert len([c for c in cases if c.kind != "emergency"]) == 1

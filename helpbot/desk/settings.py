@@ -44,6 +44,7 @@ class DeskSettings:
     staff_lead_ids: tuple[str, ...] = ()
     community: CommunitySettings = field(default_factory=CommunitySettings)
     web_new_cases_per_hour: int = 3  # per address, for anonymous web chat visitors
+    private_flood_messages: int = 20  # a minute, in a private chat (0: no limit)
     # The most a complaint stage's response date may be moved, in working days, in all
     # (Complaint Handling Code 2024: no more than 10 at stage 1, 20 at stage 2).
     extension_working_days: int = 10

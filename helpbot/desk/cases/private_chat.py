@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from helpbot.desk.actions import MAX_MESSAGE_LENGTH, Action, SendText
-from helpbot.desk.cases import identity_check, other_language
+from helpbot.desk.cases import identity_check, other_language, private_flood
 from helpbot.desk.cases.answers import conversation
 from helpbot.desk.cases.matters import InHand, current_matter, says_new_matter
 from helpbot.desk.cases.new_matter import new_matter, new_matter_follows
@@ -35,6 +35,10 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         inbound = visit.inbound
     if inbound.content in NOT_MESSAGES:
         return []
+    if visit.intent not in URGENT_INTENTS:
+        held = await private_flood.held_back(office, visit)
+        if held is not None:
+            return held
     moving_on = says_new_matter(inbound.text) if inbound.content is Content.TEXT else None
     # A reply to the question the desk asked about a repair is its answer (issue 12),
     # unless the tenant says it is a new problem.
