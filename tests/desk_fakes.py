@@ -400,7 +400,9 @@ class FakeMembers:
     async def community_chats(self, channel: str) -> list[Chat]:
         return [c for c in self.m.chats.values() if c.channel == channel and c.kind == "community"]
 
-    async def messages_since(self, chat_id: int, person_id: int, since: datetime) -> int:
+    async def messages_since(
+        self, chat_id: int, person_id: int, since: datetime, up_to: int | None = None
+    ) -> int:
         return sum(
             1
             for row in self.m.messages
@@ -408,6 +410,7 @@ class FakeMembers:
             and row["person_id"] == person_id
             and row["content"] not in ("join_request", "member_joined", "member_left", "button")
             and row["at"] >= since
+            and (up_to is None or row["id"] <= up_to)
         )
 
 

@@ -299,3 +299,18 @@ async def test_a_flooded_private_chat_is_kept_but_not_answered_one_by_one(
     kept = [e for e in await Casebook(bot.store).timeline(repair.id) if "(38)" in (e.text or "")]
     assert kept, "the held-back messages are kept on the matter in hand"
     assert len([c for c in cases if c.kind != "emergency"]) == 1
+
+
+async def test_a_flood_arriving_all_at_once_still_answers_the_first_twenty(
+    bot: BotUnderTest,
+) -> None:
+    """Delivered together, a flood is stored before any of it is handled; each message
+    is counted with only those that came before it, so the first twenty are answered."""
+    bob = tenant(bot.tg, 5002, "Bob")
+    updates = [bot.tg.private_message(bob, f"the bin store light is out ({n})") for n in range(30)]
+    await asyncio.gather(*(bot.tg.deliver(update) for update in updates))
+    await bot.settle()
+    answers = bot.replies_to(bob.id)
+    assert len([a for a in answers if "faster than I can read" in a]) == 1
+    assert any("(19)" not in a and "SHAL-" in a for a in answers)
+    assert len(answers) >= 21

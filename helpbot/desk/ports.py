@@ -261,7 +261,12 @@ class Members(Protocol):
 
     async def community_chats(self, channel: str) -> list[Chat]: ...
 
-    async def messages_since(self, chat_id: int, person_id: int, since: datetime) -> int: ...
+    async def messages_since(
+        self, chat_id: int, person_id: int, since: datetime, up_to: int | None = None
+    ) -> int:
+        """Messages a person sent in a chat since a moment; ``up_to``: only those stored
+        up to this message (a batch stores its messages before handling each)."""
+        ...
 
 
 class ModerationRecord(Protocol):

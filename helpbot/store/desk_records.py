@@ -389,8 +389,10 @@ class StoredMembers:
     async def community_chats(self, channel: str) -> list[records.Chat]:
         return [chat_record(r) for r in await self.membership.community_chats(channel)]
 
-    async def messages_since(self, chat_id: int, person_id: int, since: datetime) -> int:
-        return await self.membership.messages_since(chat_id, person_id, since)
+    async def messages_since(
+        self, chat_id: int, person_id: int, since: datetime, up_to: int | None = None
+    ) -> int:
+        return await self.membership.messages_since(chat_id, person_id, since, up_to)
 
 
 class StoredModeration:

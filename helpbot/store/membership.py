@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Row, bindparam, func, select, update
+from sqlalchemy import BigInteger, Row, bindparam, func, select, true, update
 
 from helpbot.store import models
 from helpbot.store.database import rows_changed
@@ -257,7 +257,9 @@ class Membership:
             )
             return list(rows)
 
-    async def messages_since(self, chat_id: int, person_id: int, since: datetime) -> int:
+    async def messages_since(
+        self, chat_id: int, person_id: int, since: datetime, up_to: int | None = None
+    ) -> int:
         """How many posts a member has made in a group since a moment (flooding, 3.7)."""
         async with self.sessions() as session:
             count = await session.scalar(
@@ -267,6 +269,7 @@ class Membership:
                     models.Message.direction == "in",
                     models.Message.content.not_in(NOT_POSTS),
                     models.Message.created_at >= since,
+                    models.Message.id <= up_to if up_to is not None else true(),
                 )
             )
             return int(count or 0)

@@ -25,7 +25,9 @@ async def held_back(office: Office, visit: Visit) -> list[Action] | None:
         return None
     inbound = visit.inbound
     since = inbound.received_at - FLOOD_WINDOW
-    count = await office.members.messages_since(visit.chat.id, visit.person.id, since)
+    count = await office.members.messages_since(
+        visit.chat.id, visit.person.id, since, up_to=visit.message.id
+    )
     if count <= limit:
         return None
     matter = await current_matter(office, visit.person.id, visit.chat)

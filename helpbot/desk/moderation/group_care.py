@@ -48,7 +48,9 @@ async def flooding(office: Office, visit: Visit) -> list[Action] | None:
     config = office.settings.community
     now = inbound.received_at
     since = now - timedelta(seconds=config.flood_seconds)
-    count = await office.members.messages_since(visit.chat.id, visit.person.id, since)
+    count = await office.members.messages_since(
+        visit.chat.id, visit.person.id, since, up_to=visit.message.id
+    )
     if count <= config.flood_messages:
         return None
     if await office.moderation_log.active_restriction(visit.chat.id, visit.person.id, now):
