@@ -712,6 +712,9 @@ class FakeUnderstanding:
     def answer(self, text: str) -> Answered | None:
         return Answered("Our office is open 9 to 5.") if "open" in text.lower() else None
 
+    def recognised_question(self, text: str) -> str | None:
+        return "opening-hours" if "hours" in text.lower() else None
+
     def find_personal_data(self, text: str) -> list[Found]:
         at = text.find("07700")
         return [Found("phone", at, at + 11)] if at >= 0 else []

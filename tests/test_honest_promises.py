@@ -203,3 +203,30 @@ async def test_without_a_staff_room_a_question_after_a_gas_smell_still_says_call
     assert "0800 111 999" in told and "Please call us now on 01278 444344" in told
     assert "Turn the gas off at the meter" not in told
     assert promised(told) == []
+
+
+async def test_opening_hours_are_told_when_the_operator_set_them(
+    store: Store, understanding: Any
+) -> None:
+    """The bot says "we'll reply when the office opens" from HELPBOT_OFFICE_HOURS, so
+    asked when the office is open it says so too, and whether it is open now."""
+    from datetime import UTC, datetime
+
+    async with running_bot(store, understanding, office_hours="09:00-17:00") as bot:
+        ann = tenant(bot.tg)
+        bot.tg.clock = lambda: datetime(2026, 12, 1, 10, 30, tzinfo=UTC).timestamp()  # Tue
+        await bot.send(bot.tg.private_message(ann, "what are your opening hours"))
+        told = bot.replies_to(ann.id)[-1]
+        assert "09:00 to 17:00" in told and "open now" in told
+        bot.tg.clock = lambda: datetime(2026, 12, 5, 10, 30, tzinfo=UTC).timestamp()  # Sat
+        await bot.send(bot.tg.private_message(ann, "is the office open today?"))
+        assert "closed now" in bot.replies_to(ann.id)[-1]
+        # Not an opening-hours question: not answered with the hours.
+        await bot.send(bot.tg.private_message(ann, "how do I pay my rent"))
+        assert "09:00" not in bot.replies_to(ann.id)[-1]
+
+
+async def test_without_office_hours_set_the_bot_does_not_claim_any(bot: BotUnderTest) -> None:
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "what are your opening hours"))
+    assert "not sure" in bot.replies_to(ann.id)[-1]

@@ -72,6 +72,10 @@ class Understanding(Protocol):
 
     def answer(self, text: str) -> KnowledgeAnswer | None: ...
 
+    def recognised_question(self, text: str) -> str | None:
+        """The knowledge-base entry a question is, even one the policy does not answer."""
+        ...
+
     def find_personal_data(self, text: str) -> Sequence[PersonalDatum]: ...
 
     def find_disclosures(self, text: str) -> Sequence[PersonalDatum]:

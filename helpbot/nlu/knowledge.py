@@ -479,18 +479,28 @@ class KnowledgeBase:
 
         A question recognised as one the policy does not answer (an entry with
         ``in_policy = false``) is abstained on too."""
-        if not words(text):
-            return None
-        scores = self._scores(text)
-        decided = self._decide(scores)
-        if decided is None and not any(closest >= EXACT for closest, _ in scores.values()):
-            decided = self._agreeing(text, scores)
+        decided = self._recognise(text)
         if decided is None:
             return None
         entry_id, score = decided
         if not self._by_id[entry_id].in_policy:
             return None
         return KnowledgeAnswer(entry_id, self._by_id[entry_id].answer, round(score, 4))
+
+    def recognised(self, text: str) -> str | None:
+        """The entry a question is, answered by the policy or not ("what are your
+        opening hours" is ``opening-hours``): for an answer the desk has from elsewhere."""
+        decided = self._recognise(text)
+        return decided[0] if decided is not None else None
+
+    def _recognise(self, text: str) -> tuple[str, float] | None:
+        if not words(text):
+            return None
+        scores = self._scores(text)
+        decided = self._decide(scores)
+        if decided is None and not any(closest >= EXACT for closest, _ in scores.values()):
+            decided = self._agreeing(text, scores)
+        return decided
 
     def _agreeing(
         self, text: str, scores: dict[str, tuple[float, float]]

@@ -530,6 +530,15 @@ class Understanding:
             return None
         return self.knowledge.match(text)
 
+    def recognised_question(self, text: str) -> str | None:
+        """Which knowledge-base entry a general question is, even one the policy does not
+        answer (``KnowledgeBase.recognised``); None for anything else."""
+        if not text or not text.strip():
+            return None
+        if self.classify(text).intent not in ANSWER_INTENTS:
+            return None
+        return self.knowledge.recognised(text)
+
     def find_personal_data(self, text: str) -> list[PersonalDatum]:
         """Personal data with character offsets (see ``personal_data``)."""
         return find_personal_data(text)

@@ -4,12 +4,13 @@ talk, and the rest; if a colleague has the tenant's case, it goes to them instea
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from helpbot.desk.actions import Action, Button
 from helpbot.desk.arguments.in_private import private_message
 from helpbot.desk.buttons import TalkToPerson
 from helpbot.desk.cases.matters import InHand, current_matter
-from helpbot.desk.cases.promises import advice
+from helpbot.desk.cases.promises import OPENING_HOURS, advice, opening_hours
 from helpbot.desk.cases.tenant_thread import advised_lately, file_message, one_line, to_staff
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case
@@ -82,6 +83,11 @@ async def answer(
             added = say("matters", "urgent_question", ref=matter.ref)
             text = "\n\n".join((again[0], added, *again[1:]))
             return [reply(inbound, text, intent=intent, case_id=case_id)]
+        if (
+            found is None
+            and (hours := _opening_hours(office, inbound.text, inbound.received_at)) is not None
+        ):
+            return [reply(inbound, hours, intent=intent, case_id=case_id)]
         if found is None:
             person = ((Button(say("buttons", "talk_to_person"), data=TalkToPerson().data),),)
             text = say("intents", "question_unsure")
@@ -100,6 +106,17 @@ async def answer(
         text = say("intents", "unclear")
         return [reply(inbound, text, intent=intent, case_id=case_id, buttons=person)]
     return [reply(inbound, say("intents", intent), intent=intent, case_id=case_id)]
+
+
+def _opening_hours(office: Office, text: str, at: datetime) -> str | None:
+    """Asked when the office is open, with the hours set by the operator: not a fact of
+    the policy (the knowledge base abstains), but one the bot already uses to say when
+    a colleague will reply, so it says it when asked too."""
+    if office.settings.office_hours is None:
+        return None
+    if office.understanding.recognised_question(text[:CLASSIFY_LIMIT]) != OPENING_HOURS:
+        return None
+    return opening_hours(office, at)
 
 
 def smalltalk(office: Office, text: str) -> str:

@@ -36,6 +36,26 @@ def office_open(settings: DeskSettings, at: datetime) -> bool | None:
     return opens <= local.time().replace(tzinfo=None) < closes
 
 
+OPENING_HOURS = "opening-hours"  # the knowledge base's entry for the question
+
+
+def opening_hours(office: Office, at: datetime) -> str | None:
+    """The office's hours as the operator set them (HELPBOT_OFFICE_HOURS), and whether
+    it is open now; None when they are not set (the bot then never claims any)."""
+    settings = office.settings
+    if settings.office_hours is None:
+        return None
+    opens, closes = settings.office_hours
+    return office.say(
+        "intents",
+        "opening_hours",
+        opens=f"{opens:%H:%M}",
+        closes=f"{closes:%H:%M}",
+        now="open" if office_open(settings, at) else "closed",
+        phone=settings.out_of_hours_phone,
+    )
+
+
 def next_step(office: Office, intent: str, at: datetime, *, verified: bool = False) -> str:
     """One honest line: who will see this, and when, given the settings.
 
