@@ -40,6 +40,16 @@ class Visitor:
         assert reply["type"] == "reply", reply
         return str(reply["text"])
 
+    async def saying_all(self, text: str) -> str:
+        """Every reply to ``text``, however many messages they come in."""
+        said = [await self.says(text)]
+        while True:
+            try:
+                more = await self.ws.receive_json(timeout=2)
+            except TimeoutError:
+                return "\n".join(said)
+            said.append(str(more.get("text", "")))
+
 
 @asynccontextmanager
 async def visitor(bot: BotUnderTest, address: str | None = None) -> AsyncIterator[Visitor]:
@@ -170,6 +180,30 @@ async def test_guessing_from_many_addresses_pauses_the_check_for_everyone(
         assert not any(secret in told[0] for secret in SECRETS)
         trail = [e.action for e in await bot.store.audit_trail()]
         assert "identity_check_paused_everywhere" in trail
+
+
+async def test_a_repair_told_with_the_tenancy_number_and_postcode_is_not_lost(
+    register: BotUnderTest,
+) -> None:
+    """As a first message, "my boiler at TA6 4SY is broken, tenancy SH-000123" was read
+    only as the identity check ("What can I help you with on your account?"): no case,
+    no staff post (outside review). It is the check and the report."""
+    bot = register
+    async with visitor(bot) as ann:
+        said = await ann.saying_all("my boiler at TA6 4SY is broken, tenancy SH-000123")
+    assert "matches our records" in said and "SHAL-" in said
+    cases = await Casebook(bot.store).all_cases()
+    assert [c.kind for c in cases] == ["repair"]
+    (person,) = await web_people(bot)
+    assert person.tenancy_verified_at is not None
+    async with visitor(bot) as bob:
+        refused = await bob.saying_all("SH-999999 TA6 4SY my toilet is blocked and overflowing")
+    assert "don't match our records" in refused and "SHAL-" in refused
+    assert len(await Casebook(bot.store).all_cases()) == 2
+    # The details alone are still only the check.
+    async with visitor(bot) as cy:
+        await cy.says("SH-000123 TA6 4SY")
+    assert len(await Casebook(bot.store).all_cases()) == 2
 
 
 async def test_once_verified_an_account_matter_promises_the_account_and_asks_nothing(

@@ -53,6 +53,26 @@ class Answer:
     postcode: str
 
 
+# Words around a tenancy number and postcode that say nothing more ("my tenancy number
+# is ... and postcode ...", "hi, here are my details").
+_FILLER = frozenset(
+    "a account address am and are at check checked code detail details for from here hi "
+    "hello i i'm im is it it's its me my name no number of on please post postcode ref "
+    "reference tenancy thank thanks the this to you your yes ok okay sure".split()
+)
+
+
+def says_more(text: str, given: Answer) -> bool:
+    """Whether a message holding the check's answer also says something else ("my
+    boiler at TA6 3AB is broken, tenancy T100001"): that is a report too, never
+    only an answer (outside review: the boiler was lost)."""
+    found = _POSTCODE.search(text)
+    rest = text if found is None else text[: found.start()] + " " + text[found.end() :]
+    words = re.findall(r"[a-z']+", rest.lower())
+    reference = given.reference.lower()
+    return sum(1 for w in words if w not in _FILLER and w not in reference) >= 2
+
+
 def read_answer(text: str) -> Answer | None:
     """A short message holding a postcode and a tenancy number, or None."""
     if len(text.split()) > _MOST_WORDS:
@@ -84,17 +104,23 @@ def ask(office: Office) -> str:
     return office.say("identity", "ask")
 
 
-async def answer_if_given(office: Office, visit: Visit) -> list[Action] | None:
-    """The visitor's answer to the check, checked; None if this message is not one."""
+async def answer_if_given(office: Office, visit: Visit) -> tuple[list[Action], bool] | None:
+    """The visitor's answer to the check, checked, and whether the message says more
+    than the answer (the caller then handles it as usual too); None if it holds none."""
     if visit.inbound.channel not in CHECKED_CHANNELS:
         return None
     given = read_answer(visit.inbound.text)
     if given is None or not await needs_check(office, visit):
         return None
-    return await check(office, visit, given)
+    more = says_more(visit.inbound.text, given)
+    return await check(office, visit, given, more=more), more
 
 
-async def check(office: Office, visit: Visit, given: Answer) -> list[Action]:
+async def check(
+    office: Office, visit: Visit, given: Answer, *, more: bool = False
+) -> list[Action]:
+    """``more``: the message goes on to be handled as usual, which says what happens
+    next; the check's reply is then only whether the details matched."""
     inbound = visit.inbound
     identity = office.records.identity
     at = inbound.received_at
@@ -117,6 +143,8 @@ async def check(office: Office, visit: Visit, given: Answer) -> list[Action]:
             answer.append(StaffNotice(WEB_CHAT_TOPIC, notice))
         return answer
     await identity.verify(visit.person.id, given.reference, at)
+    if more:
+        return [reply(inbound, say("identity", "matched"))]
     matter = await current_matter(office, visit.person.id, visit.chat)
     if matter is None:
         text = f"{say('identity', 'matched')} {say('identity', 'what_now')}"

@@ -64,9 +64,12 @@ async def private_message(office: Office, visit: Visit) -> list[Action]:
         return [reply(inbound, office.say("content", "empty"))]
     urgent = visit.intent in URGENT_INTENTS
     checked = None if urgent else await identity_check.answer_if_given(office, visit)
-    if checked is not None:
-        return checked
     actions: list[Action] = []
+    if checked is not None:
+        answer, says_more = checked
+        if not says_more:
+            return answer
+        actions += answer  # and the rest of the message as usual
     if moving_on is not None:
         # "New issue": the open matters are set aside (matters.py, rule 4); with
         # nothing after the words, the bot waits for the new problem.
