@@ -116,9 +116,7 @@ async def answer_if_given(office: Office, visit: Visit) -> tuple[list[Action], b
     return await check(office, visit, given, more=more), more
 
 
-async def check(
-    office: Office, visit: Visit, given: Answer, *, more: bool = False
-) -> list[Action]:
+async def check(office: Office, visit: Visit, given: Answer, *, more: bool = False) -> list[Action]:
     """``more``: the message goes on to be handled as usual, which says what happens
     next; the check's reply is then only whether the details matched."""
     inbound = visit.inbound

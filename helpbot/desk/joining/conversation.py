@@ -30,6 +30,8 @@ from helpbot.desk.staff_topics import JOIN_TOPIC
 from helpbot.desk.visit import URGENT_INTENTS, Visit, private_chat, reply, sender_actor, who
 
 ANSWER_ATTEMPTS = 2  # a second unusable answer to the same question declines (3.6.2)
+# The case is written a moment after the message that restarted the time to answer.
+GRACE = timedelta(minutes=1)
 
 
 async def requested(office: Office, visit: Visit) -> list[Action]:
@@ -132,12 +134,17 @@ async def _give_time(office: Office, request: JoinRequest, now: datetime) -> Non
 
 
 async def _urgent_matter_since_asked(office: Office, visit: Visit, request: JoinRequest) -> bool:
-    """An urgent case raised in this chat since the current time to answer began."""
+    """An urgent case in this chat active since the current time to answer began (each
+    urgent message restarts that time, so the case's last activity is the measure:
+    outside review, a third message about a fire was read as a join answer)."""
     matter = await current_matter(office, visit.person.id, visit.chat)
-    if matter is None or not matter.urgent or matter.created_at is None:
+    if matter is None or not matter.urgent:
+        return False
+    active = matter.updated_at or matter.created_at
+    if active is None:
         return False
     window = timedelta(minutes=office.settings.community.join_answer_minutes)
-    return matter.created_at >= request.answer_by - window
+    return active >= request.answer_by - window - GRACE
 
 
 async def rules_button(office: Office, visit: Visit, button: AcceptRules) -> list[Action]:
