@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from helpbot.web.console.guard import client_address
@@ -48,3 +49,32 @@ def test_a_header_no_proxy_wrote_falls_back_to_the_connection() -> None:
     for junk in ("", "not-an-address", "198.51.100.7, <script>", "1.2.3.4, " + "9" * 300):
         assert addresses.of(_request("127.0.0.1", junk)) == "127.0.0.1"
     assert addresses.warnings == []
+
+
+def test_a_second_header_line_from_the_proxy_is_the_one_that_counts() -> None:
+    """HAProxy's `option forwardfor` adds its own line: reading only the first line let
+    the visitor's made-up address through (outside review)."""
+    transport = mock.Mock()
+    transport.get_extra_info.side_effect = lambda key, default=None: (
+        ("127.0.0.1", 40000) if key == "peername" else default
+    )
+    from multidict import CIMultiDict
+
+    headers = CIMultiDict([("X-Forwarded-For", "100.64.0.5"), ("X-Forwarded-For", "198.18.0.1")])
+    request = make_mocked_request("GET", "/chat", headers=headers, transport=transport)
+    assert VisitorAddresses(trust_proxy=True).of(request) == "198.18.0.1"
+
+
+@pytest.mark.parametrize(
+    ("written", "counted"),
+    [
+        ("2001:db8::1", "2001:db8::/64"),
+        ("2001:db8::4", "2001:db8::/64"),  # the same home or phone
+        ("2001:db8:0:1::1", "2001:db8:0:1::/64"),
+        ("::ffff:7.7.7.10", "7.7.7.10"),
+        ("7.7.7.10:51234", "7.7.7.10"),
+        ("[2001:db8::9]:443", "2001:db8::/64"),
+    ],
+)
+def test_addresses_are_counted_as_one_home_or_phone(written: str, counted: str) -> None:
+    assert VisitorAddresses(trust_proxy=True).of(_request("127.0.0.1", written)) == counted

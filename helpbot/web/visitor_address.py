@@ -26,15 +26,35 @@ UNTRUSTED_PROXY = (
 
 
 def visitor_address(request: web.Request, *, trust_proxy: bool) -> str:
-    peer = (request.remote or "unknown")[:64]
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if not forwarded or not trust_proxy:
-        return peer
-    last = forwarded.rsplit(",", 1)[-1].strip()
+    peer = request.remote or "unknown"
+    # A proxy may append its own header line rather than extend the visitor's: every
+    # line counts, in order, and the last entry of the last line is the proxy's.
+    forwarded = ",".join(request.headers.getall("X-Forwarded-For", ()))
+    if forwarded and trust_proxy:
+        written = _address(forwarded.rsplit(",", 1)[-1])
+        if written is not None:
+            return written
+    return _address(peer) or peer[:64]
+
+
+def _address(text: str) -> str | None:
+    """An address as limits count it: an IPv4 address, or an IPv6 one's /64 (one home
+    or phone is given a whole /64, so one address each would be no limit at all); an
+    IPv4 address written as IPv6 is that IPv4 address; a port is dropped."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # 203.0.113.9:443
+        text = text.split(":", 1)[0]
     try:
-        return str(ipaddress.ip_address(last))
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return peer  # not an address a proxy wrote
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class VisitorAddresses:
