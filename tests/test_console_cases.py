@@ -82,7 +82,7 @@ async def test_a_reply_from_the_console_reaches_the_tenant_on_telegram(bot: BotU
         await page.goto(f"{bot.web_url}/console/cases/{case.ref}")
         await page.get_by_label("Reply to the tenant").fill("An electrician comes on Tuesday")
         await page.get_by_role("button", name="Send reply").click()
-        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        await page.get_by_text("Reply on its way to the tenant.").wait_for()
         await bot.settle()
         assert bot.replies_to(ann.id)[-1] == "An electrician comes on Tuesday\n\n— Priya, SHAL team"
         # The same history as a reply from the topic: claimed by her, reply on record.

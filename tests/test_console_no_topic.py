@@ -68,7 +68,7 @@ async def test_every_action_works_on_a_case_without_a_staff_room(bot: BotUnderTe
             "Send reply",
             fill={"Reply to the tenant (signed with your first name)": "A glazier comes Monday"},
         )
-        assert "Reply sent to the tenant." in said
+        assert "Reply on its way to the tenant." in said
         await bot.settle()
         assert told()[heard] == "A glazier comes Monday\n\n— Priya, SHAL team"
         assert any(f"We've acknowledged your complaint {case.ref}" in t for t in told()[heard:])
@@ -182,7 +182,7 @@ async def test_a_case_whose_topic_telegram_refused_is_still_worked_from_the_cons
                 "Send reply",
                 fill={"Reply to the tenant (signed with your first name)": "A plumber is booked"},
             )
-            assert "Reply sent to the tenant." in said
+            assert "Reply on its way to the tenant." in said
             await page.locator("#assignee").get_by_text("Priya").wait_for()
         await bot.settle()
         assert bot.replies_to(ann.id)[-1] == "A plumber is booked\n\n— Priya, SHAL team"

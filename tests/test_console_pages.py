@@ -246,7 +246,7 @@ async def test_a_complaints_timeline_says_which_deadlines_were_met_or_missed(
         assert due in await missed.inner_text() and "overdue" in await missed.inner_text()
         await page.get_by_label("Reply to the tenant").fill("Sorry for the wait; we are on it")
         await page.get_by_role("button", name="Send reply").click()
-        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        await page.get_by_text("Reply on its way to the tenant.").wait_for()
         text = await timeline.locator(".kind-deadline_missed").inner_text()
         assert due in text and "working day(s) late" in text
         assert await timeline.locator(".kind-deadline_met").count() == 0
@@ -255,7 +255,7 @@ async def test_a_complaints_timeline_says_which_deadlines_were_met_or_missed(
         assert await timeline.locator(".kind-deadline_met, .kind-deadline_missed").count() == 0
         await page.get_by_label("Reply to the tenant").fill("Thanks, we have your complaint")
         await page.get_by_role("button", name="Send reply").click()
-        await page.get_by_text("Reply sent to the tenant.").wait_for()
+        await page.get_by_text("Reply on its way to the tenant.").wait_for()
         met = timeline.locator(".kind-deadline_met")
         assert await met.count() == 1 and "met on" in await met.inner_text()
         await screenshot(page, "case-deadline-met")

@@ -46,7 +46,7 @@ async def test_a_web_visitors_case_is_read_exported_and_erased(store, understand
                     await timeline.get_by_text("3 Elm Close", exact=False).wait_for()
                     await page.get_by_label("Reply to the tenant").fill(REPLY)
                     await page.get_by_role("button", name="Send reply").click()
-                    await page.get_by_text("Reply sent to the tenant.").wait_for()
+                    await page.get_by_text("Reply on its way to the tenant.").wait_for()
                     assert await page.locator("#assignee").inner_text() == "Priya"
                     await timeline.get_by_text(REPLY).wait_for()
                 # The visitor's open tab gets it, signed with Priya's first name.

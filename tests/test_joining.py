@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from helpbot.desk.joining.register_matching import match_register
 from helpbot.desk.records import Tenancy
 from helpbot.store import models
@@ -328,3 +330,35 @@ async def test_applicants_answering_at_the_same_moment_are_each_asked_their_own_
     # The batch's requests are read once; Dan's and Ann's come from that read, and Ann's
     # answer (a write) sends Bob's back to the table.
     assert len(looked_up) == 2
+
+
+async def test_erasing_an_applicant_takes_their_answers_out_of_the_staff_group(
+    bot: BotUnderTest,
+) -> None:
+    """The "Join requests" post holds the applicant's name, tenancy number and postcode;
+    erasure left it there, and left the request for a colleague to approve (outside
+    review). A colleague's note on the applicant's case goes from our copies too."""
+    from helpbot.store.casebook import Casebook
+    from helpbot.store.privacy import Privacy
+
+    ann = tenant(bot.tg)
+    rules = await answer_everything(bot, ann, "Ann Smith", "SH-000123", "TA6 4SY")
+    await bot.send(bot.tg.callback(ann, rules, button(rules, "accept")["callback_data"]))
+    request = await only_request(bot)
+    review = review_message(bot, request.id)
+    await bot.send(bot.tg.private_message(ann, "the extractor fan in my bathroom is broken"))
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.staff_topic_id is not None
+    priya = bot.tg.user(9001, "Priya")
+    note = "her husband is 70 with asthma, flat 3 Acacia Road"
+    await bot.send(bot.tg.topic_message(bot.staff_room, case.staff_topic_id, priya, note))
+
+    assert await Privacy(bot.store).erase(request.person_id, actor="test") is not None
+    await bot.settle()
+    assert bot.tg.message(bot.staff_room.id, review["message_id"]) is None
+    assert (await only_request(bot)).status == "withdrawn"
+    async with bot.store.sessions() as session:
+        kept = await session.scalars(
+            select(models.Message.id).where(models.Message.text.contains("Acacia"))
+        )
+        assert list(kept) == []

@@ -243,3 +243,36 @@ async def test_another_site_cannot_end_a_visitors_chat(web_chat: str) -> None:
         assert forged.status == 403
         async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
             assert (await _receive(ws))["type"] in ("history", "reply")
+
+
+async def test_a_colleagues_reply_after_the_tenant_ended_the_chat_is_reported_undelivered(
+    bot: BotUnderTest,
+) -> None:
+    """Nobody can read the chat once it is ended: the colleague's reply was shown as
+    sent and never reported (outside review)."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await session.get(f"{bot.web_url}/chat")
+        async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
+            await _receive(ws)
+            await ws.send_json({"type": "message", "text": "the radiator in my bedroom is cold"})
+            await _receive(ws)
+        ended = await session.post(
+            f"{bot.web_url}/chat/end", headers={"Origin": bot.web_url}, allow_redirects=False
+        )
+        assert ended.status == 303
+    await bot.settle()
+    (case,) = await Casebook(bot.store).all_cases()
+    assert case.staff_topic_id is not None
+    priya = bot.tg.user(9001, "Priya")
+    await bot.send(
+        bot.tg.topic_message(bot.staff_room, case.staff_topic_id, priya, "/reply On Tuesday")
+    )
+    await bot.settle()
+    assert (await bot.postroom.outbox.counts())["undelivered"][0] == 1
+    topic = [
+        m.get("text", "")
+        for m in bot.tg.sent_messages(bot.staff_room.id, thread_id=case.staff_topic_id)
+    ]
+    assert any("did not reach the tenant" in t and "ended the web chat" in t for t in topic)
+    kinds = [e.kind for e in await Casebook(bot.store).timeline(case.id)]
+    assert "undelivered" in kinds

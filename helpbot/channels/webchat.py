@@ -27,7 +27,7 @@ from helpbot.channels.plain_text import clean_inbound
 from helpbot.desk.actions import Action, SendText
 from helpbot.desk.events import ChatKind, ChatRef, Content, Inbound, Person
 from helpbot.postroom.inbox import Inbox
-from helpbot.postroom.outcomes import Delivered
+from helpbot.postroom.outcomes import Delivered, Undeliverable
 from helpbot.store.records import Store
 from helpbot.store.web_visitors import WebVisitors
 from helpbot.web.visitor_address import VisitorAddresses
@@ -258,6 +258,11 @@ class WebChat:
         history, which is shown when they come back: delivered either way."""
         if not isinstance(action, SendText):
             return Delivered()
+        visitor = action.chat.external_id
+        if not self.sockets.get(visitor) and await self.visitors.ended_chat(visitor):
+            # The tenant pressed End chat: nobody will ever read it here, so a colleague's
+            # reply is reported undelivered, never shown as sent (outside review).
+            raise Undeliverable("the tenant ended the web chat")
         payload = {"type": "reply", "text": action.text, "buttons": _buttons(action)}
         for ws in list(self.sockets.get(action.chat.external_id, ())):
             if not ws.closed:

@@ -116,6 +116,8 @@ class StaffNotice:
     buttons: tuple[tuple[Button, ...], ...] = ()
     link_chat: ChatRef | None = None
     link_message_id: str | None = None
+    # The person whose words or details it carries: erasing them deletes it too.
+    about: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

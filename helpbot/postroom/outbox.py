@@ -292,6 +292,7 @@ class Outbox:
 
     async def _stored_copy(self, action: Action) -> Copy | None:
         """The history row for a message we send (written by ``add``)."""
+        about = None
         if isinstance(action, SendText):
             where, text, thread = action.chat, action.text, action.thread_id
             intent, case_id = action.intent, action.case_id
@@ -304,6 +305,7 @@ class Outbox:
                 return None
         elif isinstance(action, StaffNotice):
             where, text, thread, intent, case_id = None, action.text, None, None, None
+            about = action.about
         else:
             return None
         if where is None:
@@ -318,6 +320,7 @@ class Outbox:
             status="queued",
             thread_id=thread,
             case_id=case_id,
+            about=about,
         )
         bot_reply = isinstance(action, SendText) and case_id is not None and action.author is None
         return Copy(row, case_id if bot_reply else None)

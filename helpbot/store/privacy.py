@@ -241,7 +241,7 @@ class Privacy:
                 )
             )
             counts.cases = len(case_ids)
-            await self._out_of_staff_room(session, person.id, case_ids)
+            counts.messages += await self._out_of_staff_room(session, person.id, case_ids)
             counts.messages += await self._blank_messages(
                 session,
                 (models.Message.person_id == person.id)
@@ -257,6 +257,16 @@ class Privacy:
                 .values(answers={}, register_note=None)
             )
             counts.join_requests = rows_changed(result)
+            # A request still open has nothing left to decide on: it is withdrawn, and
+            # leaves the console's list of requests to approve.
+            await session.execute(
+                update(models.JoinRequest)
+                .where(
+                    models.JoinRequest.person_id == person.id,
+                    models.JoinRequest.status.in_(("asking", "rules", "review")),
+                )
+                .values(status="withdrawn", decided_at=models.utcnow())
+            )
             await session.execute(
                 update(models.ModerationAction)
                 .where(models.ModerationAction.person_id == person.id)
@@ -286,13 +296,14 @@ class Privacy:
         self.store._people.clear()
         return counts
 
-    async def _out_of_staff_room(self, session: Any, person_id: int, case_ids: list[int]) -> None:
-        """The cases' topics and main-chat posts in the Telegram staff group still hold
-        the tenant's words: an event in the same transaction has the desk delete them
-        (desk/cases/erasure.py), so an erasure that commits is carried out even if the
-        process stops right after. The cases forget their topics."""
-        if not case_ids:
-            return
+    async def _out_of_staff_room(self, session: Any, person_id: int, case_ids: list[int]) -> int:
+        """The cases' topics, their main-chat posts and the notices about the person
+        (a safety check, a join request, a held post) in the Telegram staff group still
+        hold the tenant's words: an event in the same transaction has the desk delete
+        them (desk/cases/erasure.py), so an erasure that commits is carried out even if
+        the process stops right after. Our copies of everything said in those topics
+        (colleagues' notes too) are blanked; the cases forget their topics."""
+        staff_chats = select(models.Chat.id).where(models.Chat.kind == "staff")
         topics = [
             [case_id, thread]
             for case_id, thread in await session.execute(
@@ -303,30 +314,35 @@ class Privacy:
         ]
         posts = list(
             await session.scalars(
-                select(models.Message.channel_message_id)
-                .join(models.Chat, models.Chat.id == models.Message.chat_id)
-                .where(
-                    models.Message.case_id.in_(case_ids),
+                select(models.Message.channel_message_id).where(
+                    models.Message.chat_id.in_(staff_chats),
                     models.Message.direction == "out",
-                    models.Message.thread_id.is_(None),
                     models.Message.channel_message_id.is_not(None),
-                    models.Chat.kind == "staff",
+                    (models.Message.case_id.in_(case_ids) & models.Message.thread_id.is_(None))
+                    | (models.Message.person_id == person_id),
                 )
             )
         )
-        if not topics and not posts:
-            return
-        await session.execute(
-            update(models.Case).where(models.Case.id.in_(case_ids)).values(staff_topic_id=None)
-        )
-        session.add(
-            models.InboxEvent(
-                channel="system",
-                event_key=f"erased:{person_id}:{uuid.uuid4().hex}",
-                conversation="system:privacy",
-                payload={"kind": "erased", "topics": topics, "posts": posts},
+        blanked = 0
+        if topics:
+            threads = [thread for _, thread in topics]
+            blanked = await self._blank_messages(
+                session,
+                models.Message.chat_id.in_(staff_chats) & models.Message.thread_id.in_(threads),
             )
-        )
+            await session.execute(
+                update(models.Case).where(models.Case.id.in_(case_ids)).values(staff_topic_id=None)
+            )
+        if topics or posts:
+            session.add(
+                models.InboxEvent(
+                    channel="system",
+                    event_key=f"erased:{person_id}:{uuid.uuid4().hex}",
+                    conversation="system:privacy",
+                    payload={"kind": "erased", "topics": topics, "posts": posts},
+                )
+            )
+        return blanked
 
     async def _private_chats(self, session: Any, person: models.Person) -> list[int]:
         """The person's one-to-one chats with us: their own chat and their cases' threads."""

@@ -433,13 +433,15 @@ class Store:
         status: str,
         thread_id: int | None = None,
         case_id: int | None = None,
+        about: int | None = None,
     ) -> dict[str, Any]:
-        """The history row for a message we send, not yet written (``add_messages``)."""
+        """The history row for a message we send, not yet written (``add_messages``).
+        ``about``: the person a staff notice carries the words or details of."""
         chat = await self.chat(where)
         return {
             "case_id": case_id,
             "chat_id": chat.id,
-            "person_id": None,
+            "person_id": about,
             "direction": "out",
             "content": events.Content.TEXT.value,
             "text": text,

@@ -92,3 +92,17 @@ class WebVisitors:
                 )
                 .values(ended_at=models.utcnow())
             )
+
+    async def ended_chat(self, visitor: str) -> bool:
+        """Whether the chat known as ``visitor`` (the first 32 hex digits of its cookie's
+        hash, channels/webchat.visitor_id) was ended: nothing sent to it is read again."""
+        if len(visitor) != 32:
+            return False
+        async with self.store.sessions() as session:
+            ended = await session.scalar(
+                select(models.WebVisitor.id).where(
+                    models.WebVisitor.token_hash.startswith(visitor, autoescape=True),
+                    models.WebVisitor.ended_at.is_not(None),
+                )
+            )
+        return ended is not None

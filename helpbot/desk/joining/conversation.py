@@ -203,7 +203,7 @@ async def rules_button(office: Office, visit: Visit, button: AcceptRules) -> lis
             ),
         ),
     )
-    actions.append(StaffNotice(JOIN_TOPIC, text, buttons))
+    actions.append(StaffNotice(JOIN_TOPIC, text, buttons, about=visit.person.id))
     return actions
 
 

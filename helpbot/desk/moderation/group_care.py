@@ -146,7 +146,7 @@ async def hold(office: Office, visit: Visit) -> list[Action] | None:
     )
     actions: list[Action] = [
         DeleteMessage(inbound.chat, inbound.message_id),
-        StaffNotice(HELD_TOPIC, staff_note(text), buttons),
+        StaffNotice(HELD_TOPIC, staff_note(text), buttons, about=visit.person.id),
     ]
     if await office.people.has_written_privately(visit.person.id):
         greeting = hello(visit.person)

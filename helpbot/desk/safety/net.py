@@ -107,7 +107,8 @@ async def flag(office: Office, visit: Visit, labels: Sequence[str], *, where: st
     source = getattr(visit.classification, "risk_source", "") or ""
     actions: list[Action] = []
     if office.settings.staff_room:
-        actions.append(StaffNotice(SAFETY_TOPIC, _staff_text(office, visit, labels, where)))
+        text = _staff_text(office, visit, labels, where)
+        actions.append(StaffNotice(SAFETY_TOPIC, text, about=visit.person.id))
     await office.audit(
         actor="bot",
         action="safety_net",

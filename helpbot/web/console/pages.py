@@ -370,7 +370,12 @@ async def case_action(request: web.Request) -> web.Response:
     if not outcome.done:
         await _flash(request, "Sent; the desk has not finished with it yet. Reload in a moment.")
     elif action == "reply" and outcome.to_tenant:
-        await _flash(request, "Reply sent to the tenant.", *outcome.said)
+        await _flash(
+            request,
+            "Reply on its way to the tenant. If it can't be delivered, the case history "
+            "will say so.",
+            *outcome.said,
+        )
     else:
         await _flash(request, *(outcome.said or ("Done.",)))
     raise web.HTTPSeeOther(back)
