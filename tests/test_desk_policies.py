@@ -252,6 +252,26 @@ async def test_a_phone_number_in_the_group_is_taken_down_and_not_repeated() -> N
     assert case.origin_chat_id is not None and "07700" not in case.summary
 
 
+async def test_money_trouble_told_with_a_repair_in_the_group_stays_a_repair() -> None:
+    """Taken down for the arrears, the post is still the repair it reports, even read
+    with less certainty than acting in public needs (a phone number alone makes an
+    unsure reading a personal matter)."""
+
+    class Unsure(FakeUnderstanding):
+        def classify(self, text: str) -> Said:
+            read = super().classify(text)
+            return Said(read.intent, {read.intent: 0.7})
+
+    office = Office()
+    office.desk.office.understanding = Unsure()  # type: ignore[misc]
+    actions = await office.send(
+        CY, GROUP, text="my gate needs a repair and with my arrears I cannot pay for it"
+    )
+    assert any(isinstance(a, DeleteMessage) for a in actions)
+    (case,) = office.memory.cases.values()
+    assert case.kind == "repair"
+
+
 def test_the_bot_acts_in_a_group_only_on_a_reading_it_is_sure_of() -> None:
     assert not sure(Said("asb", {"asb": 0.61, "question": 0.14}))  # the garden day
     assert sure(Said("complaint", {"complaint": 0.99}))

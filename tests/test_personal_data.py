@@ -195,3 +195,37 @@ def test_talk_about_health_or_money_is_not_a_disclosure(text: str) -> None:
     from helpbot.nlu.health_and_money import find_disclosures
 
     assert find_disclosures(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm 3000 quid in debt on credit cards and can't sleep",
+        "Been diagnosed with diabetes last month",
+        "we're on benefits and can't afford food this week",
+        "I have MS and the grab rail in the bathroom is loose",
+        "Got a CCJ from the council",
+        "I owe universal credit 1200 and I'm so skint",
+        "Can't afford to heat the flat",
+    ],
+)
+def test_more_ways_of_telling_health_or_money_trouble_are_found(text: str) -> None:
+    """Posts the outside review found left up in the group."""
+    from helpbot.nlu.health_and_money import find_disclosures
+
+    assert find_disclosures(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great news, I finally paid off my rent arrears! Thanks to the money advice team",
+        "I owe you a coffee for fixing the gate",
+        "Ms Jones from the office was lovely",
+        "my window broke in the storm",
+    ],
+)
+def test_trouble_that_is_over_or_a_figure_of_speech_is_not_a_disclosure(text: str) -> None:
+    from helpbot.nlu.health_and_money import find_disclosures
+
+    assert find_disclosures(text) == []

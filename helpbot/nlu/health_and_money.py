@@ -32,14 +32,20 @@ _HEALTH = (
     r"disabilit(?:y|ies)|disabled(?! (?:parking|access|bays?|toilets?|facilities|ramps?))|"
     r"pregnan(?:t|cy)|miscarriage|autis(?:m|tic)|adhd|"
     r"sectioned|antidepressants|my medication|(?:in|out of) hospital|hospitali[sz]ed|"
-    r"had (?:surgery|an operation)|diagnos(?:ed|is)|addiction|alcoholic|rehab"
+    r"had (?:surgery|an operation)|diagnos(?:ed|is)|addiction|alcoholic|rehab|"
+    r"multiple sclerosis|(?:have|has|got|with) ms|parkinson'?s|arthritis|fibromyalgia|"
+    r"crohn'?s|sickle cell|lupus|wheelchair user|in a wheelchair|mental illness|"
+    r"breakdown|overdosed?|eating disorder|anorexi\w*|bulimi\w*"
 )
 _MONEY = (
     r"arrears|in debt|debts?|behind (?:on|with) (?:my |our |the )?rent|"
     r"can'?t (?:afford|pay) (?:my |our |the )?rent|bailiffs?|debt collectors?|"
     r"eviction notice|food ?banks?|bankrupt(?:cy)?|\biva\b|\bccj\b|"
     r"(?:universal credit|benefits?|uc|pip) (?:has been |have been |was |were |got )?"
-    r"(?:stopped|sanctioned|cut)|sanctioned"
+    r"(?:stopped|sanctioned|cut)|sanctioned|owe(?! (?:you|u|ya|them) )|owing|skint|"
+    r"overdrawn|payday loans?|loan sharks?|on benefits|on universal credit|"
+    r"can'?t afford (?:food|to eat|to heat|(?:the )?heating|(?:the )?bills|gas|"
+    r"electric(?:ity)?|(?:my |our |the )?rent)"
 )
 _FOUND = {
     "health": re.compile(rf"{_WHOSE}{_GAP}(?P<what>{_HEALTH})\b", re.IGNORECASE),
@@ -48,9 +54,21 @@ _FOUND = {
 # A disclosure right at the start, with the owner left out: "Behind on rent since...".
 _OPENING = {
     "money": re.compile(
-        r"^\W*(?P<what>behind (?:on|with) (?:my |our |the )?rent|in debt)\b", re.IGNORECASE
+        r"^\W*(?:got an? |just got an? )?(?P<what>behind (?:on|with) (?:my |our |the )?rent|"
+        r"in debt|ccj|can'?t afford (?:food|to eat|to heat|(?:the )?heating|(?:the )?bills))\b",
+        re.IGNORECASE,
+    ),
+    "health": re.compile(
+        r"^\W*(?:(?:just |recently )?(?:been|got|was) )?(?P<what>diagnosed)\b", re.IGNORECASE
     ),
 }
+# Trouble that is over is not a disclosure to take down: "I finally paid off my rent
+# arrears!" (outside review: taken down, and a case opened).
+_OVER = re.compile(
+    r"\b(?:paid off|paid back|cleared|clear of|free of|no longer|out of|got rid of|"
+    r"recovered from|beat|beaten)\b[^.!?]{0,25}$",
+    re.IGNORECASE,
+)
 
 
 def find_disclosures(text: str) -> list[PersonalDatum]:
@@ -58,6 +76,8 @@ def find_disclosures(text: str) -> list[PersonalDatum]:
     found: set[PersonalDatum] = set()
     for kind, pattern in _FOUND.items():
         for match in pattern.finditer(text):
+            if _OVER.search(text[: match.start("what")]):
+                continue
             found.add(PersonalDatum(kind, match.start("what"), match.end("what")))
     for kind, pattern in _OPENING.items():
         opening = pattern.match(text)

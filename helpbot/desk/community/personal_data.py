@@ -24,6 +24,7 @@ from helpbot.nlu.intents import CASE_INTENTS, PRIVATE_INTENTS
 
 WHERE = "community group"
 PRIVATE_NATURE = PRIVATE_INTENTS | {"emergency"}
+DISCLOSURES = frozenset({"health", "money"})  # nlu/health_and_money.py
 
 
 def exposed_in_public(office: Office, visit: Visit) -> Sequence[PersonalDatum]:
@@ -65,7 +66,16 @@ async def take_down(
     intent = visit.intent or "personal"
     certain = sure(visit.classification, visit.inbound.text)
     urgent = intent in URGENT_INTENTS and certain
-    if not urgent and not (intent in CASE_INTENTS and certain):
+    # Someone's health or money told with a report: taken down because the post is a
+    # matter of a personal nature, it stays the matter it is ("my son's asthma is worse
+    # with the mould" is the mould, not an account query). An urgent reading still
+    # needs to be sure: a guess never opens an urgent case.
+    told = (
+        intent in CASE_INTENTS
+        and intent not in URGENT_INTENTS
+        and all(d.kind in DISCLOSURES for d in found)
+    )
+    if not urgent and not (intent in CASE_INTENTS and certain) and not told:
         # Personal details with a request we can't read for sure: a personal matter.
         intent = "personal"
     actions += await move_to_private(office, visit, thread, intent, removed=kinds)
