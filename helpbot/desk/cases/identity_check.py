@@ -128,7 +128,7 @@ async def check(office: Office, visit: Visit, given: Answer, *, more: bool = Fal
         return [reply(inbound, say("identity", "too_many"))]
     if await identity.wrong_tries_everywhere(at - WINDOW) >= WRONG_TRIES_EVERYWHERE:
         await office.audit(sender_actor(inbound), "identity_check_paused_everywhere")
-        return [reply(inbound, say("identity", "too_many"))]
+        return [reply(inbound, say("identity", "paused"))]
     matched = await _matches(office, given, visit)
     await identity.record_try(visit.person.id, inbound.origin, matched=matched, at=at)
     # Whether it matched, never what was typed (Privacy).
