@@ -308,6 +308,22 @@ async def test_an_answer_to_a_question_not_yet_asked_is_filed_under_that_questio
     assert "Photo: I'm in most days" not in topic
 
 
+async def test_no_photo_said_while_asked_how_big_is_the_photos_answer(bot: BotUnderTest) -> None:
+    """'no photo sorry' was filed as 'How large and how long', and the photo was asked
+    for anyway (outside review)."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 2, 3, 10, 0)
+    await bot.send(bot.tg.private_message(ann, "there is black mould on my bedroom wall"))
+    await bot.send(bot.tg.private_message(ann, "just me and my partner, we're both 40"))
+    assert QUESTIONS["extent"] in bot.replies_to(ann.id)[-1]
+    await bot.send(bot.tg.private_message(ann, "no photo sorry, my phone is broken"))
+    case = await only_case(bot)
+    details = await HazardBook(bot.store).details(case.id)
+    assert details is not None and details.photo is False
+    assert "extent" not in details.answers
+    assert asked(bot, ann.id, "photo") == 0
+
+
 async def test_a_repair_raised_in_the_group_is_on_the_clock_from_the_group_post(
     bot: BotUnderTest,
 ) -> None:

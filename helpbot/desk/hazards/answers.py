@@ -43,6 +43,7 @@ from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 # A reply this long after the question is a new message, not its answer.
 ANSWER_WINDOW = timedelta(hours=48)
 # Intents whose words are taken as the answer even when they read as nothing.
+_PHOTO_WORDS = re.compile(r"\b(photos?|pictures?|pics?|camera|snaps?)\b", re.IGNORECASE)
 TAKEN_AS_SAID = frozenset({"repair", "smalltalk", "unclear"})
 PICTURES = frozenset({Content.PHOTO, Content.VIDEO, Content.DOCUMENT})
 _COURTESY = re.compile(
@@ -74,6 +75,16 @@ def answered_instead(
     if reads_as_answer(question, text):
         return None
     asked_now = ACCESS if question == ACCESS_NOW else question
+    if (
+        asked_now != PHOTO
+        and PHOTO in asks
+        and PHOTO not in details.answers
+        and _PHOTO_WORDS.search(text)
+        and reading.yes_or_no(text) is not None
+    ):
+        return PHOTO  # "no photo sorry" while asked how big it is (outside review)
+    if len(text.split()) <= 2 and reading.yes_or_no(text) is not None:
+        return None  # a bare "no" or "yes ok" answers what was asked, if anything
     for other in (ACCESS, ROOM, EXTENT, HOUSEHOLD):
         if other == asked_now or other in details.answers:
             continue
