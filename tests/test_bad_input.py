@@ -269,3 +269,28 @@ async def web_chat_says(url: str, text: str) -> str:
             await receive(ws)
             await ws.send_json({"type": "message", "text": text})
             return str((await receive(ws)).get("text", ""))
+
+
+async def test_a_flood_of_emergencies_from_one_address_stops_opening_cases(
+    bot: BotUnderTest,
+) -> None:
+    """Eight "I can smell gas in flat N" in three seconds made eight urgent topics with
+    Awaab's Law clocks (outside review). Past ten cases an hour from one address, an
+    urgent report still gets the full advice, is asked to call, and opens nothing;
+    colleagues are told once."""
+    from helpbot.desk.cases.tenant_thread import URGENT_FROM_ONE_ADDRESS
+
+    url = bot.web_url
+    for flat in range(URGENT_FROM_ONE_ADDRESS + 3):
+        told = await web_chat_says(url, f"I can smell gas in flat {flat}, it's really strong")
+        assert "0800 111 999" in told
+    await bot.settle()
+    assert "call us now on 01278 444344" in told
+    cases = await Casebook(bot.store).all_cases()
+    assert len(cases) == URGENT_FROM_ONE_ADDRESS
+    warned = [
+        m.get("text", "")
+        for m in bot.tg.sent_messages(bot.staff_room.id)
+        if "flooding the chat" in m.get("text", "")
+    ]
+    assert len(warned) == 1

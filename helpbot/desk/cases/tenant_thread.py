@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from helpbot.desk.actions import Action, Button, PostToStaff, SendText
+from helpbot.desk.actions import Action, Button, PostToStaff, SendText, StaffNotice
 from helpbot.desk.buttons import NewMatter
 from helpbot.desk.cases import identity_check, other_language
 from helpbot.desk.cases.matters import (
@@ -31,6 +31,7 @@ from helpbot.desk.hazards.dialogue import Talk, on_case_message
 from helpbot.desk.office import Office
 from helpbot.desk.records import Case, NewCase
 from helpbot.desk.safety.signposts import for_colleagues
+from helpbot.desk.staff_topics import WEB_CHAT_TOPIC
 from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 RELAYED = frozenset({Content.PHOTO, Content.DOCUMENT, Content.VOICE, Content.VIDEO})
@@ -69,8 +70,19 @@ async def case_message(
         # away: a household, a library or a phone network shares one address, and the
         # fourth report of the hour may be the gas leak (outside review).
         return [reply(inbound, say("cases", "too_many_new"), intent=intent)]
+    if case is None and await too_many_urgent_from_origin(office, inbound):
+        # Not even urgent reports open a case past a far higher bar: one address has
+        # opened more urgent cases in an hour than a building has emergencies, each an
+        # alert and an Awaab's Law clock (outside review: eight "I can smell gas in flat
+        # N" in three seconds made eight). The advice is given in full all the same.
+        text = f"{advice(office, intent, inbound.text)}\n\n{say('cases', 'urgent_held')}"
+        return [reply(inbound, text, intent=intent)]
+    bar_reached: list[Action] = []
     if case is None:
         case = await open_case(office, visit, intent, in_group=False)
+        if intent in URGENT_INTENTS and await urgent_bar_reached(office, inbound):
+            flood = say("staff", "urgent_from_one_address", count=URGENT_FROM_ONE_ADDRESS)
+            bar_reached.append(StaffNotice(WEB_CHAT_TOPIC, flood))
     elif case.chat_id is None:
         await office.cases.change(case.id, chat_id=visit.chat.id)
     await file_message(office, case.id, visit, intent=intent)
@@ -101,7 +113,12 @@ async def case_message(
         # most splits left are such escalations).
         kind = KIND_NAMES.get(current.kind, current.kind)
         notes.append(say("staff", "beside", kind=kind, ref=current.ref, here=case.ref))
-    return actions + to_staff(office, case, visit, new=new, notes=notes) + list(talk.staff)
+    return [
+        *actions,
+        *to_staff(office, case, visit, new=new, notes=notes),
+        *talk.staff,
+        *bar_reached,
+    ]
 
 
 def advised_lately(current: Case | None, intent: str, at: datetime) -> bool:
@@ -211,6 +228,26 @@ async def staff_notes(
         kind = KIND_NAMES.get(before.kind, before.kind)
         notes.append(say("staff", "follows_on", kind=kind, ref=before.ref, status=before.status))
     return notes
+
+
+# Urgent cases one web address may open in an hour: far above what one building's
+# tenants have, so only a flood (one visitor, or a script) ever reaches it.
+URGENT_FROM_ONE_ADDRESS = 10
+
+
+async def too_many_urgent_from_origin(office: Office, inbound: Inbound) -> bool:
+    if inbound.origin is None:
+        return False
+    since = inbound.received_at - timedelta(hours=1)
+    return await office.cases.opened_from(inbound.origin, since) >= URGENT_FROM_ONE_ADDRESS
+
+
+async def urgent_bar_reached(office: Office, inbound: Inbound) -> bool:
+    """The case just opened was the last one this address may open this hour."""
+    if inbound.origin is None:
+        return False
+    since = inbound.received_at - timedelta(hours=1)
+    return await office.cases.opened_from(inbound.origin, since) == URGENT_FROM_ONE_ADDRESS
 
 
 async def too_many_from_origin(office: Office, inbound: Inbound) -> bool:
