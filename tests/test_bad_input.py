@@ -294,3 +294,28 @@ async def test_a_flood_of_emergencies_from_one_address_stops_opening_cases(
         if "flooding the chat" in m.get("text", "")
     ]
     assert len(warned) == 1
+
+
+async def test_opening_chats_in_a_loop_stops_writing_rows(web_chat: str, store: Store) -> None:
+    """Each new chat stores a person, a chat and a welcome: a script opening sockets in a
+    loop wrote them without end (outside review). Past the hour's new chats for one
+    address it is told, politely, and nothing more is written."""
+    from sqlalchemy import func
+
+    from helpbot.channels.webchat import RateLimits
+
+    limit = RateLimits().new_chats_per_address
+    refused = []
+    for _ in range(limit + 5):
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            await session.get(f"{web_chat}/chat")
+            async with session.ws_connect(f"{web_chat}/chat/ws", origin=web_chat) as ws:
+                first = await receive(ws)
+                if first["type"] == "error":
+                    refused.append(first["text"])
+    assert len(refused) == 5 and "a lot of new chats" in refused[0]
+    async with store.sessions() as session:
+        people = await session.scalar(
+            select(func.count(models.Person.id)).where(models.Person.channel == "web")
+        )
+    assert people == limit

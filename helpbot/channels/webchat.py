@@ -43,6 +43,10 @@ HISTORY_ON_CONNECT = 50
 RESTARTING = "Sorry, the chat is restarting. Please send that again in a minute."
 UNREADABLE = "Sorry, I couldn't read that. Please type your message again."
 TRY_AGAIN = "Sorry, something went wrong with that message. Please send it again."
+TOO_MANY_CHATS = (
+    "We've had a lot of new chats from this connection in the last hour. Please try again "
+    "later, or call us on 01278 444344. If you are in danger, call 999."
+)
 SLOW_DOWN = (
     "You're sending messages faster than I can read them. Please wait a minute, "
     "then carry on. If you are in danger, call 999."
@@ -178,6 +182,12 @@ class WebChat:
                 }
             )
         if not history:
+            if not self.limits.new_chat(self.origins.get(visitor, "")):
+                # Each new chat is a person, a chat and a welcome stored: a script opening
+                # sockets in a loop wrote rows without end (outside review).
+                await ws.send_json({"type": "error", "text": TOO_MANY_CHATS})
+                await ws.close()
+                return
             # The welcome, once per visitor however many tabs open at once.
             await self._store(visitor, {"kind": "start"}, key=f"start:{visitor}")
         async for frame in ws:
@@ -290,7 +300,14 @@ class RateLimits:
     per_visitor: int = 20
     per_address: int = 60
     seconds: float = 60.0
+    new_chats_per_address: int = 30  # an hour: far more than one household starts
     _seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def new_chat(self, address: str) -> bool:
+        if len(self._seen) > 100_000:
+            self._seen.clear()
+        started = self._seen.setdefault(f"n:{address}", deque())
+        return _window_allows(started, time.monotonic(), self.new_chats_per_address, 3600.0)
 
     def allow(self, visitor: str, address: str) -> bool:
         now = time.monotonic()
