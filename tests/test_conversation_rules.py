@@ -244,6 +244,10 @@ async def test_with_no_staff_room_an_emergency_is_told_to_call_the_out_of_hours_
         ("SH-000123 TA6 4SY", "SH-000123", "TA6 4SY"),
         ("ta64sy t123456", "T123456", "TA6 4SY"),
         ("my ref is sh-000123 and postcode ta6 4sy", "SH-000123", "TA6 4SY"),
+        # Typed apart, and a flat number beside it (outside review: "don't match").
+        ("T 100001, TA6 3AB", "T100001", "TA6 3AB"),
+        ("flat 123 TA6 3AB T100001", "T100001", "TA6 3AB"),
+        ("my number is 100001 TA6 3AB", "100001", "TA6 3AB"),
     ],
 )
 def test_an_answer_to_the_identity_check_is_a_number_and_a_postcode(

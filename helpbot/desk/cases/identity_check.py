@@ -42,6 +42,7 @@ WRONG_TRIES_EVERYWHERE = 30
 # An answer is a short message: the number, the postcode and a few words around them.
 _MOST_WORDS = 12
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
+_SPACED_REFERENCE = re.compile(r"(?<![\w/-])([A-Z]{1,4}-?) +(\d{3,12})(?![\w/-])", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?<![\w/-])([A-Z0-9][A-Z0-9/-]{2,31})(?![\w/-])", re.IGNORECASE)
 
 
@@ -73,6 +74,20 @@ def says_more(text: str, given: Answer) -> bool:
     return sum(1 for w in words if w not in _FILLER and w not in reference) >= 2
 
 
+# Words before a number that are not a reference's letters ("my number is 100001").
+_NOT_LETTERS = frozenset(
+    "a am an as at be by do flat go he if in is it me my no of on or room so to unit up "
+    "us we apt block house number ref".split()
+)
+
+
+def _joined(match: re.Match[str]) -> str:
+    letters = match.group(1)
+    if letters.rstrip("-").lower() in _NOT_LETTERS:
+        return match.group(0)
+    return letters + match.group(2)
+
+
 def read_answer(text: str) -> Answer | None:
     """A short message holding a postcode and a tenancy number, or None."""
     if len(text.split()) > _MOST_WORDS:
@@ -82,11 +97,17 @@ def read_answer(text: str) -> Answer | None:
         return None
     postcode = normalise_postcode(found.group(0))
     rest = text[: found.start()] + " " + text[found.end() :]
-    for match in _REFERENCE.finditer(rest):
-        reference = normalise_reference(match.group(1))
-        if sum(ch.isdigit() for ch in reference) >= 3 and postcode is not None:
-            return Answer(reference, postcode)
-    return None
+    # "T 100001": letters and digits typed apart are one reference (outside review).
+    rest = _SPACED_REFERENCE.sub(_joined, rest)
+    if postcode is None:
+        return None
+    found_references = [normalise_reference(m.group(1)) for m in _REFERENCE.finditer(rest)]
+    numbers = [r for r in found_references if sum(ch.isdigit() for ch in r) >= 3]
+    if not numbers:
+        return None
+    # "flat 123 ... T100001": a reference with letters beats a bare number, then length.
+    best = max(numbers, key=lambda r: (any(ch.isalpha() for ch in r), len(r)))
+    return Answer(best, postcode)
 
 
 async def needs_check(office: Office, visit: Visit) -> bool:
