@@ -324,6 +324,26 @@ async def test_no_photo_said_while_asked_how_big_is_the_photos_answer(bot: BotUn
     assert asked(bot, ann.id, "photo") == 0
 
 
+async def test_a_photo_captioned_with_who_lives_there_answers_that_question(
+    bot: BotUnderTest,
+) -> None:
+    """Asked who lives there, the tenant sent a photo captioned "My mum is 82 and lives
+    with us": the caption was not read, triage missed the over-65 and the question came
+    again (outside review)."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 2, 3, 10, 0)
+    await bot.send(bot.tg.private_message(ann, "there is black mould on my bedroom wall"))
+    assert QUESTIONS["household"] in "\n".join(bot.replies_to(ann.id))
+    await bot.send(bot.tg.photo(ann, ann, caption="My mum is 82 and lives with us"))
+    case = await only_case(bot)
+    details = await HazardBook(bot.store).details(case.id)
+    assert details is not None and details.photo is True
+    assert details.answers.get("household") == "My mum is 82 and lives with us"
+    hazard = await HazardBook(bot.store).hazard(case.id)
+    assert hazard is not None and "over_65" in hazard.at_risk
+    assert asked(bot, ann.id, "household") == 1 and asked(bot, ann.id, "photo") == 0
+
+
 async def test_a_repair_raised_in_the_group_is_on_the_clock_from_the_group_post(
     bot: BotUnderTest,
 ) -> None:

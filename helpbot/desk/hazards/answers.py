@@ -33,6 +33,7 @@ from helpbot.desk.hazards.questions import (
     ROOM,
     SINCE,
     questions_for,
+    read_words,
     reading_of,
     take_answer,
 )
@@ -118,10 +119,15 @@ async def reply_to_question(
     if details.asked_at is not None and inbound.received_at - details.asked_at > ANSWER_WINDOW:
         return None
     if picture and question != PHOTO:
-        # Kept on the case by the usual path; never asked for afterwards.
         if details.photo is None:
-            await hazards.save_details(_photo_sent(details))
-        return None
+            details = _photo_sent(details)
+        # "My mum is 82 and lives with us" on a photo, asked who lives there: the caption
+        # is the answer, the photo comes with it (outside review). Otherwise the photo
+        # is kept on the case by the usual path and never asked for afterwards; what
+        # its caption tells (an age, a room) still counts for the hazard.
+        if not reads_as_answer(question, inbound.text):
+            await hazards.save_details(read_words(details, inbound.text))
+            return None
     text = inbound.text
     # "I'm in most days after 2" while a photo was asked for: it answers when we can come,
     # not the photo (outside review: it was filed as the photo's answer, and the photo
