@@ -170,6 +170,14 @@ def test_redact_never_crashes_and_leaves_no_detectable_data(text: str) -> None:
             "money",
             "universal credit has been sanctioned",
         ),
+        # Left up in the group before (outside review).
+        ("I'm 3000 quid in debt on credit cards and can't sleep", "money", "in debt"),
+        ("Been diagnosed with diabetes last month", "health", "diagnosed"),
+        ("we're on benefits and can't afford food this week", "money", "on benefits"),
+        ("I have MS and the grab rail in the bathroom is loose", "health", "have MS"),
+        ("Got a CCJ from the council", "money", "CCJ"),
+        ("I owe universal credit 1200 and I'm so skint", "money", "owe"),
+        ("Can't afford to heat the flat", "money", "Can't afford to heat"),
     ],
 )
 def test_health_or_money_trouble_told_is_found(text: str, kind: str, words: str) -> None:
@@ -189,43 +197,14 @@ def test_health_or_money_trouble_told_is_found(text: str, kind: str, words: str)
         "I rang the GP surgery about the smell",
         "the loft hatch fell open and nearly gave me a heart attack",
         "who do I talk to about the rent increase",
-    ],
-)
-def test_talk_about_health_or_money_is_not_a_disclosure(text: str) -> None:
-    from helpbot.nlu.health_and_money import find_disclosures
-
-    assert find_disclosures(text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I'm 3000 quid in debt on credit cards and can't sleep",
-        "Been diagnosed with diabetes last month",
-        "we're on benefits and can't afford food this week",
-        "I have MS and the grab rail in the bathroom is loose",
-        "Got a CCJ from the council",
-        "I owe universal credit 1200 and I'm so skint",
-        "Can't afford to heat the flat",
-    ],
-)
-def test_more_ways_of_telling_health_or_money_trouble_are_found(text: str) -> None:
-    """Posts the outside review found left up in the group."""
-    from helpbot.nlu.health_and_money import find_disclosures
-
-    assert find_disclosures(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # Trouble that is over, and figures of speech.
         "Great news, I finally paid off my rent arrears! Thanks to the money advice team",
         "I owe you a coffee for fixing the gate",
         "Ms Jones from the office was lovely",
         "my window broke in the storm",
     ],
 )
-def test_trouble_that_is_over_or_a_figure_of_speech_is_not_a_disclosure(text: str) -> None:
+def test_talk_about_health_or_money_is_not_a_disclosure(text: str) -> None:
     from helpbot.nlu.health_and_money import find_disclosures
 
     assert find_disclosures(text) == []
