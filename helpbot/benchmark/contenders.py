@@ -243,7 +243,8 @@ class Helpbot(Contender):
             "HELPBOT_WEBHOOK_SECRET": SECRET,
             # The load sends some 40 messages a minute from each chat, which a tenant
             # never does; the bot under test answers every one, as the echo bot does.
-            "HELPBOT_PRIVATE_FLOOD_MESSAGES": "0",
+            # The check itself still runs (one count a message), so its cost is measured.
+            "HELPBOT_PRIVATE_FLOOD_MESSAGES": "1000",
             "HELPBOT_PORT": str(self.port),
             "HELPBOT_PIPELINE_DIR": str(pipeline_dir),
             "HELPBOT_INTENTS_DIR": str(intents_dir),
