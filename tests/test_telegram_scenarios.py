@@ -183,6 +183,43 @@ async def test_a_danger_added_by_editing_a_photos_caption_gets_the_emergency_adv
     assert any(urgent[0].ref in m.get("text", "") for m in bot.tg.sent_messages(bot.staff_room.id))
 
 
+async def test_a_danger_added_to_a_caption_while_a_question_waits_is_not_its_answer(
+    bot: BotUnderTest,
+) -> None:
+    """The bot had asked when it could come; the caption edited to add smoke from a
+    socket was filed as that answer, with no emergency case (outside review)."""
+    ann = tenant(bot.tg)
+    photo = bot.tg.photo(ann, ann, caption="the bathroom tiles are cracked")
+    await bot.send(photo)
+    assert "When can we come" in "\n".join(bot.replies_to(ann.id))
+    before = len(bot.replies_to(ann.id))
+    await bot.send(
+        bot.tg.edited_message(
+            photo,
+            "the bathroom tiles are cracked and now there is smoke coming out of the "
+            "extractor fan socket",
+        )
+    )
+    assert any("call 999" in r for r in bot.replies_to(ann.id)[before:])
+    urgent = [c for c in await Casebook(bot.store).all_cases() if c.urgent]
+    assert len(urgent) == 1
+
+
+async def test_more_of_an_emergency_is_never_filed_as_when_we_can_come(bot: BotUnderTest) -> None:
+    """Asked during an emergency whether someone is home, "the smoke is getting worse in
+    the hallway" was filed as the answer: 'Access: the smoke is getting worse...'."""
+    ann = tenant(bot.tg)
+    await bot.send(bot.tg.private_message(ann, "there's smoke coming from the flat downstairs"))
+    await bot.send(bot.tg.private_message(ann, "the smoke is getting worse in the hallway"))
+    (case,) = [c for c in await Casebook(bot.store).all_cases() if c.urgent]
+    topic = [
+        m.get("text", "")
+        for m in bot.tg.sent_messages(bot.staff_room.id, thread_id=case.staff_topic_id)
+    ]
+    assert not any("Access: the smoke" in t for t in topic)
+    assert any("getting worse" in t for t in topic)  # colleagues still see it
+
+
 async def test_a_very_long_message_is_kept_whole_and_every_reply_fits_telegram(
     bot: BotUnderTest,
 ) -> None:

@@ -125,7 +125,10 @@ async def reply_to_question(
         # is the answer, the photo comes with it (outside review). Otherwise the photo
         # is kept on the case by the usual path and never asked for afterwards; what
         # its caption tells (an age, a room) still counts for the hazard.
-        if not reads_as_answer(question, inbound.text):
+        # A caption that reads as a danger is never an answer (outside review: "…and now
+        # there is smoke coming out of the socket" was filed as when we can come).
+        urgent = visit.intent in URGENT_INTENTS or visit.urgent_by_cue
+        if urgent or not reads_as_answer(question, inbound.text):
             await hazards.save_details(read_words(details, inbound.text))
             return None
     text = inbound.text
@@ -207,6 +210,11 @@ def _is_answer(visit: Visit, question: str, text: str) -> bool:
         return False
     if reads_as_answer(question, text):
         return True
+    if question == ACCESS_NOW:
+        # Asked during an emergency whether someone is home, anything else is more of
+        # the emergency, never its answer "as written" (outside review: "the smoke is
+        # getting worse in the hallway" was filed as Access).
+        return False
     if _COURTESY.match(text):
         return False
     return visit.intent in TAKEN_AS_SAID
