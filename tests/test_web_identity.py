@@ -208,6 +208,49 @@ async def test_a_repair_told_with_the_tenancy_number_and_postcode_is_not_lost(
     assert len(await Casebook(bot.store).all_cases()) == 2
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "I am behind on my rent and need a payment plan. SH-000123 TA6 4SY",
+        "can you tell me my rent balance? my tenancy ref is sh000 123, post code ta64sy",
+        "my ref is sh 000123, postcode ta6 4sy",
+        "000123 TA64SY",
+    ],
+)
+async def test_the_details_typed_in_everyday_ways_are_checked(
+    register: BotUnderTest, typed: str
+) -> None:
+    """Each was either not checked (the details at the end of a longer message) or
+    refused as a wrong try, counting towards the lockout (outside review)."""
+    bot = register
+    async with visitor(bot) as ann:
+        said = await ann.saying_all(typed)
+    assert "don't match" not in said and "matches our records" in said
+    (person,) = await web_people(bot)
+    assert person.tenancy_verified_at is not None
+
+
+async def test_while_the_check_waits_the_tenant_is_not_asked_for_the_details(
+    store: Any, understanding: Any
+) -> None:
+    """During a pause, "I'm behind on my rent, SH-000123 TA6 4SY" got "I can't check
+    tenancy details here just now" and then "please send your tenancy number and
+    postcode" (outside review)."""
+    from helpbot.desk.cases.identity_check import WRONG_TRIES_EVERYWHERE
+    from helpbot.testing.harness import running_bot
+
+    async with running_bot(store, understanding, trust_proxy=True) as bot:
+        await TenancyRegister(bot.store).import_text(REGISTER)
+        for n in range(WRONG_TRIES_EVERYWHERE // 2):
+            async with visitor(bot, f"203.0.113.{n + 1}") as guesser:
+                for guess in (f"SH-{n:06d} TA6 4SY", f"SH-{n + 500:06d} TA6 4SY"):
+                    await guesser.says(guess)
+        async with visitor(bot, "198.51.100.20") as ann:
+            said = await ann.saying_all("I'm behind on my rent, SH-000123 TA6 4SY")
+        assert said.count("can't check tenancy details here just now") == 1
+        assert "Please send your tenancy number" not in said
+
+
 async def test_once_verified_an_account_matter_promises_the_account_and_asks_nothing(
     register: BotUnderTest,
 ) -> None:

@@ -41,7 +41,10 @@ WINDOW = timedelta(hours=1)
 WRONG_TRIES_EVERYWHERE = 30
 # An answer is a short message: the number, the postcode and a few words around them.
 _MOST_WORDS = 12
+_MOST_WORDS_WITH_LETTERS = 40
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
+# "t100 001", "T100001 " typed in groups: the digit groups of one reference joined.
+_SPLIT_DIGITS = re.compile(r"(?<![\w/-])([A-Z]{1,4}-?\d{1,6}) (\d{3})(?![\w/-])", re.IGNORECASE)
 _SPACED_REFERENCE = re.compile(r"(?<![\w/-])([A-Z]{1,4}-?) +(\d{3,12})(?![\w/-])", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?<![\w/-])([A-Z0-9][A-Z0-9/-]{2,31})(?![\w/-])", re.IGNORECASE)
 
@@ -89,8 +92,11 @@ def _joined(match: re.Match[str]) -> str:
 
 
 def read_answer(text: str) -> Answer | None:
-    """A short message holding a postcode and a tenancy number, or None."""
-    if len(text.split()) > _MOST_WORDS:
+    """A message holding a postcode and a tenancy number, or None: a short one, or a
+    longer one whose number has letters as a tenancy number does ("I'm behind on my
+    rent and need a payment plan. T100001 TA6 3AB"), not any number at all."""
+    words = len(text.split())
+    if words > _MOST_WORDS_WITH_LETTERS:
         return None
     found = _POSTCODE.search(text)
     if found is None:
@@ -99,6 +105,7 @@ def read_answer(text: str) -> Answer | None:
     rest = text[: found.start()] + " " + text[found.end() :]
     # "T 100001": letters and digits typed apart are one reference (outside review).
     rest = _SPACED_REFERENCE.sub(_joined, rest)
+    rest = _SPLIT_DIGITS.sub(r"\1\2", rest)
     if postcode is None:
         return None
     found_references = [normalise_reference(m.group(1)) for m in _REFERENCE.finditer(rest)]
@@ -107,6 +114,8 @@ def read_answer(text: str) -> Answer | None:
         return None
     # "flat 123 ... T100001": a reference with letters beats a bare number, then length.
     best = max(numbers, key=lambda r: (any(ch.isalpha() for ch in r), len(r)))
+    if words > _MOST_WORDS and not any(ch.isalpha() for ch in best):
+        return None
     return Answer(best, postcode)
 
 
@@ -125,6 +134,27 @@ def ask(office: Office) -> str:
     return office.say("identity", "ask")
 
 
+async def ask_if_open(office: Office, visit: Visit) -> str:
+    """The request for the details, or, while the check is paused for this visitor or
+    for everyone, what to do instead: never "send your tenancy number" straight after
+    "I can't check tenancy details here just now" (outside review)."""
+    paused = await _paused(office, visit)
+    return office.say("identity", paused) if paused is not None else ask(office)
+
+
+async def _paused(office: Office, visit: Visit) -> str | None:
+    """Why the check waits now ("too_many": this visitor or address; "paused":
+    everyone), or None."""
+    inbound = visit.inbound
+    since = inbound.received_at - WINDOW
+    identity = office.records.identity
+    if await identity.wrong_tries(visit.person.id, inbound.origin, since) >= WRONG_TRIES:
+        return "too_many"
+    if await identity.wrong_tries_everywhere(since) >= WRONG_TRIES_EVERYWHERE:
+        return "paused"
+    return None
+
+
 async def answer_if_given(office: Office, visit: Visit) -> tuple[list[Action], bool] | None:
     """The visitor's answer to the check, checked, and whether the message says more
     than the answer (the caller then handles it as usual too); None if it holds none."""
@@ -134,6 +164,10 @@ async def answer_if_given(office: Office, visit: Visit) -> tuple[list[Action], b
     if given is None or not await needs_check(office, visit):
         return None
     more = says_more(visit.inbound.text, given)
+    if more and await _paused(office, visit) is not None:
+        # The rest of the message goes on, and says the check waits (ask_if_open) if it
+        # needs one: said once, not twice.
+        return [], True
     return await check(office, visit, given, more=more), more
 
 
@@ -144,12 +178,12 @@ async def check(office: Office, visit: Visit, given: Answer, *, more: bool = Fal
     identity = office.records.identity
     at = inbound.received_at
     say = office.say
-    if await identity.wrong_tries(visit.person.id, inbound.origin, at - WINDOW) >= WRONG_TRIES:
-        await office.audit(sender_actor(inbound), "identity_check_paused")
-        return [reply(inbound, say("identity", "too_many"))]
-    if await identity.wrong_tries_everywhere(at - WINDOW) >= WRONG_TRIES_EVERYWHERE:
-        await office.audit(sender_actor(inbound), "identity_check_paused_everywhere")
-        return [reply(inbound, say("identity", "paused"))]
+    paused = await _paused(office, visit)
+    if paused is not None:
+        everyone = paused == "paused"
+        why = "identity_check_paused_everywhere" if everyone else "identity_check_paused"
+        await office.audit(sender_actor(inbound), why)
+        return [reply(inbound, say("identity", paused))]
     matched = await _matches(office, given, visit)
     await identity.record_try(visit.person.id, inbound.origin, matched=matched, at=at)
     # Whether it matched, never what was typed (Privacy).
@@ -178,13 +212,26 @@ async def check(office: Office, visit: Visit, given: Answer, *, more: bool = Fal
 
 
 async def _matches(office: Office, given: Answer, visit: Visit) -> bool:
-    """A current tenancy with exactly this number at exactly this postcode."""
+    """A current tenancy with this number at exactly this postcode. The number is
+    compared as typed apart from punctuation ("t-100001" is T100001), and a number
+    typed without its letters ("100001") is compared by its digits: the postcode must
+    match exactly either way, so a guess is no easier."""
     today = local_day(visit.inbound.received_at)
-    found = await office.register.candidates([given.reference], None)
+    found = await office.register.candidates([given.reference], given.postcode)
+    typed = _alphanumeric(given.reference)
     return any(
-        t.reference == given.reference and t.postcode == given.postcode and _current(t, today)
+        t.postcode == given.postcode
+        and _current(t, today)
+        and (
+            _alphanumeric(t.reference) == typed
+            or (typed.isdigit() and "".join(filter(str.isdigit, t.reference)) == typed)
+        )
         for t in found
     )
+
+
+def _alphanumeric(reference: str) -> str:
+    return "".join(ch for ch in reference.upper() if ch.isalnum())
 
 
 def _current(tenancy: Tenancy, today: date) -> bool:

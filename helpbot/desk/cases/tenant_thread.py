@@ -194,7 +194,7 @@ async def opening_reply(office: Office, visit: Visit, case: Case, intent: str) -
     text = visit.inbound.text
     opened = office.say("cases", "opened", ref=case.ref)
     if intent == "personal" and await identity_check.needs_check(office, visit):
-        then = identity_check.ask(office)
+        then = await identity_check.ask_if_open(office, visit)
         if not office.settings.staff_room:
             then = f"{then}\n{next_step(office, intent, at)}"
         return "\n\n".join((advice(office, intent, text), then, opened))
