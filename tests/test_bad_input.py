@@ -294,6 +294,13 @@ async def test_a_flood_of_emergencies_from_one_address_stops_opening_cases(
         if "flooding the chat" in m.get("text", "")
     ]
     assert len(warned) == 1
+    # Each report held back is still shown to colleagues, in the one topic.
+    held = [
+        m.get("text", "")
+        for m in bot.tg.sent_messages(bot.staff_room.id)
+        if "not opened as a case" in m.get("text", "")
+    ]
+    assert len(held) == 3 and "flat 12" in held[-1]
 
 
 async def test_opening_chats_in_a_loop_stops_writing_rows(web_chat: str, store: Store) -> None:

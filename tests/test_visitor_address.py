@@ -74,6 +74,7 @@ def test_a_second_header_line_from_the_proxy_is_the_one_that_counts() -> None:
         ("::ffff:7.7.7.10", "7.7.7.10"),
         ("7.7.7.10:51234", "7.7.7.10"),
         ("[2001:db8::9]:443", "2001:db8::/64"),
+        ("203.0.113.77, ", "203.0.113.77"),  # a trailing comma (outside review)
     ],
 )
 def test_addresses_are_counted_as_one_home_or_phone(written: str, counted: str) -> None:

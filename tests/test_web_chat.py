@@ -249,7 +249,8 @@ async def test_a_colleagues_reply_after_the_tenant_ended_the_chat_is_reported_un
     bot: BotUnderTest,
 ) -> None:
     """Nobody can read the chat once it is ended: the colleague's reply was shown as
-    sent and never reported (outside review)."""
+    sent and never reported (outside review). The colleague is told at once, and what
+    the bot itself sends there is reported undelivered."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         await session.get(f"{bot.web_url}/chat")
         async with session.ws_connect(f"{bot.web_url}/chat/ws", origin=bot.web_url) as ws:
@@ -268,11 +269,20 @@ async def test_a_colleagues_reply_after_the_tenant_ended_the_chat_is_reported_un
         bot.tg.topic_message(bot.staff_room, case.staff_topic_id, priya, "/reply On Tuesday")
     )
     await bot.settle()
-    assert (await bot.postroom.outbox.counts())["undelivered"][0] == 1
     topic = [
         m.get("text", "")
         for m in bot.tg.sent_messages(bot.staff_room.id, thread_id=case.staff_topic_id)
     ]
-    assert any("did not reach the tenant" in t and "ended the web chat" in t for t in topic)
+    # Told at once, and never "Sent" (the second look: "Sent" came after the failure).
+    assert any("can't reach them there" in t for t in topic)
+    assert not any("Sent to the tenant" in t for t in topic)
+    # Anything else the bot would send the tenant there is reported undelivered.
+    await bot.send(
+        bot.tg.topic_message(
+            bot.staff_room, case.staff_topic_id, priya, "/resolve bled the radiator"
+        )
+    )
+    await bot.settle()
+    assert (await bot.postroom.outbox.counts())["undelivered"][0] >= 1
     kinds = [e.kind for e in await Casebook(bot.store).timeline(case.id)]
     assert "undelivered" in kinds

@@ -45,7 +45,8 @@ UNREADABLE = "Sorry, I couldn't read that. Please type your message again."
 TRY_AGAIN = "Sorry, something went wrong with that message. Please send it again."
 TOO_MANY_CHATS = (
     "We've had a lot of new chats from this connection in the last hour. Please try again "
-    "later, or call us on 01278 444344. If you are in danger, call 999."
+    "later, or call us on 01278 444344. If you are in danger, call 999. If you smell gas, "
+    "call 0800 111 999."
 )
 SLOW_DOWN = (
     "You're sending messages faster than I can read them. Please wait a minute, "

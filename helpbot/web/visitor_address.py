@@ -29,9 +29,14 @@ def visitor_address(request: web.Request, *, trust_proxy: bool) -> str:
     peer = request.remote or "unknown"
     # A proxy may append its own header line rather than extend the visitor's: every
     # line counts, in order, and the last entry of the last line is the proxy's.
-    forwarded = ",".join(request.headers.getall("X-Forwarded-For", ()))
-    if forwarded and trust_proxy:
-        written = _address(forwarded.rsplit(",", 1)[-1])
+    entries = [
+        entry.strip()
+        for line in request.headers.getall("X-Forwarded-For", ())
+        for entry in line.split(",")
+        if entry.strip()
+    ]
+    if entries and trust_proxy:
+        written = _address(entries[-1])
         if written is not None:
             return written
     return _address(peer) or peer[:64]

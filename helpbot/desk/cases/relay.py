@@ -37,6 +37,10 @@ async def relay_to_tenant(office: Office, visit: Visit, case: Case, text: str) -
     tenant = await tenant_chat(office, case)
     if tenant is None:
         return [*actions, reply(inbound, say("staff", "relayed_later"))]
+    if tenant.channel == "web" and await _chat_ended(office, case):
+        # Nobody will read it there: said at once, never "Sent" (outside review: the
+        # colleague saw "Sent" after, or before, "did not reach the tenant").
+        return [*actions, reply(inbound, say("staff", "relayed_chat_ended"))]
     # Signed once, at the end of the last part: a reply at Telegram's length with the
     # signature added would otherwise send the signature alone, or cut in two.
     signature = say("cases", "staff_signature", name=name)
@@ -47,6 +51,11 @@ async def relay_to_tenant(office: Office, visit: Visit, case: Case, text: str) -
     if case.kind == "complaint" and case.acknowledged_on is None and case.stage:
         actions += await acknowledge(office, visit, case)
     return actions
+
+
+async def _chat_ended(office: Office, case: Case) -> bool:
+    """The tenant pressed End chat on the web chat this case lives in (chat_ended.py)."""
+    return any(e.kind == "chat_ended" for e in await office.cases.timeline(case.id))
 
 
 async def acknowledge(office: Office, visit: Visit, case: Case) -> list[Action]:

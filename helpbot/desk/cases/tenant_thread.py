@@ -76,7 +76,11 @@ async def case_message(
         # alert and an Awaab's Law clock (outside review: eight "I can smell gas in flat
         # N" in three seconds made eight). The advice is given in full all the same.
         text = f"{advice(office, intent, inbound.text)}\n\n{say('cases', 'urgent_held')}"
-        return [reply(inbound, text, intent=intent)]
+        # Colleagues still see each one, in the one "Web chat" topic rather than a case
+        # and a clock each: one of them may be real.
+        shown = staff_note(say("staff", "urgent_held", words=inbound.text[:1000]))
+        held = StaffNotice(WEB_CHAT_TOPIC, shown, about=visit.person.id)
+        return [reply(inbound, text, intent=intent), held]
     bar_reached: list[Action] = []
     if case is None:
         case = await open_case(office, visit, intent, in_group=False)
