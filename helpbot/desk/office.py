@@ -4,10 +4,11 @@ each other through it, they import the functions they use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from helpbot.desk.actions import Button
+from helpbot.desk.arrivals import Arrivals
 from helpbot.desk.group_rules import GroupRules
 from helpbot.desk.ports import (
     Cases,
@@ -31,6 +32,8 @@ class Office:
     say: Wording
     rules: GroupRules
     settings: DeskSettings  # replaced whole (the test harness does), never changed in place
+    # This process's first look at how fast each private chat is writing (arrivals.py).
+    arrivals: Arrivals = field(default_factory=Arrivals)
 
     @property
     def people(self) -> People:
