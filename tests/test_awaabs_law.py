@@ -344,6 +344,28 @@ async def test_a_photo_captioned_with_who_lives_there_answers_that_question(
     assert asked(bot, ann.id, "household") == 1 and asked(bot, ann.id, "photo") == 0
 
 
+async def test_when_we_can_come_told_with_another_answer_is_not_asked_again(
+    bot: BotUnderTest,
+) -> None:
+    """Two answers in one message: who lives there and when we can come. Only the first
+    was kept, and "When can we come in?" was asked later (outside review)."""
+    ann = tenant(bot.tg)
+    bot.tg.clock = lambda: at(2026, 2, 3, 10, 0)
+    await bot.send(bot.tg.private_message(ann, "there is black mould on my bedroom wall"))
+    assert QUESTIONS["household"] in "\n".join(bot.replies_to(ann.id))
+    await bot.send(
+        bot.tg.private_message(
+            ann, "it's me and my 2 year old, about the size of a door, you can come any Monday"
+        )
+    )
+    for answer in ("it's been there since October", "no photo sorry"):
+        await bot.send(bot.tg.private_message(ann, answer))
+    case = await only_case(bot)
+    details = await HazardBook(bot.store).details(case.id)
+    assert details is not None and "any Monday" in details.answers.get("access", "")
+    assert asked(bot, ann.id, "access") == 0
+
+
 async def test_a_repair_raised_in_the_group_is_on_the_clock_from_the_group_post(
     bot: BotUnderTest,
 ) -> None:

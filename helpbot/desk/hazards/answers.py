@@ -97,6 +97,21 @@ def answered_instead(
     return None
 
 
+def also_when_we_can_come(
+    details: CaseDetails, question: str, text: str, asks: tuple[str, ...]
+) -> CaseDetails:
+    """ "Me and my 2 year old, about the size of a door, you can come any Monday": the
+    answer to who lives there says when we can come too, so that is not asked again
+    (outside review: it was). Who lives there, the room, the size and how long are read
+    from any message already; when we can come is kept only as an answer."""
+    wanted = ACCESS in asks or ACCESS_NOW in asks
+    if question in (ACCESS, ACCESS_NOW) or ACCESS in details.answers or not wanted:
+        return details
+    if not reading.says_when_in(text):
+        return details
+    return replace(details, answers={**details.answers, ACCESS: text.strip()})
+
+
 async def reply_to_question(
     office: Office, visit: Visit, in_hand: InHand | None = None
 ) -> list[Action] | None:
@@ -137,10 +152,10 @@ async def reply_to_question(
     # was never asked for again). Filed under what it answers; the question asked still
     # waits for its own answer.
     hazard = await hazards.hazard(case.id)
+    asks = questions_for(hazard.kind if hazard else None, case.kind == "emergency")
     instead = None
     if not picture and visit.intent not in URGENT_INTENTS and not visit.urgent_by_cue:
         # Only a message read as ordinary: a danger is never filed away as a detail.
-        asks = questions_for(hazard.kind if hazard else None, case.kind == "emergency")
         instead = answered_instead(details, question, text, asks)
     if not picture and instead is None and not _is_answer(visit, question, text):
         return None
@@ -153,6 +168,7 @@ async def reply_to_question(
     details = take_answer(details, question, text, photo=picture)
     if question != waiting:
         details = replace(details, pending=waiting)
+    details = also_when_we_can_come(details, question, text, asks)
     if picture:
         await file_message(
             office,
