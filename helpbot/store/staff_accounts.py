@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpbot.store import models
 from helpbot.store.database import rows_changed
 from helpbot.store.records import Store
+from helpbot.store.server_keys import server_key
 from helpbot.store.staff_models import (
     ROLES,
-    ConsoleSecret,
     SignInAttempt,
     StaffAccount,
     StaffSession,
@@ -341,17 +341,7 @@ class StaffAccounts:
 
     async def cookie_key(self) -> str:
         """The console's cookie key, made once and shared by every process."""
-        async with self.sessions.begin() as session:
-            await session.execute(
-                self.store._insert(ConsoleSecret)
-                .values(name="cookie", value=secrets.token_urlsafe(32), created_at=models.utcnow())
-                .on_conflict_do_nothing(index_elements=["name"])
-            )
-            value = await session.scalar(
-                select(ConsoleSecret.value).where(ConsoleSecret.name == "cookie")
-            )
-        assert value is not None
-        return value
+        return await server_key(self.store, "cookie")
 
 
 async def _end_sessions(session: AsyncSession, account_id: int) -> None:

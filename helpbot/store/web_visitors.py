@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from helpbot.store import models
 from helpbot.store.records import Store
-from helpbot.store.staff_models import ConsoleSecret
+from helpbot.store.server_keys import server_key
 
 KEY_NAME = "web_chat"
 
@@ -33,19 +33,7 @@ class WebVisitors:
 
     async def _signing_key(self) -> bytes:
         if self._key is None:
-            async with self.store.sessions.begin() as session:
-                await session.execute(
-                    self.store._insert(ConsoleSecret)
-                    .values(
-                        name=KEY_NAME, value=secrets.token_urlsafe(32), created_at=models.utcnow()
-                    )
-                    .on_conflict_do_nothing(index_elements=["name"])
-                )
-                value = await session.scalar(
-                    select(ConsoleSecret.value).where(ConsoleSecret.name == KEY_NAME)
-                )
-            assert value is not None
-            self._key = value.encode()
+            self._key = (await server_key(self.store, KEY_NAME)).encode()
         return self._key
 
     async def _signature(self, part: str) -> str:
