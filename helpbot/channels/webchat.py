@@ -94,8 +94,8 @@ class WebChat:
         """The visitor's session: kept if we minted it, otherwise a new one. A cookie the
         client chose (or one we never issued, or one its visitor ended) is replaced,
         never adopted. Each visit keeps it for another ``COOKIE_DAYS``."""
-        token = request.cookies.get(COOKIE)
-        if not (token and len(token) <= 128 and await self.visitors.known(token)):
+        token = await self._session_of(request)
+        if token is None:
             token = await self.visitors.mint()
         response.set_cookie(
             COOKIE,
@@ -113,8 +113,8 @@ class WebChat:
         colleagues know a reply in the chat will not reach this tenant."""
         if not self._form_from_our_page(request):
             return web.Response(status=403, text="This chat can only be used from its own page.")
-        token = request.cookies.get(COOKIE)
-        if token and len(token) <= 128 and await self.visitors.known(token):
+        token = await self._session_of(request)
+        if token is not None:
             await self.visitors.end(token)
             visitor = visitor_id(token)
             await self._store(visitor, {"kind": "ended"})
@@ -123,6 +123,13 @@ class WebChat:
         response = web.HTTPSeeOther("/chat?ended=1")
         response.del_cookie(COOKIE)
         return response
+
+    async def _session_of(self, request: web.Request) -> str | None:
+        """The request's session cookie if we minted it and it was not ended, else None."""
+        token = request.cookies.get(COOKIE)
+        if token and len(token) <= 128 and await self.visitors.known(token):
+            return token
+        return None
 
     def _form_from_our_page(self, request: web.Request) -> bool:
         """A form posted from our own page. Under our "no-referrer" policy a browser
@@ -144,10 +151,10 @@ class WebChat:
         return origin.rstrip("/") in allowed
 
     async def socket(self, request: web.Request) -> web.StreamResponse:
-        token = request.cookies.get(COOKIE)
         if not self._same_origin(request):
             return web.Response(status=403, text="This chat can only be used from its own page.")
-        if not token or len(token) > 128 or not await self.visitors.known(token):
+        token = await self._session_of(request)
+        if token is None:
             return web.Response(status=403, text="Open /chat first so we can start a conversation.")
         await self.visitors.opened(token)
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30)
@@ -275,7 +282,7 @@ class WebChat:
             # reply is reported undelivered, never shown as sent (outside review).
             raise Undeliverable("the tenant ended the web chat")
         payload = {"type": "reply", "text": action.text, "buttons": _buttons(action)}
-        for ws in list(self.sockets.get(action.chat.external_id, ())):
+        for ws in list(self.sockets.get(visitor, ())):
             if not ws.closed:
                 try:
                     await ws.send_json(payload)
@@ -305,20 +312,20 @@ class RateLimits:
     _seen: dict[str, deque[float]] = field(default_factory=dict)
 
     def new_chat(self, address: str) -> bool:
-        if len(self._seen) > 100_000:
-            self._seen.clear()
-        started = self._seen.setdefault(f"n:{address}", deque())
+        started = self._times(f"n:{address}")
         return _window_allows(started, time.monotonic(), self.new_chats_per_address, 3600.0)
 
     def allow(self, visitor: str, address: str) -> bool:
         now = time.monotonic()
-        if len(self._seen) > 100_000:
-            self._seen.clear()
-        mine = self._seen.setdefault(f"v:{visitor}", deque())
-        theirs = self._seen.setdefault(f"a:{address}", deque())
+        mine, theirs = self._times(f"v:{visitor}"), self._times(f"a:{address}")
         return _window_allows(mine, now, self.per_visitor, self.seconds) and _window_allows(
             theirs, now, self.per_address, self.seconds
         )
+
+    def _times(self, key: str) -> deque[float]:
+        if len(self._seen) > 100_000:  # a flood of made-up keys: forget them all
+            self._seen.clear()
+        return self._seen.setdefault(key, deque())
 
 
 def _event(who: Person, where: ChatRef, text: str) -> Inbound:
