@@ -164,26 +164,27 @@ async def answer_if_given(office: Office, visit: Visit) -> tuple[list[Action], b
     if given is None or not await needs_check(office, visit):
         return None
     more = says_more(visit.inbound.text, given)
-    if more and await _paused(office, visit) is not None:
+    paused = await _paused(office, visit)
+    if paused is None:
+        return await check(office, visit, given, more=more), more
+    if more:
         # The rest of the message goes on, and says the check waits (ask_if_open) if it
         # needs one: said once, not twice.
         return [], True
-    return await check(office, visit, given, more=more), more
+    everyone = paused == "paused"
+    why = "identity_check_paused_everywhere" if everyone else "identity_check_paused"
+    await office.audit(sender_actor(visit.inbound), why)
+    return [reply(visit.inbound, office.say("identity", paused))], False
 
 
 async def check(office: Office, visit: Visit, given: Answer, *, more: bool = False) -> list[Action]:
-    """``more``: the message goes on to be handled as usual, which says what happens
+    """The details checked against the register, the check not being paused.
+    ``more``: the message goes on to be handled as usual, which says what happens
     next; the check's reply is then only whether the details matched."""
     inbound = visit.inbound
     identity = office.records.identity
     at = inbound.received_at
     say = office.say
-    paused = await _paused(office, visit)
-    if paused is not None:
-        everyone = paused == "paused"
-        why = "identity_check_paused_everywhere" if everyone else "identity_check_paused"
-        await office.audit(sender_actor(inbound), why)
-        return [reply(inbound, say("identity", paused))]
     matched = await _matches(office, given, visit)
     await identity.record_try(visit.person.id, inbound.origin, matched=matched, at=at)
     # Whether it matched, never what was typed (Privacy).
