@@ -60,17 +60,19 @@ async def case_message(
         different = await another_hazard(office, current, intent, inbound.text)
     case = None if different else current
     new = case is None
+    # Cases this web address opened in the last hour (None: not a web visitor).
+    opened = await opened_from_origin(office, inbound) if new else None
     if (
-        case is None
+        opened is not None
         and intent not in URGENT_INTENTS
-        and await too_many_from_origin(office, inbound)
+        and opened >= office.settings.web_new_cases_per_hour
     ):
         # Anonymous web visitors from one address cannot flood the staff room with
         # everyday reports. An emergency or a safeguarding concern is never turned
         # away: a household, a library or a phone network shares one address, and the
         # fourth report of the hour may be the gas leak (outside review).
         return [reply(inbound, say("cases", "too_many_new"), intent=intent)]
-    if case is None and await too_many_urgent_from_origin(office, inbound):
+    if opened is not None and opened >= URGENT_FROM_ONE_ADDRESS:
         # Not even urgent reports open a case past a far higher bar: one address has
         # opened more urgent cases in an hour than a building has emergencies, each an
         # alert and an Awaab's Law clock (outside review: eight "I can smell gas in flat
@@ -84,7 +86,12 @@ async def case_message(
     bar_reached: list[Action] = []
     if case is None:
         case = await open_case(office, visit, intent, in_group=False)
-        if intent in URGENT_INTENTS and await urgent_bar_reached(office, inbound):
+        # The case just opened was the last this address may open this hour.
+        if (
+            intent in URGENT_INTENTS
+            and opened is not None
+            and opened + 1 == URGENT_FROM_ONE_ADDRESS
+        ):
             flood = say("staff", "urgent_from_one_address", count=URGENT_FROM_ONE_ADDRESS)
             bar_reached.append(StaffNotice(WEB_CHAT_TOPIC, flood))
     elif case.chat_id is None:
@@ -239,27 +246,13 @@ async def staff_notes(
 URGENT_FROM_ONE_ADDRESS = 10
 
 
-async def too_many_urgent_from_origin(office: Office, inbound: Inbound) -> bool:
+async def opened_from_origin(office: Office, inbound: Inbound) -> int | None:
+    """Cases opened from this message's web address in the hour before it; None for a
+    message that has no such address (not the web chat)."""
     if inbound.origin is None:
-        return False
+        return None
     since = inbound.received_at - timedelta(hours=1)
-    return await office.cases.opened_from(inbound.origin, since) >= URGENT_FROM_ONE_ADDRESS
-
-
-async def urgent_bar_reached(office: Office, inbound: Inbound) -> bool:
-    """The case just opened was the last one this address may open this hour."""
-    if inbound.origin is None:
-        return False
-    since = inbound.received_at - timedelta(hours=1)
-    return await office.cases.opened_from(inbound.origin, since) == URGENT_FROM_ONE_ADDRESS
-
-
-async def too_many_from_origin(office: Office, inbound: Inbound) -> bool:
-    if inbound.origin is None:
-        return False
-    limit = office.settings.web_new_cases_per_hour
-    since = inbound.received_at - timedelta(hours=1)
-    return await office.cases.opened_from(inbound.origin, since) >= limit
+    return await office.cases.opened_from(inbound.origin, since)
 
 
 async def open_case(office: Office, visit: Visit, intent: str, *, in_group: bool) -> Case:
