@@ -43,8 +43,9 @@ from helpbot.desk.visit import URGENT_INTENTS, Visit, reply
 
 # A reply this long after the question is a new message, not its answer.
 ANSWER_WINDOW = timedelta(hours=48)
-# Intents whose words are taken as the answer even when they read as nothing.
+# A reply naming the photo ("no photo sorry") answers the photo question.
 _PHOTO_WORDS = re.compile(r"\b(photos?|pictures?|pics?|camera|snaps?)\b", re.IGNORECASE)
+# Intents whose words are taken as the answer even when they read as nothing.
 TAKEN_AS_SAID = frozenset({"repair", "smalltalk", "unclear"})
 PICTURES = frozenset({Content.PHOTO, Content.VIDEO, Content.DOCUMENT})
 _COURTESY = re.compile(
@@ -87,14 +88,17 @@ def answered_instead(
     if len(text.split()) <= 2 and reading.yes_or_no(text) is not None:
         return None  # a bare "no" or "yes ok" answers what was asked, if anything
     for other in (ACCESS, ROOM, EXTENT, HOUSEHOLD):
-        if other == asked_now or other in details.answers:
-            continue
-        if other not in asks and not (other == ACCESS and ACCESS_NOW in asks):
+        if other == asked_now or other in details.answers or not _asks(asks, other):
             continue
         said = reading.says_when_in(text) if other == ACCESS else reads_as_answer(other, text)
         if said:
             return other
     return None
+
+
+def _asks(asks: tuple[str, ...], question: str) -> bool:
+    """Whether the case asks ``question``; an emergency asks when we can come now."""
+    return question in asks or (question == ACCESS and ACCESS_NOW in asks)
 
 
 def also_when_we_can_come(
@@ -104,8 +108,7 @@ def also_when_we_can_come(
     answer to who lives there says when we can come too, so that is not asked again
     (outside review: it was). Who lives there, the room, the size and how long are read
     from any message already; when we can come is kept only as an answer."""
-    wanted = ACCESS in asks or ACCESS_NOW in asks
-    if question in (ACCESS, ACCESS_NOW) or ACCESS in details.answers or not wanted:
+    if question in (ACCESS, ACCESS_NOW) or ACCESS in details.answers or not _asks(asks, ACCESS):
         return details
     if not reading.says_when_in(text):
         return details
@@ -147,15 +150,15 @@ async def reply_to_question(
             await hazards.save_details(read_words(details, inbound.text))
             return None
     text = inbound.text
-    # "I'm in most days after 2" while a photo was asked for: it answers when we can come,
-    # not the photo (outside review: it was filed as the photo's answer, and the photo
-    # was never asked for again). Filed under what it answers; the question asked still
-    # waits for its own answer.
     hazard = await hazards.hazard(case.id)
     asks = questions_for(hazard.kind if hazard else None, case.kind == "emergency")
     instead = None
     if not picture and visit.intent not in URGENT_INTENTS and not visit.urgent_by_cue:
-        # Only a message read as ordinary: a danger is never filed away as a detail.
+        # "I'm in most days after 2" while a photo was asked for: it answers when we can
+        # come, not the photo (outside review: it was filed as the photo's answer, and
+        # the photo was never asked for again). Filed under what it answers; the
+        # question asked still waits for its own. Only a message read as ordinary: a
+        # danger is never filed away as a detail.
         instead = answered_instead(details, question, text, asks)
     if not picture and instead is None and not _is_answer(visit, question, text):
         return None
