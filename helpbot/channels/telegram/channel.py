@@ -622,8 +622,8 @@ class TelegramChannel:
                     message_id=int(action.copy_message_id),
                     message_thread_id=thread,
                 )
-            text = action.text if thread is not None else f"[{action.topic_name}]\n{action.text}"
-            return self.bot.send_message(group, text[:4096], message_thread_id=thread)
+            text = _in_topic_or_headed(action.topic_name, action.text, thread)
+            return self.bot.send_message(group, text, message_thread_id=thread)
 
         return await self._in_topic(f"case:{action.case_id}", made, make, post, forget=None)
 
@@ -648,9 +648,9 @@ class TelegramChannel:
             return thread
 
         def post(thread: int | None) -> Any:
-            text = action.text if thread is not None else f"[{action.topic}]\n{action.text}"
+            text = _in_topic_or_headed(action.topic, action.text, thread)
             return self.bot.send_message(
-                group, text[:4096], message_thread_id=thread, reply_markup=_keyboard(rows)
+                group, text, message_thread_id=thread, reply_markup=_keyboard(rows)
             )
 
         async def forget() -> None:
@@ -742,6 +742,12 @@ class TelegramChannel:
             await call(
                 lambda: self.bot.close_forum_topic(group, action.thread_id), gone_is_done=True
             )
+
+
+def _in_topic_or_headed(topic: str, text: str, thread: int | None) -> str:
+    """A staff post in its topic as it is; in the main chat of a group without Topics,
+    headed with the topic's name so colleagues can tell the cases apart."""
+    return (text if thread is not None else f"[{topic}]\n{text}")[:4096]
 
 
 def _closed_or_gone(error: BadRequest) -> bool:
